@@ -1,0 +1,5 @@
+"""`python -m swarmstack` runs the CLI."""
+
+from swarmstack.cli.main import main
+
+main()

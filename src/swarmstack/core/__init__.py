@@ -1,0 +1,1 @@
+"""The pure core: task states and transitions, retry policy, ids and clocks. No I/O."""

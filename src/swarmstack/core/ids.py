@@ -1,0 +1,61 @@
+"""Identifiers: time-ordered task ids and opaque API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import threading
+import time
+from typing import NewType
+
+TaskId = NewType("TaskId", str)
+WorkerId = NewType("WorkerId", str)
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+_last = [0, 0]  # (milliseconds, random part) of the previous id: ids increase in a process
+_lock = threading.Lock()
+
+
+def new_task_id() -> TaskId:
+    """A ULID-like id: 48 bits of milliseconds then 80 random bits, Crockford base32.
+
+    Within one process ids strictly increase (the random part is incremented within a
+    millisecond), so id order is submit order.
+    """
+    with _lock:
+        millis = max(int(time.time() * 1000), _last[0])
+        rand = _last[1] + 1 if millis == _last[0] else int.from_bytes(os.urandom(10), "big") >> 1
+        _last[0], _last[1] = millis, rand
+    value = (millis << 80) | rand
+    chars = []
+    for _ in range(26):
+        value, rem = divmod(value, 32)
+        chars.append(_ALPHABET[rem])
+    return TaskId("t_" + "".join(reversed(chars)))
+
+
+def new_worker_id(host: str, pid: int) -> WorkerId:
+    """A worker id that says where the worker runs."""
+    return WorkerId(f"{host}-{pid}-{secrets.token_hex(3)}")
+
+
+def new_api_key() -> str:
+    """A fresh API key; only its hash is ever stored."""
+    return "ssk_" + secrets.token_urlsafe(32)
+
+
+def hash_key(key: str) -> str:
+    """SHA-256 of an API key (keys are random, so no salt is needed)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def request_hash(*parts: str) -> str:
+    """Fingerprint of a submitted request, for Idempotency-Key comparisons."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()

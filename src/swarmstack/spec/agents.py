@@ -1,0 +1,72 @@
+"""Agent definitions in a swarm spec: Python callables and OpenAI-compatible LLM agents."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from swarmstack.spec.base import SpecModel
+from swarmstack.spec.durations import Duration
+
+ENTRYPOINT = r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$"
+NAME = r"^[a-z][a-z0-9_-]{0,62}$"
+
+
+class Budget(SpecModel):
+    """Limits that stop a runaway task with status `budget_exceeded`."""
+
+    max_tokens: int | None = Field(None, gt=0, description="Most prompt+completion tokens.")
+    max_cost_usd: float | None = Field(None, gt=0, description="Most spend in US dollars.")
+    max_steps: int | None = Field(None, gt=0, description="Most agent steps and LLM calls.")
+    max_wall_time: Duration | None = Field(None, gt=0, description="Most wall time, e.g. 2m.")
+
+
+class PythonAgent(SpecModel):
+    """An agent that is a Python callable: `module:function`, sync or async."""
+
+    kind: Literal["python"] = Field(description="`python`: a callable from an importable module.")
+    entrypoint: str = Field(
+        pattern=ENTRYPOINT,
+        description="`package.module:function`; it takes the step input (and optionally `ctx`).",
+    )
+    description: str = Field("", description="What the agent does, for people and routers.")
+    timeout: Duration | None = Field(None, gt=0, description="Per-call timeout; default: none.")
+    budget: Budget | None = Field(None, description="Limits for this agent's share of a task.")
+
+
+class ModelPrice(SpecModel):
+    """What one million tokens cost for a model."""
+
+    prompt_per_mtok: float = Field(ge=0, description="USD per million prompt tokens.")
+    completion_per_mtok: float = Field(ge=0, description="USD per million completion tokens.")
+
+
+class LLMAgent(SpecModel):
+    """An agent that calls an OpenAI-compatible Chat Completions endpoint."""
+
+    kind: Literal["llm"] = Field(description="`llm`: an OpenAI-compatible chat model.")
+    model: str = Field(min_length=1, description="Model name sent to the endpoint.")
+    base_url: str = Field(
+        "https://api.openai.com/v1", description="Endpoint base URL, e.g. ${OPENAI_BASE_URL}."
+    )
+    api_key: str | None = Field(
+        None, description="API key reference, e.g. `${secret:OPENAI_API_KEY}`; never a literal."
+    )
+    system_prompt: str = Field("", description="System message sent before the task input.")
+    description: str = Field("", description="What the agent does, for people and routers.")
+    temperature: float | None = Field(None, ge=0, le=2, description="Sampling temperature.")
+    max_tokens: int | None = Field(None, gt=0, description="Most completion tokens per call.")
+    headers: dict[str, str] = Field(default_factory=dict, description="Extra HTTP headers.")
+    tools: list[str] = Field(
+        default_factory=list,
+        description="Tools as `module:function`; schemas come from type hints and docstrings.",
+    )
+    max_steps: int = Field(8, gt=0, le=100, description="Most tool-calling rounds per step.")
+    stream: bool = Field(True, description="Stream tokens as task events.")
+    timeout: Duration = Field(60.0, gt=0, description="Timeout of one LLM call.")
+    price: ModelPrice | None = Field(None, description="Price override for cost accounting.")
+    budget: Budget | None = Field(None, description="Limits for this agent's share of a task.")
+
+
+Agent = Annotated[PythonAgent | LLMAgent, Field(discriminator="kind")]

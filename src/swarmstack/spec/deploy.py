@@ -1,0 +1,79 @@
+"""Where and how a swarm is deployed: image, environments, regions, ingress and alerting.
+
+Used by the renderers; the runtime ignores this section.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from swarmstack.spec.base import SpecModel
+
+
+class Region(SpecModel):
+    """A region with a share of global traffic (the seed's multi-region weights)."""
+
+    name: str = Field(pattern=r"^[a-z0-9-]+$", description="Region name, e.g. us-east-1.")
+    endpoint: str = Field(description="Public endpoint of the region.")
+    weight: int = Field(ge=0, le=100, description="Percent of traffic sent to the region.")
+
+
+class Environment(SpecModel):
+    """Overrides for one deployment environment (one kustomize overlay)."""
+
+    manager_replicas: int | None = Field(None, ge=1, description="Manager replicas here.")
+    min_replicas: int | None = Field(None, ge=0, description="Fewest worker replicas here.")
+    max_replicas: int | None = Field(None, ge=1, description="Most worker replicas here.")
+    host: str | None = Field(None, description="Ingress host here.")
+
+
+class Ingress(SpecModel):
+    """Public HTTP entry to the manager."""
+
+    host: str = Field("swarm.example.com", description="DNS name served.")
+    class_name: str = Field("nginx", description="ingressClassName.")
+    tls_secret: str = Field("swarmstack-tls", description="Secret holding the TLS certificate.")
+
+
+class Receiver(SpecModel):
+    """An Alertmanager receiver."""
+
+    name: str = Field(description="Receiver name.")
+    email: str | None = Field(None, description="Email address to notify.")
+    webhook_url: str | None = Field(None, description="Webhook URL to call.")
+
+
+class Alerting(SpecModel):
+    """Alert routing (the seed's alertmanager.yml)."""
+
+    smtp_smarthost: str = Field("smtp.example.com:587", description="SMTP relay host:port.")
+    smtp_from: str = Field("alerts@example.com", description="Sender address.")
+    receivers: list[Receiver] = Field(
+        default_factory=lambda: [Receiver(name="team-swarms", email="swarms-team@example.com")],
+        description="Receivers; the first is the default route.",
+    )
+    error_rate_threshold: float = Field(0.05, ge=0, le=1, description="Alert above this.")
+    p95_latency_threshold: float = Field(10.0, gt=0, description="Alert above (seconds).")
+    queue_depth_threshold: int = Field(1000, gt=0, description="Alert above this backlog.")
+    sla_success_ratio: float = Field(0.99, gt=0, le=1, description="SLA success objective.")
+
+
+class Deploy(SpecModel):
+    """Deployment target of the swarm."""
+
+    namespace: str = Field("swarmstack", pattern=r"^[a-z0-9-]+$", description="Namespace.")
+    image: str = Field("ghcr.io/swarmstack/swarmstack:0.1.0", description="Container image.")
+    image_digest: str | None = Field(
+        None, pattern=r"^sha256:[a-f0-9]{64}$", description="Pin the image by digest."
+    )
+    manager_replicas: int = Field(2, ge=1, description="Manager replicas.")
+    environments: dict[str, Environment] = Field(
+        default_factory=lambda: {"production": Environment()},
+        description="Environments, one overlay each.",
+    )
+    regions: list[Region] = Field(default_factory=list, description="Multi-region weights.")
+    ingress: Ingress = Field(default_factory=Ingress, description="Public entry.")
+    llm_egress_cidrs: list[str] = Field(
+        default_factory=lambda: ["0.0.0.0/0"], description="Where LLM endpoints may be reached."
+    )
+    alerting: Alerting = Field(default_factory=Alerting, description="Alert routing.")

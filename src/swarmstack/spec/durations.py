@@ -1,0 +1,47 @@
+"""Durations and sizes as users write them in specs and settings ("30s", "5m", "50ms", 1.5).
+
+Called by the spec and settings models; pure.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import BeforeValidator, PlainSerializer
+
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from `30s`, `5m`, `50ms`, `1.5` (seconds) or a number; raises ValueError."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 30s, 5m or 500ms, got a boolean")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _DURATION.match(value)):
+        seconds = float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    else:
+        raise ValueError(f"expected a duration such as 30s, 5m or 500ms, got {value!r}")
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """The shortest exact form: 0.05 -> "50ms", 90 -> "90s", 3600 -> "1h"."""
+    if seconds < 1:
+        return f"{round(seconds * 1000)}ms"
+    for unit in ("d", "h", "m"):
+        if seconds % _UNITS[unit] == 0:
+            return f"{int(seconds // _UNITS[unit])}{unit}"
+    return f"{seconds:g}s"
+
+
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str, when_used="json"),
+]
+"""A duration in seconds that accepts `30s`, `5m`, `500ms` or a number of seconds."""
