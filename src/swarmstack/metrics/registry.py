@@ -1,0 +1,132 @@
+"""Metric definitions. One process-wide `metrics` object; tests may build their own."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+
+from swarmstack import __version__
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+
+
+class Metrics:
+    """All swarmstack metrics on one registry."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.build = Info("swarmstack_build", "swarmstack version of this process", registry=r)
+        self.build.info({"version": __version__})
+        self.tasks_submitted = Counter(
+            "swarmstack_tasks_submitted_total", "Tasks accepted", ["swarm"], registry=r
+        )
+        self.tasks_finished = Counter(
+            "swarmstack_tasks_finished_total",
+            "Task outcomes by final status",
+            ["swarm", "version", "status"],
+            registry=r,
+        )
+        self.task_latency = Histogram(
+            "swarmstack_task_latency_seconds",
+            "Submit-to-outcome latency of finished tasks",
+            ["swarm", "version"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.task_duration = Histogram(
+            "swarmstack_task_duration_seconds",
+            "Run time of the final attempt",
+            ["swarm", "version", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.step_duration = Histogram(
+            "swarmstack_agent_step_duration_seconds",
+            "Run time of agent steps",
+            ["swarm", "agent"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.step_errors = Counter(
+            "swarmstack_agent_step_errors_total",
+            "Agent steps that raised",
+            ["swarm", "agent"],
+            registry=r,
+        )
+        self.retries = Counter(
+            "swarmstack_task_retries_total", "Attempts re-queued for a retry", ["swarm"], registry=r
+        )
+        self.queue_depth = Gauge("swarmstack_queue_depth", "Queued tasks", ["swarm"], registry=r)
+        self.in_flight = Gauge(
+            "swarmstack_tasks_in_flight", "Tasks running in this worker", ["swarm"], registry=r
+        )
+        self.leases_expired = Counter(
+            "swarmstack_leases_expired_total",
+            "Leases that expired and were re-queued",
+            ["swarm"],
+            registry=r,
+        )
+        self.http_requests = Counter(
+            "swarmstack_http_requests_total",
+            "HTTP requests",
+            ["method", "route", "status"],
+            registry=r,
+        )
+        self.http_duration = Histogram(
+            "swarmstack_http_request_duration_seconds",
+            "HTTP request duration",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.llm_tokens = Counter(
+            "swarmstack_llm_tokens_total",
+            "LLM tokens",
+            ["swarm", "agent", "model", "kind"],
+            registry=r,
+        )
+        self.llm_cost = Counter(
+            "swarmstack_llm_cost_usd_total",
+            "LLM spend in USD",
+            ["swarm", "agent", "model"],
+            registry=r,
+        )
+        self.llm_requests = Counter(
+            "swarmstack_llm_requests_total",
+            "LLM calls by result",
+            ["swarm", "agent", "model", "result"],
+            registry=r,
+        )
+        self.budget_exceeded = Counter(
+            "swarmstack_budget_exceeded_total",
+            "Tasks stopped by a budget",
+            ["swarm", "limit"],
+            registry=r,
+        )
+        self.workers = Gauge("swarmstack_workers", "Live workers seen by this manager", registry=r)
+
+
+metrics = Metrics()
+
+METRIC_NAMES = frozenset(
+    {
+        "swarmstack_build_info",
+        "swarmstack_tasks_submitted_total",
+        "swarmstack_tasks_finished_total",
+        "swarmstack_task_latency_seconds",
+        "swarmstack_task_duration_seconds",
+        "swarmstack_agent_step_duration_seconds",
+        "swarmstack_agent_step_errors_total",
+        "swarmstack_task_retries_total",
+        "swarmstack_queue_depth",
+        "swarmstack_tasks_in_flight",
+        "swarmstack_leases_expired_total",
+        "swarmstack_http_requests_total",
+        "swarmstack_http_request_duration_seconds",
+        "swarmstack_llm_tokens_total",
+        "swarmstack_llm_cost_usd_total",
+        "swarmstack_llm_requests_total",
+        "swarmstack_budget_exceeded_total",
+        "swarmstack_workers",
+    }
+)

@@ -1,0 +1,81 @@
+"""Signal channels between the manager and workers.
+
+`LocalSignals` connects a manager and workers in one process; other backends (Redis, LISTEN/
+NOTIFY) implement the same protocol across processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+Listener = Callable[[list[str]], None]
+
+
+class Signals(Protocol):
+    """Hints that let waiting parties act at once instead of at their next poll."""
+
+    def work_submitted(self, swarms: Iterable[str]) -> None:
+        """New tasks were committed for these swarms."""
+        ...
+
+    async def wait_for_work(self, timeout_s: float) -> None:
+        """Return when work may be available or after `timeout_s`."""
+        ...
+
+    def tasks_finished(self, task_ids: list[str]) -> None:
+        """These tasks have an outcome."""
+        ...
+
+    def on_finished(self, listener: Listener) -> None:
+        """Call `listener` with the ids of tasks that finished."""
+        ...
+
+    def cancel_requested(self, task_ids: list[str]) -> None:
+        """These running tasks were cancelled; their workers should stop them."""
+        ...
+
+    def on_cancel(self, listener: Listener) -> None:
+        """Call `listener` with the ids of tasks to stop."""
+        ...
+
+
+class LocalSignals:
+    """In-process signals: an event for work and listener lists for the rest."""
+
+    def __init__(self) -> None:
+        self._work = asyncio.Event()
+        self._finished: list[Listener] = []
+        self._cancel: list[Listener] = []
+
+    def work_submitted(self, swarms: Iterable[str]) -> None:
+        """Wake every waiting claimer."""
+        self._work.set()
+
+    async def wait_for_work(self, timeout_s: float) -> None:
+        """Wait for a wake-up or the timeout, then re-arm."""
+        try:
+            async with asyncio.timeout(timeout_s):
+                await self._work.wait()
+        except TimeoutError:
+            pass
+        self._work.clear()
+
+    def tasks_finished(self, task_ids: list[str]) -> None:
+        """Tell finished-listeners."""
+        for listener in self._finished:
+            listener(task_ids)
+
+    def on_finished(self, listener: Listener) -> None:
+        """Subscribe to finished tasks."""
+        self._finished.append(listener)
+
+    def cancel_requested(self, task_ids: list[str]) -> None:
+        """Tell cancel-listeners."""
+        for listener in self._cancel:
+            listener(task_ids)
+
+    def on_cancel(self, listener: Listener) -> None:
+        """Subscribe to cancellations."""
+        self._cancel.append(listener)

@@ -1,0 +1,55 @@
+"""The durable store, which is also the queue (SQLite or PostgreSQL through SQLAlchemy).
+
+Public API: `Store` (one object with `.tasks`, `.claims`, `.events`, `.keys`, `.cluster`) and
+`open_store(url)`, which migrates the schema before returning. Only this package imports
+SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from swarmstack.core.retry import RetryPolicy
+from swarmstack.store.claims import Applied, ClaimStore
+from swarmstack.store.cluster import ClusterStore, WorkerInfo
+from swarmstack.store.engine import Database
+from swarmstack.store.events import EventStore
+from swarmstack.store.keys import KeyStore, Principal
+from swarmstack.store.migrate import migrate
+from swarmstack.store.sessions import SessionStore
+from swarmstack.store.tasks import SubmitResult, TaskStore
+
+
+class Store:
+    """Every repository over one database."""
+
+    def __init__(self, db: Database, policies: dict[str, RetryPolicy] | None = None) -> None:
+        self.db = db
+        self.tasks = TaskStore(db)
+        self.claims = ClaimStore(db, policies)
+        self.events = EventStore(db)
+        self.keys = KeyStore(db)
+        self.cluster = ClusterStore(db)
+        self.sessions = SessionStore(db)
+
+    async def close(self) -> None:
+        """Close the connection pools."""
+        await self.db.dispose()
+
+
+async def open_store(
+    url: str,
+    *,
+    policies: dict[str, RetryPolicy] | None = None,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+) -> Store:
+    """Connect, migrate to the newest schema, and return the store."""
+    db = Database(url, pool_size=pool_size, max_overflow=max_overflow)
+    try:
+        await migrate(db)
+    except BaseException:
+        await db.dispose()
+        raise
+    return Store(db, policies)
+
+
+__all__ = ["Applied", "Principal", "Store", "SubmitResult", "WorkerInfo", "open_store"]

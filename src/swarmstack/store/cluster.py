@@ -1,0 +1,117 @@
+"""Workers and leadership: registration, heartbeats, and a leader lease row.
+
+The leader lease is a row that one owner renews; another process takes it over once it expires.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import delete, insert, select, update
+
+from swarmstack.store.engine import Database
+from swarmstack.store.tables import leader_leases, workers
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerInfo:
+    """A registered worker as last seen."""
+
+    id: str
+    host: str
+    pid: int
+    swarms: list[str]
+    in_flight: int
+    started_at: float
+    heartbeat_at: float
+
+
+class ClusterStore:
+    """Who is alive and who leads."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def register(self, info: WorkerInfo) -> None:
+        """Add (or replace) a worker row."""
+        async with self.db.write() as conn:
+            await conn.execute(delete(workers).where(workers.c.id == info.id))
+            await conn.execute(
+                insert(workers).values(
+                    id=info.id,
+                    host=info.host,
+                    pid=info.pid,
+                    swarms=json.dumps(info.swarms),
+                    in_flight=info.in_flight,
+                    started_at=info.started_at,
+                    heartbeat_at=info.heartbeat_at,
+                )
+            )
+
+    async def beat(self, worker_id: str, in_flight: int, now: float) -> None:
+        """Mark a worker alive."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(workers)
+                .where(workers.c.id == worker_id)
+                .values(in_flight=in_flight, heartbeat_at=now)
+            )
+
+    async def deregister(self, worker_id: str) -> None:
+        """Remove a worker row (clean shutdown)."""
+        async with self.db.write() as conn:
+            await conn.execute(delete(workers).where(workers.c.id == worker_id))
+
+    async def workers(self, alive_after: float = 0.0) -> list[WorkerInfo]:
+        """Workers whose last heartbeat is after `alive_after`."""
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(workers).where(workers.c.heartbeat_at >= alive_after).order_by(workers.c.id)
+            )
+            return [
+                WorkerInfo(
+                    r.id,
+                    r.host,
+                    r.pid,
+                    json.loads(r.swarms),
+                    r.in_flight,
+                    r.started_at,
+                    r.heartbeat_at,
+                )
+                for r in rows
+            ]
+
+    async def prune(self, dead_before: float) -> int:
+        """Forget workers silent since `dead_before`."""
+        async with self.db.write() as conn:
+            result = await conn.execute(delete(workers).where(workers.c.heartbeat_at < dead_before))
+            return int(result.rowcount or 0)
+
+    async def acquire(self, name: str, owner: str, now: float, ttl_s: float) -> bool:
+        """Take or renew the lease `name`; True while `owner` holds it."""
+        async with self.db.write() as conn:
+            row = (
+                await conn.execute(select(leader_leases).where(leader_leases.c.name == name))
+            ).first()
+            if row is None:
+                await conn.execute(
+                    insert(leader_leases).values(name=name, owner=owner, expires_at=now + ttl_s)
+                )
+                return True
+            if row.owner != owner and row.expires_at > now:
+                return False
+            await conn.execute(
+                update(leader_leases)
+                .where(leader_leases.c.name == name)
+                .values(owner=owner, expires_at=now + ttl_s)
+            )
+            return True
+
+    async def leader(self, name: str, now: float) -> str | None:
+        """The current holder of lease `name`, if unexpired."""
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(select(leader_leases).where(leader_leases.c.name == name))
+            ).first()
+        return row.owner if row is not None and row.expires_at > now else None

@@ -1,0 +1,63 @@
+"""Task event streams: append and read after an id (SSE resumes with Last-Event-ID)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from swarmstack.core.records import TaskEvent
+from swarmstack.store.codec import dumps, event_from_row
+from swarmstack.store.engine import Database
+from swarmstack.store.tables import task_events
+
+
+class EventStore:
+    """Events of tasks, ordered by a global id."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def append(self, events: Sequence[tuple[str, str, dict[str, Any], float]]) -> None:
+        """Store (task_id, type, data, created_at) tuples in one transaction."""
+        if not events:
+            return
+        async with self.db.write() as conn:
+            await conn.execute(
+                insert(task_events),
+                [
+                    {"task_id": t, "type": k, "data": dumps(d), "created_at": at}
+                    for t, k, d, at in events
+                ],
+            )
+
+    async def cancelled_since(self, after_id: int) -> tuple[list[str], int]:
+        """Ids of tasks cancelled after event `after_id`, and the newest event id now."""
+        async with self.db.read() as conn:
+            newest = (await conn.execute(select(func.max(task_events.c.id)))).scalar() or 0
+            rows = await conn.execute(
+                select(task_events.c.task_id).where(
+                    task_events.c.id > after_id,
+                    task_events.c.id <= newest,
+                    task_events.c.type == "cancelled",
+                )
+            )
+            return [r[0] for r in rows], max(int(newest), after_id)
+
+    async def last_id(self) -> int:
+        """The newest event id (0 when there is none)."""
+        async with self.db.read() as conn:
+            value = (await conn.execute(select(func.max(task_events.c.id)))).scalar()
+        return int(value or 0)
+
+    async def after(self, task_id: str, after_id: int = 0, limit: int = 500) -> list[TaskEvent]:
+        """Events of `task_id` with an id above `after_id`, oldest first."""
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(task_events)
+                .where(task_events.c.task_id == task_id, task_events.c.id > after_id)
+                .order_by(task_events.c.id)
+                .limit(limit)
+            )
+            return [event_from_row(r) for r in rows]

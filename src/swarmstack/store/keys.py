@@ -1,0 +1,62 @@
+"""API keys: only SHA-256 hashes are stored; lookups compare hashes in constant time."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select
+
+from swarmstack.core.ids import hash_key
+from swarmstack.store.engine import Database
+from swarmstack.store.tables import api_keys
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: a key's id, name and role."""
+
+    id: str
+    name: str
+    role: str
+
+
+class KeyStore:
+    """API key records."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(self, key: str, name: str, role: str, now: float) -> Principal:
+        """Store the hash of `key` (idempotent for the same key)."""
+        digest = hash_key(key)
+        async with self.db.write() as conn:
+            row = (
+                await conn.execute(select(api_keys).where(api_keys.c.key_hash == digest))
+            ).first()
+            if row is not None:
+                return Principal(row.id, row.name, row.role)
+            key_id = "k_" + secrets.token_hex(6)
+            await conn.execute(
+                insert(api_keys).values(
+                    id=key_id, name=name, key_hash=digest, role=role, created_at=now, revoked=False
+                )
+            )
+        return Principal(key_id, name, role)
+
+    async def count(self) -> int:
+        """How many keys exist."""
+        async with self.db.read() as conn:
+            return len((await conn.execute(select(api_keys.c.id))).all())
+
+    async def lookup(self, key: str) -> Principal | None:
+        """The principal of a valid, unrevoked key."""
+        digest = hash_key(key)
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(select(api_keys).where(api_keys.c.key_hash == digest))
+            ).first()
+        if row is None or row.revoked or not hmac.compare_digest(row.key_hash, digest):
+            return None
+        return Principal(row.id, row.name, row.role)

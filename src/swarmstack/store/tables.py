@@ -1,0 +1,128 @@
+"""The schema, defined once. Alembic migrations must produce exactly this (a test checks).
+
+Times are seconds since the epoch (floats) so SQLite and PostgreSQL compare them the same way.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite so ids autoincrement on both.
+EventId = BigInteger().with_variant(Integer(), "sqlite")
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("swarm", String(64), nullable=False),
+    Column("version", String(64)),
+    Column("status", String(20), nullable=False),
+    Column("priority", SmallInteger, nullable=False),
+    Column("input", Text, nullable=False),
+    Column("result", Text),
+    Column("error", Text),
+    Column("trace", Text),
+    Column("usage", Text),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("max_attempts", Integer, nullable=False),
+    Column("timeout_s", Float, nullable=False),
+    Column("idempotency_key", String(300), unique=True),
+    Column("request_hash", String(64)),
+    Column("session", String(200)),
+    Column("submitted_by", String(80), nullable=False),
+    Column("lease_owner", String(80)),
+    Column("lease_expires_at", Float),
+    Column("run_at", Float, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("started_at", Float),
+    Column("finished_at", Float),
+    Index(None, "status", "swarm", "priority", "run_at"),
+    Index(None, "lease_expires_at"),
+    Index(None, "lease_owner"),
+    Index(None, "created_at"),
+    Index(None, "session"),
+)
+
+task_attempts = Table(
+    "task_attempts",
+    metadata,
+    Column("id", EventId, primary_key=True, autoincrement=True),
+    Column("task_id", String(40), nullable=False, index=True),
+    Column("attempt", Integer, nullable=False),
+    Column("worker", String(80)),
+    Column("status", String(20), nullable=False),
+    Column("error", Text),
+    Column("started_at", Float),
+    Column("finished_at", Float, nullable=False),
+)
+
+task_events = Table(
+    "task_events",
+    metadata,
+    Column("id", EventId, primary_key=True, autoincrement=True),
+    Column("task_id", String(40), nullable=False, index=True),
+    Column("type", String(40), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+session_messages = Table(
+    "session_messages",
+    metadata,
+    Column("id", EventId, primary_key=True, autoincrement=True),
+    Column("session", String(200), nullable=False, index=True),
+    Column("role", String(20), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("host", String(200), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("swarms", Text, nullable=False),
+    Column("in_flight", Integer, nullable=False, default=0),
+    Column("started_at", Float, nullable=False),
+    Column("heartbeat_at", Float, nullable=False),
+)
+
+leader_leases = Table(
+    "leader_leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("owner", String(80), nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
