@@ -1,0 +1,132 @@
+"""What an agent sees while it runs one task: identity, events, usage and budgets.
+
+Created by the worker for each attempt; agents receive it as `ctx` when their signature asks.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from swarmstack.errors import BudgetExceeded, InvalidInput
+from swarmstack.spec.agents import Budget
+
+EventSink = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass(slots=True)
+class Usage:
+    """Tokens, cost and steps spent by a task so far."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    steps: int = 0
+    llm_calls: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        """Prompt plus completion tokens."""
+        return self.prompt_tokens + self.completion_tokens
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form, stored on the task."""
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+            "cost_usd": round(self.cost_usd, 8),
+            "steps": self.steps,
+            "llm_calls": self.llm_calls,
+        }
+
+
+def resolve_secret(name: str, secrets_dir: Path | None = None) -> str:
+    """A secret from a mounted file (`secrets_dir/NAME`) or the environment, read at call time."""
+    directory = secrets_dir or Path(os.environ.get("SWARMSTACK_SECRETS_DIR", "/run/secrets"))
+    candidate = directory / name
+    if candidate.is_file():
+        return candidate.read_text(encoding="utf-8").strip()
+    if name in os.environ:
+        return os.environ[name]
+    raise InvalidInput(
+        f"secret {name} is not set",
+        fix=f"export {name}=... or mount a file named {name} under {directory}",
+    )
+
+
+@dataclass(slots=True)
+class TaskContext:
+    """Per-attempt context handed to agents and flows."""
+
+    task_id: str
+    swarm: str
+    attempt: int
+    emit: EventSink
+    budget: Budget | None = None
+    usage: Usage = field(default_factory=Usage)
+    started: float = field(default_factory=time.monotonic)
+    trace: list[dict[str, Any]] = field(default_factory=list)
+    secret: Callable[[str], str] = resolve_secret
+    extras: dict[str, Any] = field(default_factory=dict)
+    history: list[dict[str, str]] = field(default_factory=list)
+
+    def charge(
+        self,
+        *,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        cost_usd: float = 0.0,
+        steps: int = 0,
+        llm_calls: int = 0,
+    ) -> None:
+        """Add spend to the task's usage, then stop the task if a budget is now exceeded."""
+        self.usage.prompt_tokens += prompt_tokens
+        self.usage.completion_tokens += completion_tokens
+        self.usage.cost_usd += cost_usd
+        self.usage.steps += steps
+        self.usage.llm_calls += llm_calls
+        self.check_budget()
+
+    def check_budget(self) -> None:
+        """Raise BudgetExceeded naming the first limit the task went over."""
+        if (limit := exceeded_limit(self.budget, self.usage, self.elapsed_s())) is not None:
+            raise BudgetExceeded(f"task exceeded its budget: {limit}", limit=limit.split(" ")[0])
+
+    def elapsed_s(self) -> float:
+        """Seconds since the attempt started."""
+        return time.monotonic() - self.started
+
+
+def trim_history(messages: list[dict[str, str]], max_tokens: int | None) -> list[dict[str, str]]:
+    """The newest messages whose estimated size (4 characters a token) fits `max_tokens`."""
+    if max_tokens is None:
+        return messages
+    kept: list[dict[str, str]] = []
+    budget = max_tokens * 4
+    for message in reversed(messages):
+        budget -= len(message["content"])
+        if budget < 0:
+            break
+        kept.append(message)
+    return kept[::-1]
+
+
+def exceeded_limit(budget: Budget | None, usage: Usage, elapsed_s: float) -> str | None:
+    """The first limit `usage` went over, described, or None. Pure."""
+    if budget is None:
+        return None
+    checks = [
+        ("max_tokens", budget.max_tokens, usage.total_tokens),
+        ("max_cost_usd", budget.max_cost_usd, usage.cost_usd),
+        ("max_steps", budget.max_steps, usage.steps),
+        ("max_wall_time", budget.max_wall_time, elapsed_s),
+    ]
+    for name, limit, used in checks:
+        if limit is not None and used > limit:
+            return f"{name} ({used:g} used, limit {limit:g})"
+    return None

@@ -1,0 +1,189 @@
+"""OpenAI-compatible Chat Completions over one shared `httpx.AsyncClient`.
+
+Used by `agent.LLMCallable`. Faults that may pass (429, 408, 5xx, a refused or dropped
+connection) are retried here with exponential backoff that honours `Retry-After`, as long as no
+streamed text has been forwarded yet; when the attempts are spent the call raises
+`LLMUnavailable` (a TemporaryError, so the worker may retry the task later). Other 4xx answers
+raise `LLMProviderError` (permanent). Both name the HTTP status and the provider's own message.
+A call longer than its timeout raises `LLMTimeout`. Cancelling the awaiting task closes the
+connection at once, because httpx aborts the request when its coroutine is cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from swarmstack.agents.llm.stream import (
+    ChatResult,
+    StreamAssembler,
+    parse_completion,
+    parse_sse_line,
+)
+from swarmstack.errors import LLMProviderError, LLMTimeout, LLMUnavailable
+
+TextSink = Callable[[str], None]
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    """One call: where, with which headers, what body, how long it may take."""
+
+    url: str
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    timeout_s: float = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Bounded exponential backoff; `Retry-After` wins when the server sends it."""
+
+    attempts: int = 4
+    base_delay_s: float = 0.5
+    max_delay_s: float = 30.0
+
+    def delay_s(self, attempt: int, retry_after_s: float | None) -> float:
+        """Seconds to wait after failed attempt `attempt` (1-based)."""
+        if retry_after_s is not None:
+            return min(max(retry_after_s, 0.0), self.max_delay_s)
+        return float(min(self.base_delay_s * 2 ** (attempt - 1), self.max_delay_s))
+
+
+class _RetryableError(Exception):
+    """A fault worth another attempt; carries the error to raise when attempts run out."""
+
+    def __init__(self, error: LLMUnavailable, retry_after_s: float | None = None) -> None:
+        self.error = error
+        self.retry_after_s = retry_after_s
+        super().__init__(error.message)
+
+
+class ChatClient:
+    """Sends chat requests; one instance per worker shares the connection pool."""
+
+    def __init__(self, http: httpx.AsyncClient, backoff: Backoff | None = None) -> None:
+        self.http = http
+        self.backoff = backoff or Backoff()
+
+    async def complete(self, request: ChatRequest, on_text: TextSink | None = None) -> ChatResult:
+        """The model's answer; streamed text goes to `on_text` as it arrives."""
+        sent = _SentText(on_text)
+        for attempt in range(1, self.backoff.attempts + 1):
+            try:
+                return await self._attempt(request, sent)
+            except _RetryableError as fault:
+                if attempt == self.backoff.attempts or sent.any:
+                    raise fault.error from None
+                await asyncio.sleep(self.backoff.delay_s(attempt, fault.retry_after_s))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attempt(self, request: ChatRequest, sent: _SentText) -> ChatResult:
+        try:
+            async with asyncio.timeout(request.timeout_s):
+                if request.body.get("stream"):
+                    return await self._streamed(request, sent)
+                return await self._whole(request)
+        except TimeoutError:
+            raise LLMTimeout(
+                f"LLM call to {request.url} took longer than {request.timeout_s:g}s", delay_s=1.0
+            ) from None
+        except httpx.TransportError as exc:
+            error = LLMUnavailable(
+                f"LLM endpoint {request.url} unreachable: {type(exc).__name__}: {exc}"
+            )
+            raise _RetryableError(error) from exc
+
+    async def _whole(self, request: ChatRequest) -> ChatResult:
+        response = await self.http.post(request.url, json=request.body, headers=request.headers)
+        _check(response, request)
+        return parse_completion(response.json())
+
+    async def _streamed(self, request: ChatRequest, sent: _SentText) -> ChatResult:
+        assembler = StreamAssembler()
+        async with self.http.stream(
+            "POST", request.url, json=request.body, headers=request.headers
+        ) as response:
+            if response.status_code >= 400:
+                await response.aread()
+                _check(response, request)
+            async for line in response.aiter_lines():
+                chunk = parse_sse_line(line)
+                if chunk is not None:
+                    _check_chunk(chunk)
+                    sent(assembler.feed(chunk))
+        return assembler.finish()
+
+
+class _SentText:
+    """Forwards streamed text and remembers whether any was forwarded (then no retry)."""
+
+    def __init__(self, sink: TextSink | None) -> None:
+        self.sink = sink
+        self.any = False
+
+    def __call__(self, text: str) -> None:
+        if text and self.sink is not None:
+            self.any = True
+            self.sink(text)
+
+
+def _check(response: httpx.Response, request: ChatRequest) -> None:
+    """Raise the right error for a failed HTTP answer."""
+    if response.status_code < 400:
+        return
+    status = response.status_code
+    model = request.body.get("model", "model")
+    text = f"{model} at {request.url} answered HTTP {status}: {provider_message(response)}"
+    if status in RETRY_STATUSES:
+        retry_after = retry_after_s(response.headers.get("retry-after"))
+        error = LLMUnavailable(text, http_status=status, delay_s=retry_after or 1.0)
+        raise _RetryableError(error, retry_after)
+    raise LLMProviderError(text, http_status=status)
+
+
+def _check_chunk(chunk: dict[str, Any]) -> None:
+    """Some servers report a failure inside the stream as `{"error": ...}`."""
+    if "error" in chunk:
+        message = _message_of(chunk) or json.dumps(chunk)[:300]
+        raise LLMProviderError(f"LLM provider failed mid-stream: {message}")
+
+
+def provider_message(response: httpx.Response) -> str:
+    """The provider's own error message, from an OpenAI-style body or the raw text."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    message = _message_of(body) if isinstance(body, dict) else None
+    return message or response.text[:300].strip() or response.reason_phrase
+
+
+def _message_of(body: dict[str, Any]) -> str | None:
+    error = body.get("error", body)
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return str(error["message"])
+    return error if isinstance(error, str) else None
+
+
+def retry_after_s(value: str | None) -> float | None:
+    """`Retry-After` as seconds: a number, or an HTTP date turned into a wait from now."""
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -1,0 +1,99 @@
+"""A swarm version ready to run tasks: its agents built once, its flow, its budget.
+
+The worker builds one `SwarmRuntime` per swarm version and passes what it shares between them:
+the thread pool for sync code, one `httpx.AsyncClient` for LLM calls (connection pooling), and
+the metrics object. A runtime that created its own HTTP client closes it in `aclose()`.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+from typing import Any
+
+import httpx
+
+from swarmstack.agents.context import TaskContext
+from swarmstack.agents.flow_env import FlowEnv
+from swarmstack.agents.flows import run_flow
+from swarmstack.agents.llm import ChatClient, LLMCallable, LLMMetrics
+from swarmstack.agents.python import PythonCallable, import_entrypoint
+from swarmstack.agents.steps import AgentCall
+from swarmstack.spec.agents import LLMAgent, PythonAgent
+from swarmstack.spec.flows import RouterFlow
+from swarmstack.spec.swarm import SwarmSpec
+
+
+def new_http_client(max_connections: int = 1000) -> httpx.AsyncClient:
+    """The HTTP client LLM agents share: pooled keep-alive connections, no global timeout
+    (each call has its own)."""
+    limits = httpx.Limits(
+        max_connections=max_connections, max_keepalive_connections=min(max_connections, 100)
+    )
+    return httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(None, connect=10.0))
+
+
+class SwarmRuntime:
+    """Built agents of one swarm spec; `run` executes one task's input."""
+
+    def __init__(
+        self,
+        spec: SwarmSpec,
+        executor: Executor | None = None,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        metrics: LLMMetrics | None = None,
+    ) -> None:
+        self.spec = spec
+        self.executor = executor
+        self._owns_http = http_client is None and _has_llm(spec)
+        self.http = http_client or (
+            new_http_client(spec.runtime.max_concurrent) if self._owns_http else None
+        )
+        self.chat = ChatClient(self.http) if self.http is not None else None
+        self.agents: dict[str, AgentCall] = {
+            name: self._build(name, agent, metrics) for name, agent in spec.agents.items()
+        }
+        self.timeouts: dict[str, float | None] = {
+            name: _step_timeout(agent) for name, agent in spec.agents.items()
+        }
+        self._add_rule()
+        self.env = FlowEnv(
+            self.agents, self.timeouts, {n: a.description for n, a in spec.agents.items()}, executor
+        )
+
+    async def run(self, data: Any, ctx: TaskContext) -> Any:
+        """Run the task input through the flow and return the final output."""
+        ctx.budget = ctx.budget or self.spec.runtime.budget
+        return await run_flow(self.spec.flow, self.env, data, ctx)
+
+    async def aclose(self) -> None:
+        """Release what the agents hold: the HTTP client, when this runtime created it."""
+        if self._owns_http and self.http is not None:
+            await self.http.aclose()
+
+    def _build(
+        self, name: str, agent: PythonAgent | LLMAgent, metrics: LLMMetrics | None
+    ) -> AgentCall:
+        if isinstance(agent, LLMAgent):
+            assert self.chat is not None
+            return LLMCallable(name, agent, self.chat, metrics=metrics, swarm=self.spec.name)
+        where = f"{self.spec.name}: agents.{name}.entrypoint"
+        return PythonCallable(name, import_entrypoint(agent.entrypoint, where))
+
+    def _add_rule(self) -> None:
+        """A router flow's `module:function` rule becomes an agent named by its entrypoint."""
+        flow = self.spec.flow
+        if isinstance(flow, RouterFlow) and flow.router not in self.agents:
+            where = f"{self.spec.name}: flow.router"
+            self.agents[flow.router] = PythonCallable(
+                flow.router, import_entrypoint(flow.router, where)
+            )
+
+
+def _has_llm(spec: SwarmSpec) -> bool:
+    return any(isinstance(agent, LLMAgent) for agent in spec.agents.values())
+
+
+def _step_timeout(agent: PythonAgent | LLMAgent) -> float | None:
+    """A Python agent's `timeout` bounds its step; an LLM agent's bounds each call instead."""
+    return agent.timeout if isinstance(agent, PythonAgent) else None

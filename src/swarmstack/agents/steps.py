@@ -1,0 +1,94 @@
+"""One step of a flow: call an agent, time it, record it in the trace and as events."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from concurrent.futures import Executor
+from typing import Any, Protocol
+
+from swarmstack.agents.context import TaskContext
+from swarmstack.errors import AgentError, SwarmstackError, TaskTimeout
+
+
+class AgentCall(Protocol):
+    """A built agent: anything that maps a step input to an output."""
+
+    name: str
+
+    async def __call__(self, data: Any, ctx: TaskContext, executor: Executor | None) -> Any:
+        """Run the agent on `data`."""
+        ...
+
+
+async def run_step(
+    agent: AgentCall,
+    data: Any,
+    ctx: TaskContext,
+    executor: Executor | None,
+    *,
+    step: str,
+    timeout_s: float | None = None,
+    announce: bool = True,
+) -> Any:
+    """Run `agent` as step `step`; errors become SwarmstackErrors that name the step."""
+    started = time.monotonic()
+    tokens_before = ctx.usage.total_tokens
+    if announce:
+        ctx.emit("step_started", {"step": step, "agent": agent.name})
+    try:
+        output = await _call(agent, data, ctx, executor, timeout_s)
+    except Exception as exc:
+        error = _as_error(exc, step, agent.name, timeout_s)
+        _record(ctx, step, agent.name, started, tokens_before, error=error.message, emit=announce)
+        raise error from exc
+    ctx.charge(steps=1)
+    _record(ctx, step, agent.name, started, tokens_before, output=output, emit=announce)
+    return output
+
+
+async def _call(
+    agent: AgentCall,
+    data: Any,
+    ctx: TaskContext,
+    executor: Executor | None,
+    timeout_s: float | None,
+) -> Any:
+    if timeout_s is None:
+        return await agent(data, ctx, executor)
+    async with asyncio.timeout(timeout_s):
+        return await agent(data, ctx, executor)
+
+
+def _as_error(exc: Exception, step: str, agent: str, timeout_s: float | None) -> SwarmstackError:
+    if isinstance(exc, TimeoutError):
+        return TaskTimeout(f"step {step!r} (agent {agent!r}) timed out after {timeout_s:g}s")
+    if isinstance(exc, SwarmstackError):
+        return exc
+    return AgentError(f"step {step!r} (agent {agent!r}) raised {type(exc).__name__}: {exc}")
+
+
+def _record(
+    ctx: TaskContext,
+    step: str,
+    agent: str,
+    started: float,
+    tokens_before: int,
+    *,
+    output: Any = None,
+    error: str | None = None,
+    emit: bool = True,
+) -> None:
+    entry: dict[str, Any] = {
+        "step": step,
+        "agent": agent,
+        "duration_ms": round((time.monotonic() - started) * 1000, 3),
+        "tokens": ctx.usage.total_tokens - tokens_before,
+    }
+    if error is not None:
+        entry["error"] = error
+    else:
+        entry["output"] = output
+    ctx.trace.append(entry)
+    if emit:
+        ctx.emit("step_failed" if error else "step_finished", entry)
