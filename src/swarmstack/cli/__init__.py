@@ -1,0 +1,1 @@
+"""The `swarmstack` command line."""

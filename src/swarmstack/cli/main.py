@@ -1,0 +1,228 @@
+"""`swarmstack` commands. Errors print one line (plus causes) and exit 1; 2 for usage."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from swarmstack import __version__
+from swarmstack.cli import tasks as tasks_cli
+from swarmstack.cli.node import Banner, data_dir_ready, run_all, run_worker
+from swarmstack.cli.output import console, mask_url, print_error
+from swarmstack.errors import SwarmstackError
+from swarmstack.settings import Settings, load_settings
+from swarmstack.spec import SwarmSpec, load_spec, spec_schema
+
+app = typer.Typer(
+    name="swarmstack",
+    no_args_is_help=True,
+    add_completion=False,
+    help="Run multi-agent AI systems in production from one YAML spec.",
+)
+app.add_typer(tasks_cli.app, name="tasks")
+app.command("submit")(tasks_cli.submit)
+
+DEFAULT_SPEC = Path("examples/triage/swarm.yaml")
+Specs = Annotated[list[Path] | None, typer.Argument(help="Swarm spec files.")]
+_state = {"verbose": False}
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks.")] = False,
+) -> None:
+    _state["verbose"] = verbose
+    # Like uvicorn's --app-dir default: agents named `module:function` import from the cwd.
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("alembic").setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    console.print(__version__)
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="Spec files.")]) -> None:
+    """Check swarm specs; errors name file:line, the field and a fix."""
+    for path in files:
+        spec = load_spec(path)
+        console.print(
+            f"[green]ok[/] {path}: swarm {spec.name!r} release {spec.release}, "
+            f"{len(spec.agents)} agents"
+        )
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of a swarm spec."""
+    sys.stdout.write(json.dumps(spec_schema(), indent=2, sort_keys=True) + "\n")
+
+
+def _load(paths: list[Path] | None) -> list[SwarmSpec]:
+    paths = paths or _paths_from_env() or [DEFAULT_SPEC]
+    specs = [load_spec(p) for p in paths]
+    names = [s.name for s in specs]
+    if len(set(names)) != len(names):
+        raise SwarmstackError(
+            f"two specs name the same swarm: {names}", fix="give each swarm a unique `name`"
+        )
+    os.environ["SWARMSTACK_SPECS"] = os.pathsep.join(str(p.resolve()) for p in paths)
+    return specs
+
+
+def _paths_from_env() -> list[Path]:
+    value = os.environ.get("SWARMSTACK_SPECS", "")
+    return [Path(p) for p in value.split(os.pathsep) if p]
+
+
+@app.command()
+def up(
+    specs: Specs = None,
+    workers: Annotated[int, typer.Option(min=0, help="Worker processes (0: in-process).")] = 0,
+    host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
+    port: Annotated[int | None, typer.Option(min=0, max=65535, help="Port.")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Embedded store directory.")] = None,
+) -> None:
+    """Run a manager and workers on this machine (SQLite under ./.swarmstack/ by default)."""
+    settings = _settings(host, port, data_dir)
+    loaded = _load(specs)
+    data_dir_ready(settings.data_dir)
+    banner: list[Banner] = []
+    ready = asyncio.Event()
+
+    async def main() -> None:
+        printer = asyncio.create_task(_print_banner(ready, banner, settings))
+        try:
+            await run_all(loaded, settings, workers, ready, banner)
+        finally:
+            printer.cancel()
+
+    asyncio.run(main())
+
+
+async def _print_banner(ready: asyncio.Event, banner: list[Banner], settings: Settings) -> None:
+    await ready.wait()
+    info = banner[0]
+    console.print(
+        f"[bold green]swarmstack is up[/] at {info.url}  (store: {mask_url(settings.store_url())})",
+        soft_wrap=True,
+    )
+    if info.admin_key:
+        console.print(
+            f"admin API key (shown once, only its hash is stored): [bold]{info.admin_key}[/]",
+            soft_wrap=True,
+        )
+    key = info.admin_key or "$SWARMSTACK_API_KEY"
+    console.print("submit a task:")
+    console.print(
+        f"  curl -s -X POST {info.url}/api/v1/tasks?wait=10 "
+        f"-H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' "
+        f'-d \'{{"swarm": "{info.swarm}", "input": {{"text": "Urgent: login '
+        f"fails for ops@example.com since the outage\"}}}}'",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
+@app.command()
+def serve(
+    specs: Specs = None,
+    mode: Annotated[
+        str | None, typer.Option(help="manager | worker (default: $SWARM_MODE or manager).")
+    ] = None,
+    no_http: Annotated[
+        bool, typer.Option("--no-http", help="Worker without its probe/metrics port.")
+    ] = False,
+    host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
+    port: Annotated[int | None, typer.Option(min=0, max=65535, help="Port.")] = None,
+) -> None:
+    """Run one role, as containers do: SWARM_MODE=manager|worker (the seed's variable)."""
+    role = (mode or os.environ.get("SWARM_MODE") or "manager").lower()
+    if role not in ("manager", "worker"):
+        raise typer.BadParameter(
+            f"mode must be manager or worker, got {role!r}", param_hint="--mode / SWARM_MODE"
+        )
+    settings = _settings(host, port, None)
+    loaded = _load(specs)
+    if role == "worker":
+        asyncio.run(run_worker(loaded, settings, None if no_http else settings.server.port))
+    else:
+        asyncio.run(_serve_manager(loaded, settings))
+
+
+async def _serve_manager(specs: list[SwarmSpec], settings: Settings) -> None:
+    from swarmstack.cli.node import open_for, serve_http
+    from swarmstack.metrics import metrics
+    from swarmstack.queue import LocalSignals
+    from swarmstack.server import Manager, create_app
+
+    store = await open_for(specs, settings)
+    await _announce_key(store, settings)
+    manager = Manager(store, {s.name: s for s in specs}, settings, LocalSignals(), metrics)
+    try:
+        await serve_http(
+            create_app(manager), settings.server.host, settings.server.port, asyncio.Event()
+        )
+    finally:
+        await store.close()
+
+
+async def _announce_key(store: object, settings: Settings) -> None:
+    from swarmstack.cli.node import ensure_admin_key
+    from swarmstack.store import Store
+
+    assert isinstance(store, Store)
+    if (key := await ensure_admin_key(store, settings)) and not settings.security.admin_key:
+        console.print(f"admin API key (shown once): [bold]{key}[/]")
+
+
+def _settings(host: str | None, port: int | None, data_dir: Path | None) -> Settings:
+    settings = load_settings()
+    chosen = {"host": host, "port": port}
+    server = settings.server.model_copy(update={k: v for k, v in chosen.items() if v is not None})
+    update: dict[str, object] = {"server": server}
+    if data_dir is not None:
+        update["data_dir"] = data_dir
+    return settings.model_copy(update=update)
+
+
+def main() -> None:
+    """Entry point: run the app, turning errors into one-line messages."""
+    try:
+        app(standalone_mode=False)
+    except SwarmstackError as exc:
+        _fail(exc)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(130)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        _fail(exc)
+
+
+def _fail(exc: BaseException) -> None:
+    if _state["verbose"]:
+        import traceback
+
+        traceback.print_exception(exc)
+    print_error(exc)
+    sys.exit(1)

@@ -1,0 +1,213 @@
+"""Compose processes: manager and worker in one event loop (`up`), or one role (`serve`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from swarmstack.agents import SwarmRuntime
+from swarmstack.core.ids import new_api_key
+from swarmstack.core.retry import RetryPolicy
+from swarmstack.metrics import metrics
+from swarmstack.queue import LocalSignals
+from swarmstack.server import Manager, create_app
+from swarmstack.settings import Settings
+from swarmstack.spec import SwarmSpec
+from swarmstack.store import Store, open_store
+from swarmstack.worker import Worker
+from swarmstack.worker.http import create_worker_app
+
+log = logging.getLogger("swarmstack")
+
+
+@dataclass
+class Banner:
+    """What `up` prints once it listens."""
+
+    url: str
+    admin_key: str | None
+    swarm: str
+
+
+def policies(specs: Sequence[SwarmSpec]) -> dict[str, RetryPolicy]:
+    """Retry policies by swarm name."""
+    return {s.name: RetryPolicy.of(s.runtime) for s in specs}
+
+
+async def open_for(specs: Sequence[SwarmSpec], settings: Settings) -> Store:
+    """Open (and migrate) the store configured in `settings`."""
+    return await open_store(
+        settings.store_url(),
+        policies=policies(specs),
+        pool_size=settings.store.pool_size,
+        max_overflow=settings.store.max_overflow,
+    )
+
+
+async def ensure_admin_key(store: Store, settings: Settings) -> str | None:
+    """Install SWARMSTACK_SECURITY__ADMIN_KEY, or create a key on first start; the new key."""
+    if settings.security.admin_key is not None:
+        key = settings.security.admin_key.get_secret_value()
+        await store.keys.add(key, "admin", "admin", time.time())
+        return key
+    if await store.keys.count() == 0:
+        key = new_api_key()
+        await store.keys.add(key, "admin", "admin", time.time())
+        return key
+    return None
+
+
+def build_worker(
+    store: Store, specs: Sequence[SwarmSpec], settings: Settings, signals: LocalSignals
+) -> Worker:
+    """A worker for `specs` with a thread pool for blocking agents."""
+    executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="agent")
+    runtimes = {s.name: SwarmRuntime(s, executor, metrics=metrics) for s in specs}
+    return Worker(store, runtimes, signals, settings.worker, metrics)
+
+
+async def serve_http(app: FastAPI, host: str, port: int, on_listen: asyncio.Event) -> None:
+    """Run uvicorn until SIGINT/SIGTERM."""
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
+    server = _Server(config)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, server.request_exit)
+    watcher = asyncio.create_task(_signal_started(server, on_listen))
+    try:
+        await server.serve()
+    finally:
+        watcher.cancel()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal capture: it re-raises SIGTERM after shutdown, which
+    would skip the worker drain and end the process with -15 instead of 0."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    def request_exit(self) -> None:
+        """Begin a graceful shutdown (second request: force it)."""
+        if self.should_exit:
+            self.force_exit = True
+        self.should_exit = True
+
+
+async def _signal_started(server: uvicorn.Server, on_listen: asyncio.Event) -> None:
+    """uvicorn has no started event; poll its flag briefly."""
+    for _ in range(3000):
+        if server.started:
+            on_listen.set()
+            return
+        await asyncio.sleep(0.01)
+
+
+async def run_all(
+    specs: Sequence[SwarmSpec],
+    settings: Settings,
+    workers: int,
+    on_ready: asyncio.Event | None = None,
+    banner: list[Banner] | None = None,
+) -> None:
+    """Manager plus workers: in-process (`workers == 0`) or as N worker processes."""
+    store = await open_for(specs, settings)
+    signals = LocalSignals()
+    key = await ensure_admin_key(store, settings)
+    worker = build_worker(store, specs, settings, signals) if workers == 0 else None
+    manager = Manager(
+        store,
+        {s.name: s for s in specs},
+        settings,
+        signals,
+        metrics,
+        local_worker_beat=(lambda: worker.last_beat) if worker else None,
+    )
+    procs = spawn_workers(workers, settings) if workers else []
+    listening = on_ready or asyncio.Event()
+    try:
+        if worker:
+            await worker.start()
+        host, port = settings.server.host, settings.server.port
+        if banner is not None:
+            banner.append(Banner(f"http://{host}:{port}", key, specs[0].name))
+        await serve_http(create_app(manager), host, port, listening)
+    finally:
+        if worker:
+            await worker.stop()
+        stop_processes(procs)
+        await store.close()
+
+
+async def run_worker(specs: Sequence[SwarmSpec], settings: Settings, port: int | None) -> None:
+    """A worker process; with `port`, it also serves /health, /ready and /metrics."""
+    store = await open_for(specs, settings)
+    worker = build_worker(store, specs, settings, LocalSignals())
+    await worker.start()
+    try:
+        if port is None:
+            await _wait_for_signal()
+        else:
+            await serve_http(create_worker_app(worker), settings.server.host, port, asyncio.Event())
+    finally:
+        await worker.stop()
+        await store.close()
+
+
+async def _wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def spawn_workers(count: int, settings: Settings) -> list[subprocess.Popen[bytes]]:
+    """Start `count` worker processes on the same specs and store."""
+    env = {**os.environ, "SWARM_MODE": "worker", "SWARMSTACK_STORE__URL": settings.store_url()}
+    specs = os.environ.get("SWARMSTACK_SPECS", "")
+    cmd = [sys.executable, "-m", "swarmstack", "serve", "--no-http", *specs.split(os.pathsep)]
+    return [subprocess.Popen(cmd, env=env) for _ in range(count)]
+
+
+def stop_processes(procs: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each process, then wait for it to drain."""
+    for proc in procs:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def data_dir_ready(path: Path) -> None:
+    """Create the data directory with private permissions."""
+    path.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        path.chmod(0o700)

@@ -1,0 +1,78 @@
+"""Client commands: submit, and tasks list|show|cancel against a running manager."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from swarmstack.cli.output import console, task_table
+from swarmstack.client import SwarmClient
+
+app = typer.Typer(help="List, show and cancel tasks.", no_args_is_help=True)
+
+Url = Annotated[
+    str, typer.Option(envvar=["SWARMSTACK_URL", "SWARM_MANAGER_URL"], help="Manager URL.")
+]
+Key = Annotated[str | None, typer.Option(envvar="SWARMSTACK_API_KEY", help="API key.")]
+DEFAULT_URL = "http://127.0.0.1:8080"
+
+
+def _client(url: str, key: str | None) -> SwarmClient:
+    if "://" not in url:
+        url = f"http://{url}"
+    return SwarmClient(url, key)
+
+
+def _parse_input(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def submit(
+    swarm: Annotated[str, typer.Argument(help="Swarm name.")],
+    data: Annotated[str, typer.Argument(help="Input: JSON, or plain text.")],
+    wait: Annotated[bool, typer.Option("--wait", help="Wait for the outcome.")] = False,
+    wait_s: Annotated[float, typer.Option(help="Longest wait.")] = 60.0,
+    priority: Annotated[str | None, typer.Option(help="low | normal | high.")] = None,
+    url: Url = DEFAULT_URL,
+    api_key: Key = None,
+) -> None:
+    """Submit a task to SWARM (input: JSON or text)."""
+    client = _client(url, api_key)
+    task = client.submit(swarm, _parse_input(data), priority=priority, wait_s=wait_s if wait else 0)
+    console.print_json(json.dumps(task))
+    if wait and task["status"] not in ("succeeded",):
+        raise typer.Exit(1 if task["status"] not in ("queued", "running") else 3)
+
+
+@app.command("list")
+def list_(
+    status: Annotated[str | None, typer.Option(help="Filter by status.")] = None,
+    swarm: Annotated[str | None, typer.Option(help="Filter by swarm.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+    url: Url = DEFAULT_URL,
+    api_key: Key = None,
+) -> None:
+    """Newest tasks first."""
+    page = _client(url, api_key).list(status=status, swarm=swarm, limit=limit)
+    console.print(task_table(page["items"]))
+
+
+@app.command()
+def show(task_id: str, url: Url = DEFAULT_URL, api_key: Key = None) -> None:
+    """One task as JSON."""
+    console.print_json(json.dumps(_client(url, api_key).get(task_id)))
+
+
+@app.command()
+def cancel(task_id: str, url: Url = DEFAULT_URL, api_key: Key = None) -> None:
+    """Cancel a queued or running task."""
+    task = _client(url, api_key).cancel(task_id)
+    console.print(f"{task['id']}: {task['status']}")
+
+
+__all__ = ["app", "submit"]

@@ -1,0 +1,103 @@
+"""A small synchronous client over httpx; API problems become SwarmstackErrors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from swarmstack.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    StoreUnavailable,
+    SwarmstackError,
+    Unauthorized,
+)
+
+_BY_STATUS: dict[int, type[SwarmstackError]] = {
+    401: Unauthorized,
+    404: NotFound,
+    409: Conflict,
+    422: InvalidInput,
+    503: StoreUnavailable,
+}
+
+
+class SwarmClient:
+    """Talk to a manager at `url` with an API key."""
+
+    def __init__(self, url: str, api_key: str | None, timeout_s: float = 30.0) -> None:
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._http = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout_s)
+        self.url = url
+
+    def submit(
+        self,
+        swarm: str | None,
+        data: Any,
+        *,
+        priority: str | None = None,
+        wait_s: float = 0,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Submit a task; with `wait_s` wait for its outcome."""
+        body: dict[str, Any] = {"input": data}
+        if swarm:
+            body["swarm"] = swarm
+        if priority:
+            body["priority"] = priority
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return self._call(
+            "POST",
+            "/api/v1/tasks",
+            json=body,
+            headers=headers,
+            params={"wait": wait_s} if wait_s else None,
+            timeout=max(30.0, wait_s + 10),
+        )
+
+    def get(self, task_id: str) -> dict[str, Any]:
+        """One task."""
+        return self._call("GET", f"/api/v1/tasks/{task_id}")
+
+    def list(
+        self, *, status: str | None = None, swarm: str | None = None, limit: int = 50
+    ) -> dict[str, Any]:
+        """A page of tasks."""
+        params = {
+            k: v
+            for k, v in {"status": status, "swarm": swarm, "limit": limit}.items()
+            if v is not None
+        }
+        return self._call("GET", "/api/v1/tasks", params=params)
+
+    def cancel(self, task_id: str) -> dict[str, Any]:
+        """Cancel a task."""
+        return self._call("POST", f"/api/v1/tasks/{task_id}/cancel")
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise SwarmstackError(
+                f"cannot reach the manager at {self.url}: {exc}",
+                fix="start it with `swarmstack up` or set SWARMSTACK_URL",
+            ) from exc
+        if response.status_code >= 400:
+            raise _problem(response)
+        body: dict[str, Any] = response.json()
+        return body
+
+    def close(self) -> None:
+        """Close connections."""
+        self._http.close()
+
+
+def _problem(response: httpx.Response) -> SwarmstackError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {"detail": response.text[:200]}
+    error = _BY_STATUS.get(response.status_code, SwarmstackError)
+    return error(f"{response.status_code}: {body.get('detail', body)}", fix=body.get("fix"))

@@ -1,0 +1,44 @@
+"""The manager's ASGI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from swarmstack import __version__
+from swarmstack.server import health, problems, routes_tasks
+from swarmstack.server.auth import KeyCache
+from swarmstack.server.middleware import BodyLimit, HttpMetrics
+from swarmstack.server.state import Manager
+
+
+def create_app(manager: Manager, *, manage_lifecycle: bool = True) -> FastAPI:
+    """The FastAPI app for `manager`; with `manage_lifecycle` it starts and stops it."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if manage_lifecycle:
+            await manager.start()
+        try:
+            yield
+        finally:
+            if manage_lifecycle:
+                await manager.stop()
+
+    app = FastAPI(
+        title="swarmstack",
+        version=__version__,
+        lifespan=lifespan,
+        description="Task API of a swarmstack manager.",
+    )
+    app.state.manager = manager
+    app.state.key_cache = KeyCache()
+    app.state.readiness = health.Readiness()
+    problems.install(app)
+    app.include_router(health.router)
+    app.include_router(routes_tasks.router)
+    app.add_middleware(HttpMetrics, metrics=manager.metrics)
+    app.add_middleware(BodyLimit, max_bytes=manager.settings.server.max_body_bytes)
+    return app

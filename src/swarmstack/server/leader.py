@@ -1,0 +1,80 @@
+"""Work only one manager does at a time: sweeping expired leases and refreshing gauges.
+
+Leadership is a lease row renewed every few seconds; when the leader dies another manager takes
+over once the lease expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from swarmstack.core.states import TaskStatus
+from swarmstack.errors import StoreUnavailable
+from swarmstack.metrics import Metrics
+from swarmstack.queue import Signals
+from swarmstack.store import Store
+
+log = logging.getLogger(__name__)
+LEASE = "leader"
+
+
+class Leader:
+    """Runs the sweeper loop while this manager holds the leader lease."""
+
+    def __init__(
+        self,
+        store: Store,
+        signals: Signals,
+        metrics: Metrics,
+        owner: str,
+        swarms: list[str],
+        interval_s: float = 1.0,
+        ttl_s: float = 10.0,
+    ) -> None:
+        self.swarms = swarms
+        self.store = store
+        self.signals = signals
+        self.metrics = metrics
+        self.owner = owner
+        self.interval_s = interval_s
+        self.ttl_s = ttl_s
+        self.is_leader = False
+
+    async def run(self) -> None:
+        """Loop forever: take or renew leadership, then sweep and refresh gauges."""
+        while True:
+            try:
+                await self.tick(time.time())
+            except StoreUnavailable as exc:
+                self.is_leader = False
+                log.warning("leader tick failed (%s); retrying in %.1fs", exc, self.interval_s)
+            await asyncio.sleep(self.interval_s)
+
+    async def tick(self, now: float) -> None:
+        """One round of leader work."""
+        was = self.is_leader
+        self.is_leader = await self.store.cluster.acquire(LEASE, self.owner, now, self.ttl_s)
+        if self.is_leader and not was:
+            log.info("manager %s is now the leader; it runs the lease sweeper", self.owner)
+        if self.is_leader:
+            await self._sweep(now)
+        await self._gauges(now)
+
+    async def _sweep(self, now: float) -> None:
+        swept = await self.store.claims.sweep(now)
+        for swarm, status in swept:
+            self.metrics.leases_expired.labels(swarm).inc()
+            if status is TaskStatus.QUEUED:
+                self.metrics.retries.labels(swarm).inc()
+        if swept:
+            log.warning("re-queued or failed %d tasks whose lease expired", len(swept))
+            self.signals.work_submitted({s for s, _ in swept})
+        await self.store.cluster.prune(now - 3600)
+
+    async def _gauges(self, now: float) -> None:
+        depth = await self.store.tasks.queue_depth()
+        for swarm in set(depth) | set(self.swarms):
+            self.metrics.queue_depth.labels(swarm).set(depth.get(swarm, 0))
+        self.metrics.workers.set(len(await self.store.cluster.workers(alive_after=now - 10)))

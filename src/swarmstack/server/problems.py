@@ -1,0 +1,91 @@
+"""RFC 9457 problem documents for every error; stack traces never reach a client."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from swarmstack.errors import SwarmstackError, TemporaryError
+
+log = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> JSONResponse:
+    """A problem+json response."""
+    body = {
+        "type": f"https://swarmstack.dev/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    headers = {}
+    if "retry_after" in extra:
+        headers["Retry-After"] = str(max(1, round(extra["retry_after"])))
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+async def _swarmstack_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, SwarmstackError)
+    extra: dict[str, Any] = {k: v for k, v in exc.details.items() if _jsonable(v)}
+    if exc.fix:
+        extra["fix"] = exc.fix
+    if isinstance(exc, TemporaryError):
+        extra["retry_after"] = exc.delay_s
+    if exc.status >= 500:
+        log.warning("%s %s failed: %s", request.method, request.url.path, exc)
+    title = (type(exc).__doc__ or "Error").strip().splitlines()[0]
+    return problem(exc.status, title, exc.render(), exc.code, instance=request.url.path, **extra)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"where": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+    ]
+    detail = "; ".join(f"{e['where']}: {e['message']}" for e in errors)
+    return problem(
+        422,
+        "The request is not valid",
+        detail,
+        "invalid-request",
+        instance=request.url.path,
+        errors=errors,
+        fix="see /openapi.json for the request schema",
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem(
+        exc.status_code, str(exc.detail), str(exc.detail), "http-error", instance=request.url.path
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return problem(
+        500,
+        "Internal error",
+        "an unexpected error occurred; see the manager log",
+        "internal-error",
+        instance=request.url.path,
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on `app`."""
+    app.add_exception_handler(SwarmstackError, _swarmstack_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def _jsonable(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool) or value is None

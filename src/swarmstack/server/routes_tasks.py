@@ -1,0 +1,135 @@
+"""The task API: submit, read, list, cancel, and stream events."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from swarmstack.core.states import TaskStatus
+from swarmstack.errors import InvalidInput
+from swarmstack.server.auth import authenticate
+from swarmstack.server.schemas import LegacyTaskIn, TaskIn, TaskList, TaskOut
+from swarmstack.server.sse import event_stream
+from swarmstack.server.state import Manager, SubmitRequest
+from swarmstack.store import Principal
+
+router = APIRouter(prefix="/api/v1", tags=["tasks"])
+Who = Annotated[Principal, Depends(authenticate)]
+IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+Wait = Annotated[float, Query(ge=0, le=3600, description="Seconds to wait for the outcome.")]
+
+
+def _manager(request: Request) -> Manager:
+    manager: Manager = request.app.state.manager
+    return manager
+
+
+async def _accept(
+    request: Request, response: Response, req: SubmitRequest, who: Principal, wait: float
+) -> TaskOut:
+    manager = _manager(request)
+    task = await manager.submit(req, who)
+    task = await manager.wait_for(task, wait)
+    response.status_code = 200 if task.status.terminal else 202
+    response.headers["Location"] = f"/api/v1/tasks/{task.id}"
+    return TaskOut.of(task)
+
+
+@router.post(
+    "/tasks",
+    status_code=202,
+    response_model=TaskOut,
+    responses={200: {"description": "Finished within `wait`"}},
+)
+async def submit_task(
+    body: TaskIn,
+    request: Request,
+    response: Response,
+    who: Who,
+    idempotency_key: IdemKey = None,
+    wait: Wait = 0,
+) -> TaskOut:
+    """Queue a task; 202 once it is stored (200 if it finished within `wait`)."""
+    req = SubmitRequest(
+        body.swarm, body.input, body.priority, body.timeout, body.session, idempotency_key
+    )
+    return await _accept(request, response, req, who, wait)
+
+
+@router.post("/task", status_code=202, response_model=TaskOut)
+async def submit_task_legacy(
+    body: LegacyTaskIn,
+    request: Request,
+    response: Response,
+    who: Who,
+    idempotency_key: IdemKey = None,
+    wait: Wait = 0,
+) -> TaskOut:
+    """The seed's `{"task": ..., "priority": ...}` request, routed to the default swarm."""
+    req = SubmitRequest(body.swarm, body.task, body.priority, idempotency_key=idempotency_key)
+    return await _accept(request, response, req, who, wait)
+
+
+@router.get("/tasks/{task_id}", response_model=TaskOut)
+async def get_task(task_id: str, request: Request, who: Who) -> TaskOut:
+    """One task with its result, error, trace and every failed attempt."""
+    return TaskOut.of(await _manager(request).store.tasks.get(task_id))
+
+
+@router.get("/tasks", response_model=TaskList)
+async def list_tasks(
+    request: Request,
+    who: Who,
+    status: Annotated[TaskStatus | None, Query()] = None,
+    swarm: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=40)] = None,
+) -> TaskList:
+    """Tasks newest first, filtered by status and swarm, paginated by cursor."""
+    page = await _manager(request).store.tasks.list(
+        status=status.value if status else None, swarm=swarm, limit=limit, cursor=cursor
+    )
+    return TaskList(items=[TaskOut.of(t) for t in page.items], next_cursor=page.next_cursor)
+
+
+@router.post("/tasks/{task_id}/cancel", response_model=TaskOut)
+async def cancel_task(task_id: str, request: Request, who: Who) -> TaskOut:
+    """Cancel a queued or running task (a running one is stopped by its worker)."""
+    manager = _manager(request)
+    task = await manager.store.tasks.cancel(task_id, time.time(), who.name)
+    manager.signals.cancel_requested([task.id])
+    manager.signals.tasks_finished([task.id])
+    return TaskOut.of(task)
+
+
+@router.get(
+    "/tasks/{task_id}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def task_events(
+    task_id: str, request: Request, who: Who, last_event_id: Annotated[str | None, Header()] = None
+) -> StreamingResponse:
+    """Server-sent events of a task; resumes after `Last-Event-ID`; ends with the outcome."""
+    manager = _manager(request)
+    await manager.store.tasks.get(task_id)
+    after = _event_id(last_event_id)
+    return StreamingResponse(
+        event_stream(manager, task_id, after, request),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def _event_id(value: str | None) -> int:
+    if value is None or value == "":
+        return 0
+    if not value.isdigit():
+        raise InvalidInput(
+            f"Last-Event-ID {value!r} is not an event id",
+            fix="send back the `id:` of the last event received",
+        )
+    return int(value)

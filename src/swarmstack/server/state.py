@@ -1,0 +1,152 @@
+"""The manager's state: loaded swarms, the store, signals, batching and waiters."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from swarmstack.core.ids import new_task_id, request_hash
+from swarmstack.core.records import NewTask, TaskRecord
+from swarmstack.core.states import Priority
+from swarmstack.errors import NotFound, SwarmstackError
+from swarmstack.metrics import Metrics
+from swarmstack.queue import Signals
+from swarmstack.queue.batcher import Batcher
+from swarmstack.server.leader import Leader
+from swarmstack.server.waiters import Waiters
+from swarmstack.settings import Settings
+from swarmstack.spec import SwarmSpec
+from swarmstack.store import Principal, Store, SubmitResult
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitRequest:
+    """A validated submit, before it becomes a NewTask."""
+
+    swarm: str | None
+    input: Any
+    priority: str | None
+    timeout_s: float | None = None
+    session: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass
+class Manager:
+    """Everything the HTTP handlers need."""
+
+    store: Store
+    specs: dict[str, SwarmSpec]
+    settings: Settings
+    signals: Signals
+    metrics: Metrics
+    id: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
+    local_worker_beat: Callable[[], float] | None = None
+    waiters: Waiters = field(init=False)
+    leader: Leader = field(init=False)
+    _submits: Batcher[NewTask, SubmitResult] = field(init=False)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.waiters = Waiters(self.store)
+        self.leader = Leader(
+            self.store,
+            self.signals,
+            self.metrics,
+            self.id,
+            list(self.specs),
+            interval_s=self.settings.worker.sweep_interval,
+        )
+        self._submits = Batcher(
+            self._flush_submits, max_size=self.settings.server.submit_batch_size, name="submits"
+        )
+        self.signals.on_finished(self.waiters.resolve)
+
+    @property
+    def default_swarm(self) -> str:
+        """The swarm used when a request names none (the first loaded)."""
+        return next(iter(self.specs))
+
+    async def start(self) -> None:
+        """Start background loops (waiter poller, leader)."""
+        self.waiters.start()
+        self._tasks.append(asyncio.create_task(self.leader.run(), name="leader"))
+
+    async def stop(self) -> None:
+        """Stop background loops."""
+        await self._submits.aclose()
+        await self.waiters.aclose()
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def spec(self, swarm: str | None) -> SwarmSpec:
+        """The spec of `swarm` (default when None), or NotFound listing known swarms."""
+        name = swarm or self.default_swarm
+        if name not in self.specs:
+            raise NotFound(
+                f"no swarm named {name!r}", fix=f"use one of: {', '.join(sorted(self.specs))}"
+            )
+        return self.specs[name]
+
+    async def submit(self, req: SubmitRequest, who: Principal) -> TaskRecord:
+        """Store a task (202 only after commit) and wake workers."""
+        spec = self.spec(req.swarm)
+        new = self._new_task(req, spec, who)
+        result = await self._submits.submit(new)
+        if isinstance(result, SwarmstackError):
+            raise result
+        if result.id == new.id:
+            self.metrics.tasks_submitted.labels(spec.name).inc()
+        return result
+
+    def _new_task(self, req: SubmitRequest, spec: SwarmSpec, who: Principal) -> NewTask:
+        priority = req.priority or spec.runtime.default_priority
+        timeout_s = req.timeout_s or spec.runtime.timeout
+        key = f"{who.id}:{req.idempotency_key}" if req.idempotency_key else None
+        fingerprint = (
+            request_hash(
+                spec.name,
+                json.dumps(req.input, sort_keys=True),
+                priority,
+                str(timeout_s),
+                req.session or "",
+            )
+            if key
+            else None
+        )
+        return NewTask(
+            id=new_task_id(),
+            swarm=spec.name,
+            input=req.input,
+            priority=Priority.value(priority),
+            max_attempts=spec.runtime.retry_attempts + 1,
+            timeout_s=timeout_s,
+            submitted_by=who.name,
+            created_at=time.time(),
+            idempotency_key=key,
+            request_hash=fingerprint,
+            session=req.session,
+            session_policy=spec.sessions.on_conflict,
+        )
+
+    async def _flush_submits(self, batch: Sequence[NewTask]) -> list[SubmitResult]:
+        results = await self.store.tasks.submit_many(batch)
+        self.signals.work_submitted({t.swarm for t in batch})
+        return results
+
+    async def wait_for(self, task: TaskRecord, wait_s: float) -> TaskRecord:
+        """The task after its outcome, or as it is when `wait_s` runs out."""
+        wait_s = min(wait_s, self.settings.server.max_wait)
+        if wait_s <= 0 or task.status.terminal:
+            return task
+        await self.waiters.wait(task.id, wait_s)
+        return await self.store.tasks.get(task.id)

@@ -1,0 +1,60 @@
+"""Buffer of events that agents emit while they run (tokens, steps), flushed in batches."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from swarmstack.errors import SwarmstackError
+from swarmstack.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class EventBuffer:
+    """Collects events and writes them every `interval_s` in one transaction."""
+
+    def __init__(self, store: Store, interval_s: float = 0.05) -> None:
+        self._store = store
+        self._interval_s = interval_s
+        self._pending: list[tuple[str, str, dict[str, Any], float]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def sink(self, task_id: str) -> Any:
+        """An `emit(type, data)` function bound to one task."""
+
+        def emit(kind: str, data: dict[str, Any]) -> None:
+            self._pending.append((task_id, kind, data, time.time()))
+
+        return emit
+
+    def start(self) -> None:
+        """Start the periodic flusher."""
+        self._task = asyncio.create_task(self._loop(), name="event-flusher")
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval_s)
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write what is pending; on a store fault keep it for the next round."""
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        try:
+            await self._store.events.append(batch)
+        except SwarmstackError as exc:
+            log.warning("could not store %d task events (%s); retrying next flush", len(batch), exc)
+            self._pending = batch + self._pending
+
+    async def aclose(self) -> None:
+        """Stop the flusher and write what is left."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()

@@ -1,0 +1,42 @@
+"""The worker's small HTTP surface: /health, /ready and /metrics for probes and scrapes."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from swarmstack import __version__
+from swarmstack.worker import Worker
+
+STALE_S = 10.0
+
+
+def create_worker_app(worker: Worker) -> FastAPI:
+    """Probe and metrics endpoints of one worker process."""
+    app = FastAPI(title="swarmstack worker", version=__version__, openapi_url=None)
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "worker": worker.id}
+
+    @app.get("/ready")
+    async def ready() -> JSONResponse:
+        age = time.time() - worker.last_beat
+        ok = age < STALE_S
+        return JSONResponse(
+            {
+                "status": "ready" if ok else "not ready",
+                "heartbeat_age_s": round(age, 3),
+                "in_flight": len(worker.running),
+            },
+            status_code=200 if ok else 503,
+        )
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(worker.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app
