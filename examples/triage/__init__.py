@@ -1,0 +1,1 @@
+"""Document triage: extract facts from a support message, classify it, route it to a queue."""
