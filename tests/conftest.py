@@ -1,0 +1,99 @@
+"""Shared fixtures: real SQLite files and a real PostgreSQL database, test swarm specs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import textwrap
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+
+from swarmstack.spec import SwarmSpec, parse_spec
+from swarmstack.store import Store, open_store
+from swarmstack.store.tables import metadata
+
+PG_ADMIN = os.environ.get("SWARMSTACK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REPO = Path(__file__).resolve().parent.parent
+
+
+async def _pg_admin(sql: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this test session (dropped at the end)."""
+    name = f"swarmstack_test_{os.getpid()}_{secrets.token_hex(3)}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    yield f"{base}/{name}"
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The store URL of each backend; PostgreSQL tables are emptied before each test."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture
+async def store(store_url: str) -> AsyncIterator[Store]:
+    """An open, migrated, empty store on each backend."""
+    opened = await open_store(store_url)
+    if not opened.db.is_sqlite:
+        async with opened.db.write() as conn:
+            names = ", ".join(t.name for t in metadata.sorted_tables)
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+SpecFactory = Callable[..., SwarmSpec]
+
+
+def spec_text(
+    name: str = "test",
+    agent: str = "tests.support.agents:echo",
+    runtime: str = "{}",
+    extra: str = "",
+) -> str:
+    """YAML of a one-agent swarm."""
+    return (
+        textwrap.dedent(f"""\
+        version: 1
+        name: {name}
+        agents:
+          main: {{kind: python, entrypoint: "{agent}"}}
+        runtime: {runtime}
+        """)
+        + extra
+    )
+
+
+@pytest.fixture
+def make_spec() -> SpecFactory:
+    """Build a SwarmSpec for a one-agent swarm."""
+
+    def build(
+        name: str = "test",
+        agent: str = "tests.support.agents:echo",
+        runtime: str = "{}",
+        extra: str = "",
+    ) -> SwarmSpec:
+        return parse_spec(spec_text(name, agent, runtime, extra), f"{name}.yaml", os.environ)
+
+    return build

@@ -1,0 +1,102 @@
+"""A real manager and worker on one event loop, over a real SQLite file, driven through ASGI."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from swarmstack.agents import SwarmRuntime
+from swarmstack.metrics import Metrics
+from swarmstack.queue import LocalSignals
+from swarmstack.server import Manager, create_app
+from swarmstack.settings import Settings
+from swarmstack.spec import SwarmSpec
+from swarmstack.store import Store, open_store
+from swarmstack.worker import Worker
+from tests.conftest import SpecFactory
+
+ADMIN_KEY = "ssk_test_admin_key"
+
+
+@dataclass
+class Node:
+    """What a test drives: the HTTP client plus the pieces behind it."""
+
+    http: httpx.AsyncClient
+    manager: Manager
+    worker: Worker
+    store: Store
+    metrics: Metrics
+
+
+@pytest.fixture
+def swarms(make_spec: SpecFactory) -> list[SwarmSpec]:
+    """Swarms loaded by the node: echo (default), a two-step pipeline and a napper."""
+    fast = "{retry_attempts: 2, retry_delay: 0s, lease: 5s}"
+    return [
+        make_spec("echo", runtime=fast),
+        make_spec("nap", "tests.support.agents:nap", runtime=fast),
+        make_spec("blocking", "tests.support.agents:blocking_nap", runtime=fast),
+        make_spec("flaky", "tests.support.agents:flaky", runtime=fast),
+        make_spec(
+            "broken",
+            "tests.support.agents:always_fails",
+            runtime="{retry_attempts: 1, retry_delay: 0s}",
+        ),
+        make_spec(
+            "slow", "tests.support.agents:nap", runtime="{retry_attempts: 0, timeout: 200ms}"
+        ),
+        _pipeline(make_spec),
+        make_spec(
+            "memory",
+            "tests.support.agents:remember",
+            extra="sessions: {on_conflict: enqueue, max_messages: 10}\n",
+        ),
+    ]
+
+
+def _pipeline(make_spec: SpecFactory) -> SwarmSpec:
+    data = make_spec("pipeline").model_dump()
+    data["agents"] = {
+        "shout": {"kind": "python", "entrypoint": "tests.support.agents:upper"},
+        "bang": {"kind": "python", "entrypoint": "tests.support.agents:exclaim"},
+    }
+    data["flow"] = {"type": "sequential", "steps": ["shout", "bang"]}
+    return SwarmSpec.model_validate(data)
+
+
+@pytest.fixture
+async def node(tmp_path: Path, swarms: list[SwarmSpec]) -> AsyncIterator[Node]:
+    """Manager + worker + ASGI client; everything stopped afterwards."""
+    settings = Settings(data_dir=tmp_path, server={"max_body_bytes": 4096})  # type: ignore[arg-type]
+    store = await open_store(settings.store_url())
+    await store.keys.add(ADMIN_KEY, "admin", "admin", time.time())
+    metrics = Metrics()
+    signals = LocalSignals()
+    runtimes = {s.name: SwarmRuntime(s, metrics=metrics) for s in swarms}
+    worker = Worker(store, runtimes, signals, settings.worker, metrics)
+    manager = Manager(
+        store,
+        {s.name: s for s in swarms},
+        settings,
+        signals,
+        metrics,
+        local_worker_beat=lambda: worker.last_beat,
+    )
+    await manager.start()
+    await worker.start()
+    transport = httpx.ASGITransport(app=create_app(manager, manage_lifecycle=False))
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://swarm",
+        headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+    ) as http:
+        yield Node(http, manager, worker, store, metrics)
+    await worker.stop(drain_timeout_s=1)
+    await manager.stop()
+    await store.close()

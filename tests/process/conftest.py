@@ -1,0 +1,80 @@
+"""Run swarmstack as OS processes, the way users do, and clean them up."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import httpx
+import pytest
+
+from tests.conftest import REPO
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Procs:
+    """Started processes; all are killed at teardown."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.started: list[subprocess.Popen[str]] = []
+        self.files: list[IO[str]] = []
+
+    def start(
+        self, *args: str, env: dict[str, str] | None = None, name: str = "proc"
+    ) -> subprocess.Popen[str]:
+        log = open(self.tmp / f"{name}-{len(self.started)}.log", "w")  # noqa: SIM115
+        self.files.append(log)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "swarmstack", *args],
+            cwd=REPO,
+            env={**os.environ, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.started.append(proc)
+        return proc
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text() for p in sorted(self.tmp.glob("*.log")))
+
+    def stop_all(self) -> None:
+        for proc in self.started:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=10)
+        for log in self.files:
+            log.close()
+
+
+@pytest.fixture
+def procs(tmp_path: Path) -> Iterator[Procs]:
+    started = Procs(tmp_path)
+    yield started
+    started.stop_all()
+
+
+def wait_ready(url: str, timeout_s: float = 30.0, path: str = "/ready") -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + path, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{url}{path} not ready within {timeout_s}s")

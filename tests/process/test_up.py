@@ -1,0 +1,92 @@
+"""`swarmstack up` as a user runs it: the banner's curl line works; SIGTERM stops it cleanly."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.process.conftest import Procs, free_port, wait_ready
+
+pytestmark = pytest.mark.process
+
+
+def banner_of(procs: Procs, pattern: str, timeout_s: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        text = procs.logs()
+        if re.search(pattern, text):
+            return text
+        time.sleep(0.1)
+    raise AssertionError(f"no {pattern!r} in output:\n{procs.logs()}")
+
+
+def test_up_prints_a_curl_line_that_works(procs: Procs, tmp_path: Path) -> None:
+    port = free_port()
+    proc = procs.start(
+        "up",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(tmp_path / "data"),
+        name="up",
+        env={"COLUMNS": "300"},
+    )
+    text = banner_of(procs, r"curl -s .*")
+    wait_ready(f"http://127.0.0.1:{port}")
+    key = re.search(r"ssk_[\w-]+", text)
+    assert key is not None, text
+    curl = re.search(r"^\s*(curl -s .*)$", text, re.MULTILINE)
+    assert curl is not None
+    run = subprocess.run(
+        ["bash", "-c", curl.group(1)], capture_output=True, text=True, check=True, timeout=30
+    )
+    task = json.loads(run.stdout)
+    assert task["status"] == "succeeded"
+    assert task["result"]["queue"] == "access-p1"
+    assert "swarmstack.db" in text and key.group(0) not in (tmp_path / "data").joinpath(
+        "swarmstack.db"
+    ).read_bytes().decode("latin-1")
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
+
+
+def test_second_start_keeps_the_key_and_the_tasks(procs: Procs, tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    port = free_port()
+    first = procs.start(
+        "up", "--port", str(port), "--data-dir", data, name="first", env={"COLUMNS": "300"}
+    )
+    text = banner_of(procs, r"ssk_[\w-]+")
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=30) == 0
+    procs.start(
+        "up", "--port", str(port), "--data-dir", data, name="second", env={"COLUMNS": "300"}
+    )
+    wait_ready(f"http://127.0.0.1:{port}")
+    assert text.count("ssk_") >= 1
+    assert "shown once" not in (tmp_path / "second-1.log").read_text()
+
+
+def test_bad_spec_fails_fast_with_exit_1(procs: Procs, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nagents:\n  a: {kind: python, entrypoint: 'nope.mod:f'}\n")
+    proc = procs.start(
+        "up",
+        str(bad),
+        "--port",
+        str(free_port()),
+        "--data-dir",
+        str(tmp_path / "d"),
+        name="bad",
+        env={"COLUMNS": "300"},
+    )
+    assert proc.wait(timeout=30) == 1
+    output = procs.logs()
+    assert "cannot import module 'nope.mod'" in output
+    assert "Traceback" not in output

@@ -1,0 +1,58 @@
+"""Agents used by the tests' swarms (real code run by real workers)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+
+async def echo(data: Any) -> Any:
+    """Return the input unchanged."""
+    return data
+
+
+async def nap(data: Any) -> dict[str, Any]:
+    """Sleep `data["s"]` seconds (default 0.05) on the event loop."""
+    seconds = float(data.get("s", 0.05)) if isinstance(data, dict) else 0.05
+    await asyncio.sleep(seconds)
+    return {"slept": seconds, "pid": os.getpid()}
+
+
+def blocking_nap(data: Any) -> dict[str, Any]:
+    """Block a thread for `data["s"]` seconds (a sync agent)."""
+    seconds = float(data.get("s", 0.05)) if isinstance(data, dict) else 0.05
+    time.sleep(seconds)
+    return {"slept": seconds}
+
+
+def flaky(data: dict[str, Any]) -> dict[str, Any]:
+    """Fail until the marker file records `data["fail_times"]` failures, then succeed."""
+    marker = Path(data["marker"])
+    count = int(marker.read_text()) if marker.exists() else 0
+    if count < int(data["fail_times"]):
+        marker.write_text(str(count + 1))
+        raise RuntimeError(f"flaky failure {count + 1}")
+    return {"failures_before_success": count}
+
+
+def always_fails(data: Any) -> Any:
+    """Raise every time."""
+    raise ValueError("this agent always fails")
+
+
+def upper(data: Any) -> str:
+    """Upper-case text."""
+    return str(data).upper()
+
+
+def exclaim(data: Any) -> str:
+    """Add an exclamation mark."""
+    return f"{data}!"
+
+
+def remember(data: Any, ctx: Any) -> dict[str, Any]:
+    """Report the session history this task was given."""
+    return {"said": data, "history": [m["content"] for m in ctx.history]}
