@@ -9,6 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.process.conftest import Procs, free_port, wait_ready
@@ -90,3 +91,45 @@ def test_bad_spec_fails_fast_with_exit_1(procs: Procs, tmp_path: Path) -> None:
     output = procs.logs()
     assert "cannot import module 'nope.mod'" in output
     assert "Traceback" not in output
+
+
+def test_up_with_worker_processes_runs_tasks_and_stops_them(procs: Procs, tmp_path: Path) -> None:
+    port = free_port()
+    key = "ssk_worker_processes_key"
+    proc = procs.start(
+        "up",
+        "--workers",
+        "2",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(tmp_path / "data"),
+        name="up",
+        env={"COLUMNS": "300", "SWARMSTACK_SECURITY__ADMIN_KEY": key},
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_ready(url)
+    headers = {"Authorization": f"Bearer {key}"}
+    texts = [f"refund for invoice {n} please" for n in range(20)]
+    results = [
+        httpx.post(
+            f"{url}/api/v1/tasks",
+            params={"wait": 20},
+            headers=headers,
+            json={"swarm": "triage", "input": {"text": text}},
+            timeout=30,
+        ).json()
+        for text in texts
+    ]
+    assert [r["status"] for r in results] == ["succeeded"] * len(texts)
+    assert {r["result"]["topic"] for r in results} == {"billing"}
+    children = subprocess.run(
+        ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    assert len(children) == 2, f"expected two worker processes, found {children}"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in children), "workers outlived `up`"
