@@ -68,7 +68,11 @@ async def _worker_check(manager: Manager) -> str:
     return "ok" if alive else f"no worker heartbeat in the last {WORKER_STALE_S:.0f}s"
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"description": "Prometheus text format", "content": {"text/plain": {}}}},
+)
 async def metrics(request: Request) -> Response:
     """Prometheus metrics of this process."""
     manager: Manager = request.app.state.manager

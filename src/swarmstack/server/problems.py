@@ -8,12 +8,46 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from swarmstack.errors import SwarmstackError, TemporaryError
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
+_MEANINGS = {
+    400: "The body is not JSON.",
+    401: "No valid API key.",
+    404: "No such task or swarm.",
+    409: "Conflicts with the current state (Idempotency-Key reuse, a busy session).",
+    413: "The body is too large.",
+    422: "The request is not valid; `errors` says where.",
+    503: "The store is unavailable; retry after `Retry-After` seconds.",
+}
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document; `fix` says how to put the request right."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="URI naming the kind of problem.")
+    title: str = Field(description="Short summary of the kind of problem.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong with this request.")
+    instance: str | None = Field(None, description="The request path.")
+    fix: str | None = Field(None, description="How to fix the request.")
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries documenting the problem documents a route may answer."""
+    return {
+        status: {
+            "description": _MEANINGS[status],
+            "content": {PROBLEM: {"schema": Problem.model_json_schema()}},
+        }
+        for status in statuses
+    }
 
 
 def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> JSONResponse:
@@ -63,9 +97,11 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(
+    response = problem(
         exc.status_code, str(exc.detail), str(exc.detail), "http-error", instance=request.url.path
     )
+    response.headers.update(exc.headers or {})
+    return response
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

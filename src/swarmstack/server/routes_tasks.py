@@ -11,14 +11,26 @@ from fastapi.responses import StreamingResponse
 from swarmstack.core.states import TaskStatus
 from swarmstack.errors import InvalidInput
 from swarmstack.server.auth import authenticate
+from swarmstack.server.problems import problem_responses
 from swarmstack.server.schemas import LegacyTaskIn, TaskIn, TaskList, TaskOut
 from swarmstack.server.sse import event_stream
 from swarmstack.server.state import Manager, SubmitRequest
 from swarmstack.store import Principal
 
-router = APIRouter(prefix="/api/v1", tags=["tasks"])
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["tasks"],
+    responses=problem_responses(400, 401, 404, 409, 413, 422, 503),
+)
 Who = Annotated[Principal, Depends(authenticate)]
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+LastEventId = Annotated[
+    str | None,
+    Header(
+        description="Resume after this event id (the `id:` of the last event received).",
+        json_schema_extra={"pattern": r"^\d*$"},
+    ),
+]
 Wait = Annotated[float, Query(ge=0, le=3600, description="Seconds to wait for the outcome.")]
 
 
@@ -59,7 +71,12 @@ async def submit_task(
     return await _accept(request, response, req, who, wait)
 
 
-@router.post("/task", status_code=202, response_model=TaskOut)
+@router.post(
+    "/task",
+    status_code=202,
+    response_model=TaskOut,
+    responses={200: {"description": "Finished within `wait`"}},
+)
 async def submit_task_legacy(
     body: LegacyTaskIn,
     request: Request,
@@ -111,7 +128,7 @@ async def cancel_task(task_id: str, request: Request, who: Who) -> TaskOut:
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def task_events(
-    task_id: str, request: Request, who: Who, last_event_id: Annotated[str | None, Header()] = None
+    task_id: str, request: Request, who: Who, last_event_id: LastEventId = None
 ) -> StreamingResponse:
     """Server-sent events of a task; resumes after `Last-Event-ID`; ends with the outcome."""
     manager = _manager(request)

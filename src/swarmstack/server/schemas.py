@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,7 +21,9 @@ class TaskIn(BaseModel):
     swarm: str | None = Field(None, description="Swarm name; default: the first loaded swarm.")
     input: Any = Field(description="The task input handed to the first agent.")
     priority: PriorityName | None = Field(None, description="low | normal | high.")
-    timeout: Duration | None = Field(None, gt=0, description="Per-attempt timeout override.")
+    timeout: Annotated[Duration, Field(gt=0)] | None = Field(
+        None, description="Per-attempt timeout override."
+    )
     session: str | None = Field(None, max_length=200, description="Session this task joins.")
 
 

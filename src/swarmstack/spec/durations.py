@@ -6,9 +6,11 @@ Called by the spec and settings models; pure.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import BeforeValidator, GetJsonSchemaHandler, PlainSerializer
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
@@ -39,9 +41,23 @@ def format_duration(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
+class _AlsoAString:
+    """JSON Schema of a duration: the number of seconds, or a string such as `30s`."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        seconds: dict[str, Any] = handler(core_schema)
+        if "minimum" not in seconds and "exclusiveMinimum" not in seconds:
+            seconds["minimum"] = 0
+        text = {"type": "string", "pattern": _DURATION.pattern, "examples": ["30s", "5m", "500ms"]}
+        return {"anyOf": [seconds, text]}
+
+
 Duration = Annotated[
     float,
     BeforeValidator(parse_duration),
+    _AlsoAString(),
     PlainSerializer(format_duration, return_type=str, when_used="json"),
 ]
 """A duration in seconds that accepts `30s`, `5m`, `500ms` or a number of seconds."""

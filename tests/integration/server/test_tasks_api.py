@@ -215,6 +215,20 @@ async def test_operations_endpoints(node: Node) -> None:
     assert {"/api/v1/tasks", "/api/v1/task", "/api/v1/tasks/{task_id}/events"} <= set(paths)
 
 
+async def test_openapi_documents_the_problem_answers(node: Node) -> None:
+    doc = (await node.http.get("/openapi.json")).json()
+    get_task = doc["paths"]["/api/v1/tasks/{task_id}"]["get"]["responses"]
+    assert list(get_task["404"]["content"]) == ["application/problem+json"]
+    submit = doc["paths"]["/api/v1/tasks"]["post"]["responses"]
+    assert {"202", "401", "409", "413", "422", "503"} <= set(submit)
+    assert list(submit["422"]["content"]) == ["application/problem+json"]
+    missing = await node.http.get("/api/v1/tasks/t_doesnotexist")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    metrics = doc["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
+    assert "text/plain" in metrics
+
+
 async def test_ready_fails_when_the_worker_stops_heartbeating(node: Node, monkeypatch: Any) -> None:
     from swarmstack.server import health
 
