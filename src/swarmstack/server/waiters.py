@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import defaultdict
 
 from swarmstack.errors import StoreUnavailable
@@ -15,12 +16,21 @@ _CHUNK = 500
 
 
 class Waiters:
-    """Futures keyed by task id, resolved when the task has an outcome."""
+    """Futures keyed by task id, resolved when the task has an outcome.
 
-    def __init__(self, store: Store, poll_s: float = 0.05) -> None:
+    Signals resolve them at once. The fallback poll must stay cheap however many clients wait,
+    so it reads the outcome events since its last look (one range query), checks only the tasks
+    whose waiters arrived since then, and sweeps every waiting task once per `sweep_s` in case a
+    commit landed out of id order.
+    """
+
+    def __init__(self, store: Store, poll_s: float = 0.05, sweep_s: float = 1.0) -> None:
         self._store = store
         self._poll_s = poll_s
+        self._sweep_s = sweep_s
         self._futures: dict[str, list[asyncio.Future[None]]] = defaultdict(list)
+        self._fresh: set[str] = set()
+        self._cursor: int | None = None
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -31,6 +41,7 @@ class Waiters:
         """True if the task finished within `timeout_s`."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._futures[task_id].append(future)
+        self._fresh.add(task_id)
         try:
             async with asyncio.timeout(timeout_s):
                 await future
@@ -55,16 +66,32 @@ class Waiters:
                 del self._futures[task_id]
 
     async def _poll_loop(self) -> None:
+        swept = time.monotonic()
         while True:
             await asyncio.sleep(self._poll_s)
-            pending = list(self._futures)
-            for start in range(0, len(pending), _CHUNK):
-                try:
-                    done = await self._store.tasks.finished_among(pending[start : start + _CHUNK])
-                except StoreUnavailable as exc:
-                    log.warning("waiter poll failed: %s", exc)
-                    break
-                self.resolve([t.id for t in done])
+            try:
+                if time.monotonic() - swept >= self._sweep_s:
+                    swept = time.monotonic()
+                    self._fresh.update(self._futures)
+                await self._poll_once()
+            except StoreUnavailable as exc:
+                log.warning("waiter poll failed: %s", exc)
+
+    async def _poll_once(self) -> None:
+        if not self._futures:
+            self._cursor = None
+            self._fresh.clear()
+            return
+        if self._cursor is None:
+            self._cursor = await self._store.events.last_id()
+            self._fresh.update(self._futures)
+        finished, self._cursor = await self._store.events.finished_since(self._cursor)
+        self.resolve(finished)
+        fresh = [task_id for task_id in self._fresh if task_id in self._futures]
+        self._fresh.clear()
+        for start in range(0, len(fresh), _CHUNK):
+            done = await self._store.tasks.finished_among(fresh[start : start + _CHUNK])
+            self.resolve([t.id for t in done])
 
     async def aclose(self) -> None:
         """Stop polling."""

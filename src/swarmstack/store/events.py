@@ -8,9 +8,12 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from swarmstack.core.records import TaskEvent
+from swarmstack.core.states import TERMINAL
 from swarmstack.store.codec import dumps, event_from_row
 from swarmstack.store.engine import Database
 from swarmstack.store.tables import task_events
+
+_OUTCOMES = tuple(sorted(s.value for s in TERMINAL))
 
 
 class EventStore:
@@ -34,13 +37,20 @@ class EventStore:
 
     async def cancelled_since(self, after_id: int) -> tuple[list[str], int]:
         """Ids of tasks cancelled after event `after_id`, and the newest event id now."""
+        return await self._typed_since(after_id, ("cancelled",))
+
+    async def finished_since(self, after_id: int) -> tuple[list[str], int]:
+        """Ids of tasks that reached an outcome after event `after_id`, and the newest event id."""
+        return await self._typed_since(after_id, _OUTCOMES)
+
+    async def _typed_since(self, after_id: int, types: Sequence[str]) -> tuple[list[str], int]:
         async with self.db.read() as conn:
             newest = (await conn.execute(select(func.max(task_events.c.id)))).scalar() or 0
             rows = await conn.execute(
                 select(task_events.c.task_id).where(
                     task_events.c.id > after_id,
                     task_events.c.id <= newest,
-                    task_events.c.type == "cancelled",
+                    task_events.c.type.in_(types),
                 )
             )
             return [r[0] for r in rows], max(int(newest), after_id)
