@@ -17,8 +17,8 @@ up: install ## run the example swarm on the embedded default (SQLite under ./.sw
 	$(BIN)/swarmstack up examples/triage/swarm.yaml examples/digest/swarm.yaml
 
 lint: install
-	$(BIN)/ruff check src tests examples
-	$(BIN)/ruff format --check src tests examples
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
 
 typecheck: install
 	$(BIN)/mypy
