@@ -15,21 +15,13 @@ import httpx
 from swarmstack.agents.context import TaskContext
 from swarmstack.agents.flow_env import FlowEnv
 from swarmstack.agents.flows import run_flow
+from swarmstack.agents.http import new_http_client
 from swarmstack.agents.llm import ChatClient, LLMCallable, LLMMetrics
 from swarmstack.agents.python import PythonCallable, import_entrypoint
 from swarmstack.agents.steps import AgentCall
 from swarmstack.spec.agents import LLMAgent, PythonAgent
 from swarmstack.spec.flows import RouterFlow
 from swarmstack.spec.swarm import SwarmSpec
-
-
-def new_http_client(max_connections: int = 1000) -> httpx.AsyncClient:
-    """The HTTP client LLM agents share: pooled keep-alive connections, no global timeout
-    (each call has its own)."""
-    limits = httpx.Limits(
-        max_connections=max_connections, max_keepalive_connections=min(max_connections, 100)
-    )
-    return httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(None, connect=10.0))
 
 
 class SwarmRuntime:
