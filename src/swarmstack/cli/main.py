@@ -13,11 +13,13 @@ from typing import Annotated
 import typer
 
 from swarmstack import __version__
+from swarmstack.cli import config_cli
 from swarmstack.cli import tasks as tasks_cli
 from swarmstack.cli.node import Banner, data_dir_ready, run_all, run_worker
-from swarmstack.cli.output import console, mask_url, print_error
+from swarmstack.cli.output import console, err_console, mask_url, print_error
 from swarmstack.errors import SwarmstackError
-from swarmstack.settings import Settings, load_settings
+from swarmstack.settings import Settings, load_layers
+from swarmstack.settings.defaults import with_agent_defaults
 from swarmstack.spec import SwarmSpec, load_spec, spec_schema
 
 app = typer.Typer(
@@ -28,6 +30,7 @@ app = typer.Typer(
 )
 app.add_typer(tasks_cli.app, name="tasks")
 app.command("submit")(tasks_cli.submit)
+app.add_typer(config_cli.app, name="config")
 
 DEFAULT_SPEC = Path("examples/triage/swarm.yaml")
 Specs = Annotated[list[Path] | None, typer.Argument(help="Swarm spec files.")]
@@ -85,8 +88,36 @@ def _load(paths: list[Path] | None) -> list[SwarmSpec]:
 
 
 def _paths_from_env() -> list[Path]:
+    """Specs named by SWARMSTACK_SPECS, else every *.yaml in SWARMSTACK_SPEC_DIR (a mounted
+    ConfigMap in Kubernetes)."""
     value = os.environ.get("SWARMSTACK_SPECS", "")
-    return [Path(p) for p in value.split(os.pathsep) if p]
+    if value:
+        return [Path(p) for p in value.split(os.pathsep) if p]
+    folder = os.environ.get("SWARMSTACK_SPEC_DIR")
+    if not folder:
+        return []
+    paths = sorted([*Path(folder).glob("*.yaml"), *Path(folder).glob("*.yml")])
+    if not paths:
+        raise SwarmstackError(
+            f"SWARMSTACK_SPEC_DIR {folder} holds no *.yaml spec",
+            fix="mount the swarm specs there or point SWARMSTACK_SPEC_DIR at them",
+        )
+    return paths
+
+
+def _configured(specs: list[SwarmSpec], settings: Settings, worker: bool) -> list[SwarmSpec]:
+    """Specs with the settings' runtime defaults; a worker keeps only SWARMSTACK_SWARM if set."""
+    specs = [with_agent_defaults(s, settings.agents) for s in specs]
+    only = os.environ.get("SWARMSTACK_SWARM")
+    if not only or not worker:
+        return specs
+    chosen = [s for s in specs if s.name == only]
+    if not chosen:
+        raise SwarmstackError(
+            f"SWARMSTACK_SWARM={only} names no loaded swarm (loaded: {[s.name for s in specs]})",
+            fix="set it to one of the loaded swarms' names or unset it",
+        )
+    return chosen
 
 
 @app.command()
@@ -99,7 +130,7 @@ def up(
 ) -> None:
     """Run a manager and workers on this machine (SQLite under ./.swarmstack/ by default)."""
     settings = _settings(host, port, data_dir)
-    loaded = _load(specs)
+    loaded = _configured(_load(specs), settings, worker=False)
     data_dir_ready(settings.data_dir)
     banner: list[Banner] = []
     ready = asyncio.Event()
@@ -151,13 +182,14 @@ def serve(
     port: Annotated[int | None, typer.Option(min=0, max=65535, help="Port.")] = None,
 ) -> None:
     """Run one role, as containers do: SWARM_MODE=manager|worker (the seed's variable)."""
-    role = (mode or os.environ.get("SWARM_MODE") or "manager").lower()
+    settings = _settings(host, port, None)
+    role = (mode or settings.mode).lower()
+    role = "manager" if role == "all" else role
     if role not in ("manager", "worker"):
         raise typer.BadParameter(
             f"mode must be manager or worker, got {role!r}", param_hint="--mode / SWARM_MODE"
         )
-    settings = _settings(host, port, None)
-    loaded = _load(specs)
+    loaded = _configured(_load(specs), settings, worker=role == "worker")
     if role == "worker":
         asyncio.run(run_worker(loaded, settings, None if no_http else settings.server.port))
     else:
@@ -174,9 +206,7 @@ async def _serve_manager(specs: list[SwarmSpec], settings: Settings) -> None:
     await _announce_key(store, settings)
     manager = Manager(store, {s.name: s for s in specs}, settings, LocalSignals(), metrics)
     try:
-        await serve_http(
-            create_app(manager), settings.server.host, settings.server.port, asyncio.Event()
-        )
+        await serve_http(create_app(manager), settings.server, asyncio.Event())
     finally:
         await store.close()
 
@@ -191,13 +221,13 @@ async def _announce_key(store: object, settings: Settings) -> None:
 
 
 def _settings(host: str | None, port: int | None, data_dir: Path | None) -> Settings:
-    settings = load_settings()
-    chosen = {"host": host, "port": port}
-    server = settings.server.model_copy(update={k: v for k, v in chosen.items() if v is not None})
-    update: dict[str, object] = {"server": server}
-    if data_dir is not None:
-        update["data_dir"] = data_dir
-    return settings.model_copy(update=update)
+    overrides = {"server": {"host": host, "port": port}, "data_dir": data_dir}
+    loaded = load_layers(overrides=overrides)
+    if not _state["verbose"]:
+        logging.getLogger().setLevel(loaded.settings.log_level.upper())
+    for notice in loaded.notices:
+        err_console.print(f"[yellow]note:[/] {notice}", highlight=False)
+    return loaded.settings
 
 
 def main() -> None:

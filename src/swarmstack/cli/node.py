@@ -21,10 +21,12 @@ from fastapi import FastAPI
 from swarmstack.agents import SwarmRuntime
 from swarmstack.core.ids import new_api_key
 from swarmstack.core.retry import RetryPolicy
+from swarmstack.errors import InvalidInput
 from swarmstack.metrics import metrics
 from swarmstack.queue import LocalSignals
 from swarmstack.server import Manager, create_app
 from swarmstack.settings import Settings
+from swarmstack.settings.models import ServerSettings
 from swarmstack.spec import SwarmSpec
 from swarmstack.store import Store, open_store
 from swarmstack.worker import Worker
@@ -79,24 +81,55 @@ def build_worker(
     return Worker(store, runtimes, signals, settings.worker, metrics)
 
 
-async def serve_http(app: FastAPI, host: str, port: int, on_listen: asyncio.Event) -> None:
-    """Run uvicorn until SIGINT/SIGTERM."""
+def tls_options(server: ServerSettings) -> dict[str, str]:
+    """uvicorn's TLS options from `server.tls_cert` / `server.tls_key` (the seed's SWARM_TLS_*)."""
+    cert, key = server.tls_cert, server.tls_key
+    if cert is None and key is None:
+        return {}
+    if cert is None or key is None:
+        raise InvalidInput(
+            "server.tls_cert and server.tls_key go together",
+            where="settings",
+            fix="set both (SWARM_TLS_CERT and SWARM_TLS_KEY, or [security] tls_cert/tls_key) "
+            "or neither",
+        )
+    for name, path in (("tls_cert", cert), ("tls_key", key)):
+        if not path.is_file():
+            raise InvalidInput(
+                f"server.{name} {path} is not a readable file",
+                where=f"server.{name}",
+                fix="point it at a PEM file, or unset it to serve plain HTTP",
+            )
+    return {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+
+
+def base_url(server: ServerSettings, port: int | None = None) -> str:
+    """The URL clients use to reach this server."""
+    scheme = "https" if server.tls_cert else "http"
+    return f"{scheme}://{server.host}:{server.port if port is None else port}"
+
+
+async def serve_http(
+    app: FastAPI, server: ServerSettings, on_listen: asyncio.Event, port: int | None = None
+) -> None:
+    """Run uvicorn until SIGINT/SIGTERM (HTTPS when TLS files are set)."""
     config = uvicorn.Config(
         app,
-        host=host,
-        port=port,
+        host=server.host,
+        port=server.port if port is None else port,
         log_level="warning",
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=5,
+        **tls_options(server),  # type: ignore[arg-type]
     )
-    server = _Server(config)
+    uvi = _Server(config)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, server.request_exit)
-    watcher = asyncio.create_task(_signal_started(server, on_listen))
+        loop.add_signal_handler(sig, uvi.request_exit)
+    watcher = asyncio.create_task(_signal_started(uvi, on_listen))
     try:
-        await server.serve()
+        await uvi.serve()
     finally:
         watcher.cancel()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -152,10 +185,10 @@ async def run_all(
     try:
         if worker:
             await worker.start()
-        host, port = settings.server.host, settings.server.port
+        tls_options(settings.server)
         if banner is not None:
-            banner.append(Banner(f"http://{host}:{port}", key, specs[0].name))
-        await serve_http(create_app(manager), host, port, listening)
+            banner.append(Banner(base_url(settings.server), key, specs[0].name))
+        await serve_http(create_app(manager), settings.server, listening)
     finally:
         if worker:
             await worker.stop()
@@ -172,7 +205,12 @@ async def run_worker(specs: Sequence[SwarmSpec], settings: Settings, port: int |
         if port is None:
             await _wait_for_signal()
         else:
-            await serve_http(create_worker_app(worker), settings.server.host, port, asyncio.Event())
+            await serve_http(
+                create_worker_app(worker, settings.server.metrics_enabled),
+                settings.server,
+                asyncio.Event(),
+                port,
+            )
     finally:
         await worker.stop()
         await store.close()

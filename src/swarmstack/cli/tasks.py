@@ -9,6 +9,7 @@ import typer
 
 from swarmstack.cli.output import console, task_table
 from swarmstack.client import SwarmClient
+from swarmstack.settings import load_settings
 
 app = typer.Typer(help="List, show and cancel tasks.", no_args_is_help=True)
 
@@ -20,6 +21,8 @@ DEFAULT_URL = "http://127.0.0.1:8080"
 
 
 def _client(url: str, key: str | None) -> SwarmClient:
+    if url == DEFAULT_URL:
+        url = load_settings().cluster.manager_url or url  # config.toml [swarm] manager_url
     if "://" not in url:
         url = f"http://{url}"
     return SwarmClient(url, key)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from swarmstack import __version__
 from swarmstack.server import health, problems, routes_tasks
@@ -39,6 +40,8 @@ def create_app(manager: Manager, *, manage_lifecycle: bool = True) -> FastAPI:
     problems.install(app)
     app.include_router(health.router)
     app.include_router(routes_tasks.router)
+    if manager.settings.server.gzip:
+        app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(HttpMetrics, metrics=manager.metrics)
     app.add_middleware(BodyLimit, max_bytes=manager.settings.server.max_body_bytes)
     return app

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from swarmstack import __version__
-from swarmstack.errors import StoreUnavailable
+from swarmstack.errors import NotFound, StoreUnavailable
 from swarmstack.server.state import Manager
 
 router = APIRouter(tags=["operations"])
@@ -74,6 +74,8 @@ async def _worker_check(manager: Manager) -> str:
     responses={200: {"description": "Prometheus text format", "content": {"text/plain": {}}}},
 )
 async def metrics(request: Request) -> Response:
-    """Prometheus metrics of this process."""
+    """Prometheus metrics of this process (404 when `server.metrics_enabled` is off)."""
     manager: Manager = request.app.state.manager
+    if not manager.settings.server.metrics_enabled:
+        raise NotFound("metrics are turned off", fix="set [monitoring] metrics_enabled = true")
     return Response(generate_latest(manager.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,17 +1,17 @@
-"""Runtime settings as grouped pydantic-settings; secrets are `SecretStr` and never printed.
+"""Runtime settings as grouped pydantic models; secrets are `SecretStr` and never printed.
 
-Environment names follow from where a key sits: `SWARMSTACK_STORE__URL`,
-`SWARMSTACK_WORKER__BATCH_SIZE`. `DATABASE_URL` is accepted for the store URL.
+`settings.sources.load_settings` fills them from defaults < config.toml < .env < environment.
+Environment names follow from where a key sits (`SWARMSTACK_STORE__URL`,
+`SWARMSTACK_WORKER__BATCH_SIZE`); the seed's names (`DATABASE_URL`, `DB_*`, `REDIS_*`,
+`SWARM_*`) are mapped in `settings.seed`.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from swarmstack.spec.durations import Duration
 
@@ -32,6 +32,10 @@ class ServerSettings(BaseModel):
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body.")
     max_wait: Duration = Field(60.0, ge=0, description="Longest `?wait=` a client may ask for.")
     submit_batch_size: int = Field(256, ge=1, description="Most submits per commit.")
+    tls_cert: Path | None = Field(None, description="Serve HTTPS with this certificate (PEM).")
+    tls_key: Path | None = Field(None, description="Private key of `tls_cert` (PEM).")
+    gzip: bool = Field(False, description="Compress responses (the seed's compression=gzip).")
+    metrics_enabled: bool = Field(True, description="Serve /metrics (Prometheus).")
 
 
 class WorkerSettings(BaseModel):
@@ -47,39 +51,61 @@ class WorkerSettings(BaseModel):
     drain_timeout: Duration = Field(30.0, ge=0, description="Time to finish tasks on SIGTERM.")
 
 
+class RedisSettings(BaseModel):
+    """Optional Redis: cross-host wake-ups and event fan-out, and the result cache."""
+
+    url: SecretStr | None = Field(None, description="redis://[:password@]host:port/db")
+    cache_ttl: Duration = Field(300.0, ge=0, description="How long finished tasks stay cached.")
+
+
+class ClusterSettings(BaseModel):
+    """How the nodes of one deployment see each other."""
+
+    expected_workers: int | None = Field(
+        None, ge=1, description="Workers the deployment should have; `status` flags fewer."
+    )
+    discovery: Literal["store", "kubernetes", "static"] = Field(
+        "store",
+        description="Nodes register in the store in every mode; kept to show in `status`.",
+    )
+    manager_url: str = Field("", description="Manager address the CLI talks to.")
+
+
+class AgentDefaults(BaseModel):
+    """Runtime defaults for swarms whose spec leaves them unset (the seed's [agents])."""
+
+    max_concurrent: int | None = Field(None, ge=1, description="Tasks in flight per worker.")
+    timeout: Duration | None = Field(None, gt=0, description="Per-attempt timeout.")
+    retry_attempts: int | None = Field(None, ge=0, description="Retries after the first attempt.")
+    retry_delay: Duration | None = Field(None, ge=0, description="First retry delay.")
+
+
 class SecuritySettings(BaseModel):
     """Credentials."""
 
     admin_key: SecretStr | None = Field(None, description="Admin API key to install at start.")
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """All runtime settings of a manager or worker."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="SWARMSTACK_", env_nested_delimiter="__", extra="forbid"
-    )
+    model_config = ConfigDict(extra="forbid")
 
     mode: Literal["all", "manager", "worker"] = Field("all", description="Process role.")
     data_dir: Path = Field(Path(".swarmstack"), description="Embedded store and keys live here.")
-    log_level: Literal["debug", "info", "warning", "error"] = Field("info")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Log level of the process."
+    )
     store: StoreSettings = Field(default_factory=StoreSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
+    agents: AgentDefaults = Field(default_factory=AgentDefaults)
 
     def store_url(self) -> str:
         """The store URL; SQLite under `data_dir` unless one is set."""
         if self.store.url:
             return self.store.url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'swarmstack.db').resolve()}"
-
-
-def load_settings(**overrides: object) -> Settings:
-    """Settings from the environment, with `DATABASE_URL` as an alias of the store URL."""
-    settings = Settings(**overrides)  # type: ignore[arg-type]
-    if not settings.store.url and (url := os.environ.get("DATABASE_URL")):
-        settings = settings.model_copy(
-            update={"store": settings.store.model_copy(update={"url": url})}
-        )
-    return settings

@@ -14,8 +14,8 @@ from swarmstack.worker import Worker
 STALE_S = 10.0
 
 
-def create_worker_app(worker: Worker) -> FastAPI:
-    """Probe and metrics endpoints of one worker process."""
+def create_worker_app(worker: Worker, metrics_enabled: bool = True) -> FastAPI:
+    """Probe and metrics endpoints of one worker process (no /metrics when disabled)."""
     app = FastAPI(title="swarmstack worker", version=__version__, openapi_url=None)
 
     @app.get("/health")
@@ -37,6 +37,8 @@ def create_worker_app(worker: Worker) -> FastAPI:
 
     @app.get("/metrics")
     async def metrics() -> Response:
+        if not metrics_enabled:
+            return Response("metrics are turned off\n", status_code=404)
         return Response(generate_latest(worker.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -71,9 +71,18 @@ def _pipeline(make_spec: SpecFactory) -> SwarmSpec:
 
 
 @pytest.fixture
-async def node(tmp_path: Path, swarms: list[SwarmSpec]) -> AsyncIterator[Node]:
+def server_overrides() -> dict[str, object]:
+    """Server settings a test changes (parametrize `server_overrides` to set them)."""
+    return {}
+
+
+@pytest.fixture
+async def node(
+    tmp_path: Path, swarms: list[SwarmSpec], server_overrides: dict[str, object]
+) -> AsyncIterator[Node]:
     """Manager + worker + ASGI client; everything stopped afterwards."""
-    settings = Settings(data_dir=tmp_path, server={"max_body_bytes": 4096})  # type: ignore[arg-type]
+    server = {"max_body_bytes": 4096, **server_overrides}
+    settings = Settings(data_dir=tmp_path, server=server)  # type: ignore[arg-type]
     store = await open_store(settings.store_url())
     await store.keys.add(ADMIN_KEY, "admin", "admin", time.time())
     metrics = Metrics()

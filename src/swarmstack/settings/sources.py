@@ -1,0 +1,237 @@
+"""Layered settings: defaults < config.toml < .env file < environment < command line.
+
+`load_layers` also says where each value came from (for `swarmstack config show`) and collects
+notices for the seed's keys that have no effect here, each with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+from pydantic import BaseModel, ValidationError
+
+from swarmstack.errors import InvalidInput
+from swarmstack.settings import seed
+from swarmstack.settings.models import Settings
+from swarmstack.spec.interpolate import MissingVariable, interpolate
+
+# SWARMSTACK_* names that are not settings: files to read, and what the CLI and specs use.
+NOT_SETTINGS = frozenset(
+    {
+        "SWARMSTACK_CONFIG",
+        "SWARMSTACK_ENV_FILE",
+        "SWARMSTACK_SPECS",
+        "SWARMSTACK_SPEC_DIR",
+        "SWARMSTACK_SWARM",
+        "SWARMSTACK_URL",
+        "SWARMSTACK_API_KEY",
+        "SWARMSTACK_SECRETS_DIR",
+        "SWARMSTACK_TEST_PG",
+    }
+)
+
+
+@dataclass
+class LoadedSettings:
+    """Settings with the source of every value that is not a default."""
+
+    settings: Settings
+    sources: dict[str, str] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Layers:
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+
+    def put(self, key: str, value: Any, source: str) -> None:
+        self.values[key] = value
+        self.sources[key] = source
+
+
+def setting_keys(model: type[BaseModel] = Settings, prefix: str = "") -> Iterator[str]:
+    """Every leaf setting as a dotted path (`store.url`, `worker.batch_size`, ...)."""
+    for name, info in model.model_fields.items():
+        kind = info.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            yield from setting_keys(kind, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}"
+
+
+KNOWN = frozenset(setting_keys())
+
+
+def load_settings(
+    *,
+    config_file: Path | None = None,
+    env_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """The effective settings (see `load_layers`)."""
+    return load_layers(config_file, env_file, environ, overrides).settings
+
+
+def load_layers(
+    config_file: Path | None = None,
+    env_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> LoadedSettings:
+    """Defaults < config.toml < .env < environment < `overrides` (dotted keys or groups).
+
+    The files default to $SWARMSTACK_CONFIG / ./config.toml and $SWARMSTACK_ENV_FILE / ./.env
+    when those exist.
+    """
+    env = dict(os.environ if environ is None else environ)
+    layers = _Layers()
+    config = config_file or _file(env, "SWARMSTACK_CONFIG", "config.toml")
+    if config is not None:
+        _read_toml(config, env, layers)
+    dotenv = env_file or _file(env, "SWARMSTACK_ENV_FILE", ".env")
+    if dotenv is not None:
+        _read_env(_dotenv(dotenv, env), layers, str(dotenv))
+    _read_env(env, layers, "environment")
+    for key, value in _flatten(dict(overrides or {})).items():
+        if value is not None:
+            layers.put(key, value, "command line")
+    return LoadedSettings(_build(layers), layers.sources, layers.notices)
+
+
+def _file(env: Mapping[str, str], variable: str, default: str) -> Path | None:
+    if env.get(variable):
+        path = Path(env[variable])
+        if not path.is_file():
+            raise InvalidInput(
+                f"{variable} names {path}, which is not a file",
+                where=variable,
+                fix=f"point {variable} at an existing file or unset it",
+            )
+        return path
+    path = Path(default)
+    return path if path.is_file() else None
+
+
+def _read_toml(path: Path, env: Mapping[str, str], layers: _Layers) -> None:
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidInput(
+            f"cannot read {path}: {exc}", where=str(path), fix="fix the TOML syntax"
+        ) from exc
+    for name, value in data.items():
+        if isinstance(value, dict):
+            for key, item in value.items():
+                where = f"{path} [{name}] {key}"
+                _toml_entry(name, key, _expand(item, env, where), where, layers)
+        else:
+            _toml_entry("", name, _expand(value, env, f"{path} {name}"), f"{path} {name}", layers)
+
+
+def _toml_entry(section: str, key: str, value: Any, where: str, layers: _Layers) -> None:
+    dotted = f"{section}.{key}" if section else key
+    if dotted in KNOWN:
+        layers.put(dotted, value, where)
+        return
+    if (section, key) in seed.TOML_UNSUPPORTED:
+        if value:
+            layers.notices.append(f"{where}: not supported: {seed.TOML_UNSUPPORTED[section, key]}")
+        return
+    target, mapped, notice = seed.toml_value(section, key, value)
+    if notice:
+        layers.notices.append(f"{where}: {notice}")
+    if target is not None:
+        layers.put(target, mapped, where)
+    elif notice is None and (section, key) != ("communication", "protocol"):
+        known = sorted({k for s, k in seed.TOML_KEYS if s == section})
+        raise InvalidInput(
+            f"unknown setting {key!r} in [{section or 'top level'}]",
+            where=where,
+            fix=f"known keys here: {', '.join(known) or 'none'}; see `swarmstack config show`",
+        )
+
+
+def _expand(value: Any, env: Mapping[str, str], where: str) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return interpolate(value, env)
+    except MissingVariable as exc:
+        raise InvalidInput(str(exc), where=where, fix=f"export {exc.name}=...") from exc
+
+
+def _dotenv(path: Path, env: Mapping[str, str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for name, value in dotenv_values(path, interpolate=False).items():
+        if value is not None:
+            values[name] = _expand(value, {**values, **env}, f"{path} {name}")
+    return values
+
+
+def _read_env(env: Mapping[str, str], layers: _Layers, source: str) -> None:
+    if url := seed.db_url(env):
+        layers.put("store.url", url, f"{source} DB_*")
+    if url := seed.redis_url(env):
+        layers.put("redis.url", url, f"{source} REDIS_*")
+    for name, target in seed.ENV_KEYS.items():
+        if env.get(name):
+            layers.put(target, env[name], f"{source} {name}")
+    for name, reason in seed.ENV_UNSUPPORTED.items():
+        if env.get(name):
+            layers.notices.append(f"{source} {name}: not supported: {reason}")
+    for name, value in sorted(env.items()):
+        if name.startswith("SWARMSTACK_") and name not in NOT_SETTINGS:
+            _prefixed(name, value, layers, source)
+
+
+def _prefixed(name: str, value: str, layers: _Layers, source: str) -> None:
+    if name in seed.ENV_KEYS:
+        return
+    dotted = name.removeprefix("SWARMSTACK_").lower().replace("__", ".")
+    if dotted not in KNOWN:
+        raise InvalidInput(
+            f"unknown setting {name}",
+            where=source,
+            fix="names are SWARMSTACK_<GROUP>__<KEY>, e.g. SWARMSTACK_STORE__URL; "
+            "`swarmstack config show` lists every key",
+        )
+    layers.put(dotted, value, f"{source} {name}")
+
+
+def _flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _build(layers: _Layers) -> Settings:
+    nested: dict[str, Any] = {}
+    for dotted, value in layers.values.items():
+        *groups, leaf = dotted.split(".")
+        node = nested
+        for group in groups:
+            node = node.setdefault(group, {})
+        node[leaf] = value
+    try:
+        return Settings.model_validate(nested)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        dotted = ".".join(str(p) for p in error["loc"])
+        raise InvalidInput(
+            f"setting {dotted}: {error['msg']}",
+            where=layers.sources.get(dotted, "settings"),
+            fix="correct the value where it is set (`swarmstack config show` lists sources)",
+        ) from exc

@@ -1,0 +1,174 @@
+"""Layered settings: the seed's config files load as written; every key has an effect or a note."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+from typer.testing import CliRunner
+
+from swarmstack.cli.main import app
+from swarmstack.errors import InvalidInput
+from swarmstack.settings import Settings, load_layers
+from swarmstack.settings.sources import KNOWN
+
+REPO = Path(__file__).resolve().parents[3]
+FIXTURES = REPO / "tests" / "fixtures"
+SEED = REPO.parent / "shared" / "seeds"
+SEED_ENV = {
+    "DB_PASSWORD": "pg-secret",
+    "REDIS_PASSWORD": "redis-secret",
+    "ENCRYPTION_KEY": "k" * 32,
+    "JWT_SECRET": "j" * 32,
+}
+
+
+def seed_block(name: str) -> str:
+    """The seed's `# name` code block, taken from the deployment guide as written."""
+    text = next(p.read_text() for p in sorted(SEED.glob("*.txt")) if name in p.read_text())
+    block = text.split(f"# {name}\n", 1)[1]
+    return block.split("```", 1)[0]
+
+
+@pytest.mark.skipif(not SEED.is_dir(), reason="the seed documents are not beside this checkout")
+def test_the_fixtures_are_the_seed_files_as_written() -> None:
+    assert (FIXTURES / "seed-config.toml").read_text() == seed_block("config.toml")
+    assert (FIXTURES / "seed.env.production").read_text() == seed_block(".env.production")
+
+
+@pytest.fixture
+def seed_files(tmp_path: Path) -> tuple[Path, Path]:
+    config = tmp_path / "config.toml"
+    config.write_text((FIXTURES / "seed-config.toml").read_text())
+    env = tmp_path / ".env.production"
+    env.write_text((FIXTURES / "seed.env.production").read_text())
+    return config, env
+
+
+def test_the_seed_files_load_as_written(seed_files: tuple[Path, Path]) -> None:
+    config, env_file = seed_files
+    loaded = load_layers(config, env_file, environ=SEED_ENV)
+    s = loaded.settings
+    assert s.store.url == (
+        "postgresql+asyncpg://swarms_user:pg-secret@postgres-cluster.internal:5432/swarms_production"
+    )
+    assert s.redis.url is not None
+    assert s.redis.url.get_secret_value() == "redis://:redis-secret@redis-cluster.internal:6379/0"
+    assert s.mode == "worker"
+    assert s.cluster.manager_url == "https://swarm-manager.internal:8080"
+    assert s.cluster.expected_workers == 10
+    assert s.cluster.discovery == "kubernetes"
+    assert s.agents.max_concurrent == 100
+    assert s.agents.timeout == 30.0
+    assert s.agents.retry_attempts == 3
+    assert s.agents.retry_delay == 5.0
+    assert s.worker.batch_size == 100
+    assert s.worker.batch_timeout == 0.05
+    assert s.server.gzip is True
+    assert s.server.tls_cert == Path("/etc/ssl/certs/swarm.crt")
+    assert s.server.metrics_enabled is True
+    assert loaded.sources["worker.batch_size"].endswith("config.toml [communication] batch_size")
+    assert loaded.sources["store.url"].endswith(".env.production DB_*")
+    notes = "\n".join(loaded.notices)
+    for unsupported in (
+        "encryption_key",
+        "jwt_secret",
+        "protocol = 'grpc'",
+        "tracing_enabled",
+        "SWARM_ENCRYPTION_KEY",
+        "SWARM_JWT_SECRET",
+        "PROMETHEUS_ENDPOINT",
+        "GRAFANA_ENDPOINT",
+    ):
+        assert unsupported in notes, unsupported
+    assert all("not supported" in n for n in loaded.notices)
+
+
+def test_a_variable_the_files_reference_must_be_set(seed_files: tuple[Path, Path]) -> None:
+    config, _ = seed_files
+    with pytest.raises(InvalidInput) as caught:
+        load_layers(config, None, environ={})
+    assert "${ENCRYPTION_KEY} is not set" in str(caught.value)
+    assert "[security] encryption_key" in str(caught.value.where)
+
+
+def test_environment_beats_env_file_beats_config(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[worker]\nbatch_size = 7\npoll_interval = '2s'\n[server]\nport = 9000\n")
+    env_file = tmp_path / ".env"
+    env_file.write_text("SWARMSTACK_WORKER__BATCH_SIZE=8\nSWARMSTACK_SERVER__PORT=9001\n")
+    loaded = load_layers(
+        config,
+        env_file,
+        environ={"SWARMSTACK_SERVER__PORT": "9002"},
+        overrides={"server": {"host": "0.0.0.0", "port": None}},
+    )
+    assert loaded.settings.worker.poll_interval == 2.0
+    assert loaded.settings.worker.batch_size == 8
+    assert loaded.settings.server.port == 9002
+    assert loaded.settings.server.host == "0.0.0.0"
+    assert loaded.sources["server.host"] == "command line"
+    assert loaded.sources["server.port"] == "environment SWARMSTACK_SERVER__PORT"
+
+
+def test_database_url_beats_db_parts_and_explicit_names_beat_both() -> None:
+    env = {"DB_HOST": "db", "DATABASE_URL": "postgresql+asyncpg://u@h/x"}
+    assert load_layers(environ=env).settings.store.url == "postgresql+asyncpg://u@h/x"
+    env["SWARMSTACK_STORE__URL"] = "sqlite+aiosqlite:///x.db"
+    assert load_layers(environ=env).settings.store.url == "sqlite+aiosqlite:///x.db"
+    key = load_layers(environ={"SWARMSTACK_ADMIN_KEY": "ssk_abc"}).settings.security.admin_key
+    assert key is not None and key.get_secret_value() == "ssk_abc"
+
+
+@pytest.mark.parametrize(
+    ("config", "environ", "message"),
+    [
+        ("[agents]\nmax_concurent = 3\n", {}, "unknown setting 'max_concurent' in [agents]"),
+        ("[worker]\nbatch_size = 0\n", {}, "setting worker.batch_size"),
+        ("[worker\n", {}, "cannot read"),
+        ("", {"SWARMSTACK_WORKER__BATCHSIZE": "3"}, "unknown setting SWARMSTACK_WORKER__BATCHSIZE"),
+        ("", {"SWARM_MODE": "boss"}, "setting mode"),
+    ],
+)
+def test_bad_settings_say_what_and_where(
+    tmp_path: Path, config: str, environ: dict[str, str], message: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(config)
+    with pytest.raises(InvalidInput) as caught:
+        load_layers(path, None, environ=environ)
+    assert message in str(caught.value)
+    assert caught.value.where and caught.value.fix
+
+
+def test_every_setting_has_a_description() -> None:
+    assert {"store.url", "redis.url", "worker.batch_size", "cluster.expected_workers"} <= KNOWN
+    groups = [Settings, *(f.annotation for f in Settings.model_fields.values())]
+    models = [m for m in groups if isinstance(m, type) and issubclass(m, BaseModel)]
+    missing = [
+        f"{model.__name__}.{name}"
+        for model in models
+        for name, info in model.model_fields.items()
+        if not info.description
+        and not (isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel))
+    ]
+    assert missing == []
+
+
+def test_config_show_masks_secrets_and_names_sources(
+    seed_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, env_file = seed_files
+    for name, value in SEED_ENV.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(
+        app,
+        ["config", "show", "--config", str(config), "--env-file", str(env_file)],
+        env={"COLUMNS": "250"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "pg-secret" not in result.output and "redis-secret" not in result.output
+    assert re.search(r"store\.url\s.*\*\*\*.*\.env\.production DB_\*", result.output)
+    assert "note:" in result.output and "grpc" in result.output
