@@ -197,17 +197,21 @@ def serve(
 
 
 async def _serve_manager(specs: list[SwarmSpec], settings: Settings) -> None:
-    from swarmstack.cli.node import open_for, serve_http
+    from swarmstack.cli.node import close_links, open_for, serve_http
     from swarmstack.metrics import metrics
-    from swarmstack.queue import LocalSignals
+    from swarmstack.queue import make_cache, make_signals
     from swarmstack.server import Manager, create_app
 
     store = await open_for(specs, settings)
     await _announce_key(store, settings)
-    manager = Manager(store, {s.name: s for s in specs}, settings, LocalSignals(), metrics)
+    signals, cache = make_signals(settings), make_cache(settings)
+    await signals.start()
+    specs_by_name = {s.name: s for s in specs}
+    manager = Manager(store, specs_by_name, settings, signals, metrics, cache=cache)
     try:
         await serve_http(create_app(manager), settings.server, asyncio.Event())
     finally:
+        await close_links(signals, cache)
         await store.close()
 
 

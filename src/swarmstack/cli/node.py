@@ -23,7 +23,7 @@ from swarmstack.core.ids import new_api_key
 from swarmstack.core.retry import RetryPolicy
 from swarmstack.errors import InvalidInput
 from swarmstack.metrics import metrics
-from swarmstack.queue import LocalSignals
+from swarmstack.queue import ResultCache, Signals, make_cache, make_signals
 from swarmstack.server import Manager, create_app
 from swarmstack.settings import Settings
 from swarmstack.settings.models import ServerSettings
@@ -73,7 +73,7 @@ async def ensure_admin_key(store: Store, settings: Settings) -> str | None:
 
 
 def build_worker(
-    store: Store, specs: Sequence[SwarmSpec], settings: Settings, signals: LocalSignals
+    store: Store, specs: Sequence[SwarmSpec], settings: Settings, signals: Signals
 ) -> Worker:
     """A worker for `specs` with a thread pool for blocking agents."""
     executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="agent")
@@ -169,7 +169,9 @@ async def run_all(
 ) -> None:
     """Manager plus workers: in-process (`workers == 0`) or as N worker processes."""
     store = await open_for(specs, settings)
-    signals = LocalSignals()
+    signals = make_signals(settings)
+    await signals.start()
+    cache = make_cache(settings)
     key = await ensure_admin_key(store, settings)
     worker = build_worker(store, specs, settings, signals) if workers == 0 else None
     manager = Manager(
@@ -179,6 +181,7 @@ async def run_all(
         signals,
         metrics,
         local_worker_beat=(lambda: worker.last_beat) if worker else None,
+        cache=cache,
     )
     procs = spawn_workers(workers, settings) if workers else []
     listening = on_ready or asyncio.Event()
@@ -193,13 +196,16 @@ async def run_all(
         if worker:
             await worker.stop()
         stop_processes(procs)
+        await close_links(signals, cache)
         await store.close()
 
 
 async def run_worker(specs: Sequence[SwarmSpec], settings: Settings, port: int | None) -> None:
     """A worker process; with `port`, it also serves /health, /ready and /metrics."""
     store = await open_for(specs, settings)
-    worker = build_worker(store, specs, settings, LocalSignals())
+    signals = make_signals(settings)
+    await signals.start()
+    worker = build_worker(store, specs, settings, signals)
     await worker.start()
     try:
         if port is None:
@@ -213,7 +219,15 @@ async def run_worker(specs: Sequence[SwarmSpec], settings: Settings, port: int |
             )
     finally:
         await worker.stop()
+        await close_links(signals, None)
         await store.close()
+
+
+async def close_links(signals: Signals, cache: ResultCache | None) -> None:
+    """Close the signal channel and the result cache."""
+    await signals.aclose()
+    if cache is not None:
+        await cache.aclose()
 
 
 async def _wait_for_signal() -> None:

@@ -1,9 +1,21 @@
 """Fast signals beside the durable queue: wake-ups, finished tasks and cancellations.
 
 Signals are hints only: losing one delays work (polling catches up) but never loses a task.
-Public API: `Signals` (protocol) and `LocalSignals` (one process, e.g. `swarmstack up`).
+Public API: `Signals` (protocol), `LocalSignals` (one process), `PgSignals` (LISTEN/NOTIFY),
+`RedisSignals` (pub/sub), `ResultCache`, and `make_signals` / `make_cache` (from settings).
 """
 
+from swarmstack.queue.factory import make_cache, make_signals
+from swarmstack.queue.pg_signals import PgSignals
+from swarmstack.queue.redis_signals import RedisSignals, ResultCache
 from swarmstack.queue.signals import LocalSignals, Signals
 
-__all__ = ["LocalSignals", "Signals"]
+__all__ = [
+    "LocalSignals",
+    "PgSignals",
+    "RedisSignals",
+    "ResultCache",
+    "Signals",
+    "make_cache",
+    "make_signals",
+]

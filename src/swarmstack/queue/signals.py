@@ -40,6 +40,14 @@ class Signals(Protocol):
         """Call `listener` with the ids of tasks to stop."""
         ...
 
+    async def start(self) -> None:
+        """Connect (backends that need it); signals sent before this are kept local."""
+        ...
+
+    async def aclose(self) -> None:
+        """Disconnect."""
+        ...
+
 
 class LocalSignals:
     """In-process signals: an event for work and listener lists for the rest."""
@@ -79,3 +87,9 @@ class LocalSignals:
     def on_cancel(self, listener: Listener) -> None:
         """Subscribe to cancellations."""
         self._cancel.append(listener)
+
+    async def start(self) -> None:
+        """Nothing to connect."""
+
+    async def aclose(self) -> None:
+        """Nothing to close."""

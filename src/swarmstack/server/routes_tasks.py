@@ -91,9 +91,10 @@ async def submit_task_legacy(
 
 
 @router.get("/tasks/{task_id}", response_model=TaskOut)
-async def get_task(task_id: str, request: Request, who: Who) -> TaskOut:
+async def get_task(task_id: str, request: Request, who: Who) -> Response:
     """One task with its result, error, trace and every failed attempt."""
-    return TaskOut.of(await _manager(request).store.tasks.get(task_id))
+    answer = await _manager(request).task_answer(task_id)
+    return Response(answer, media_type="application/json")
 
 
 @router.get("/tasks", response_model=TaskList)

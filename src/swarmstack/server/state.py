@@ -17,9 +17,10 @@ from swarmstack.core.records import NewTask, TaskRecord
 from swarmstack.core.states import Priority
 from swarmstack.errors import NotFound, SwarmstackError
 from swarmstack.metrics import Metrics
-from swarmstack.queue import Signals
+from swarmstack.queue import ResultCache, Signals
 from swarmstack.queue.batcher import Batcher
 from swarmstack.server.leader import Leader
+from swarmstack.server.schemas import TaskOut
 from swarmstack.server.waiters import Waiters
 from swarmstack.settings import Settings
 from swarmstack.spec import SwarmSpec
@@ -49,6 +50,7 @@ class Manager:
     metrics: Metrics
     id: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     local_worker_beat: Callable[[], float] | None = None
+    cache: ResultCache | None = None
     waiters: Waiters = field(init=False)
     leader: Leader = field(init=False)
     _submits: Batcher[NewTask, SubmitResult] = field(init=False)
@@ -68,6 +70,16 @@ class Manager:
             self._flush_submits, max_size=self.settings.server.submit_batch_size, name="submits"
         )
         self.signals.on_finished(self.waiters.resolve)
+
+    async def task_answer(self, task_id: str) -> bytes:
+        """A task's API answer as JSON; finished ones come from the result cache when set."""
+        if self.cache is not None and (cached := await self.cache.get(task_id)) is not None:
+            return cached
+        task = await self.store.tasks.get(task_id)
+        answer = TaskOut.of(task).model_dump_json().encode()
+        if self.cache is not None and task.status.terminal:
+            await self.cache.put(task_id, answer)
+        return answer
 
     @property
     def default_swarm(self) -> str:

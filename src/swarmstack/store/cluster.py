@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from swarmstack.store.engine import Database
 from swarmstack.store.tables import leader_leases, workers
@@ -89,24 +90,27 @@ class ClusterStore:
             return int(result.rowcount or 0)
 
     async def acquire(self, name: str, owner: str, now: float, ttl_s: float) -> bool:
-        """Take or renew the lease `name`; True while `owner` holds it."""
-        async with self.db.write() as conn:
-            row = (
-                await conn.execute(select(leader_leases).where(leader_leases.c.name == name))
-            ).first()
-            if row is None:
+        """Take or renew the lease `name`; True while `owner` holds it. Atomic: of managers
+        racing for a free lease exactly one gets it."""
+        lease = leader_leases.c
+        try:
+            async with self.db.write() as conn:
+                taken = await conn.execute(
+                    update(leader_leases)
+                    .where(lease.name == name, or_(lease.owner == owner, lease.expires_at <= now))
+                    .values(owner=owner, expires_at=now + ttl_s)
+                )
+                if taken.rowcount:
+                    return True
+                held = (await conn.execute(select(lease.name).where(lease.name == name))).first()
+                if held is not None:
+                    return False
                 await conn.execute(
                     insert(leader_leases).values(name=name, owner=owner, expires_at=now + ttl_s)
                 )
                 return True
-            if row.owner != owner and row.expires_at > now:
-                return False
-            await conn.execute(
-                update(leader_leases)
-                .where(leader_leases.c.name == name)
-                .values(owner=owner, expires_at=now + ttl_s)
-            )
-            return True
+        except IntegrityError:
+            return False  # another manager created the lease first
 
     async def leader(self, name: str, now: float) -> str | None:
         """The current holder of lease `name`, if unexpired."""

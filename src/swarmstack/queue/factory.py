@@ -1,0 +1,24 @@
+"""Choose the signals and the result cache a node uses, from its settings."""
+
+from __future__ import annotations
+
+from swarmstack.queue.pg_signals import PgSignals
+from swarmstack.queue.redis_signals import RedisSignals, ResultCache
+from swarmstack.queue.signals import LocalSignals, Signals
+from swarmstack.settings import Settings
+
+
+def make_signals(settings: Settings) -> Signals:
+    """Redis when `redis.url` is set; else LISTEN/NOTIFY on a PostgreSQL store; else local."""
+    if settings.redis.url is not None:
+        return RedisSignals(settings.redis.url.get_secret_value())
+    if settings.store_url().startswith("postgresql"):
+        return PgSignals(settings.store_url())
+    return LocalSignals()
+
+
+def make_cache(settings: Settings) -> ResultCache | None:
+    """The result cache when Redis is configured and the TTL is positive."""
+    if settings.redis.url is None or settings.redis.cache_ttl <= 0:
+        return None
+    return ResultCache(settings.redis.url.get_secret_value(), settings.redis.cache_ttl)

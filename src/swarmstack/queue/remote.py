@@ -1,0 +1,164 @@
+"""Signals shared by every node of a deployment over a message channel (PostgreSQL or Redis).
+
+Each node delivers its own signals locally at once and, while connected, publishes them; what
+other nodes publish is delivered locally on arrival. Publishing is coalesced (one wake-up and one
+batch of ids per send) and never blocks the caller. While the channel is down, signals stay
+local and nodes fall back to polling the store; the channel reconnects on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+from collections.abc import Iterable
+
+from swarmstack.queue.signals import Listener, LocalSignals
+
+log = logging.getLogger(__name__)
+MAX_IDS_PER_MESSAGE = 150  # keeps a payload under PostgreSQL's 8,000-byte NOTIFY limit
+RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+class RemoteSignals:
+    """The Signals protocol over a channel; subclasses provide connect, publish and listen."""
+
+    channel = "swarmstack"
+
+    def __init__(self) -> None:
+        self.node = secrets.token_hex(6)
+        self.local = LocalSignals()
+        self.connected = asyncio.Event()
+        self._work = False
+        self._finished: list[str] = []
+        self._cancelled: list[str] = []
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # --- the Signals protocol -------------------------------------------------------------
+    def work_submitted(self, swarms: Iterable[str]) -> None:
+        """Wake local claimers now and the other nodes' soon."""
+        self.local.work_submitted(swarms)
+        if self.connected.is_set():
+            self._work = True
+            self._wake.set()
+
+    async def wait_for_work(self, timeout_s: float) -> None:
+        """Return on a wake-up from any node, or after `timeout_s`."""
+        await self.local.wait_for_work(timeout_s)
+
+    def tasks_finished(self, task_ids: list[str]) -> None:
+        """Tell local listeners now and other nodes soon."""
+        self.local.tasks_finished(task_ids)
+        if self.connected.is_set():
+            self._finished.extend(task_ids)
+            self._wake.set()
+
+    def on_finished(self, listener: Listener) -> None:
+        """Subscribe to finished tasks of every node."""
+        self.local.on_finished(listener)
+
+    def cancel_requested(self, task_ids: list[str]) -> None:
+        """Tell local listeners now and other nodes soon."""
+        self.local.cancel_requested(task_ids)
+        if self.connected.is_set():
+            self._cancelled.extend(task_ids)
+            self._wake.set()
+
+    def on_cancel(self, listener: Listener) -> None:
+        """Subscribe to cancellations from every node."""
+        self.local.on_cancel(listener)
+
+    async def start(self) -> None:
+        """Start connecting in the background (the node works meanwhile)."""
+        self._tasks = [asyncio.create_task(self._keep_connected(), name=f"{self.channel}-link")]
+
+    async def aclose(self) -> None:
+        """Stop and disconnect."""
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._disconnect()
+
+    # --- for subclasses --------------------------------------------------------------------
+    async def _connect(self) -> None:
+        raise NotImplementedError
+
+    async def _disconnect(self) -> None:
+        raise NotImplementedError
+
+    async def _publish(self, payload: str) -> None:
+        raise NotImplementedError
+
+    async def _listen(self) -> None:
+        """Deliver arriving payloads with `received` until the connection fails."""
+        raise NotImplementedError
+
+    def received(self, payload: str) -> None:
+        """Deliver one payload from the channel to local listeners (not our own)."""
+        try:
+            message = json.loads(payload)
+        except ValueError:
+            log.warning("ignoring a malformed signal on %s: %.80r", self.channel, payload)
+            return
+        if message.get("n") == self.node:
+            return
+        if message.get("w"):
+            self.local.work_submitted(())
+        if ids := message.get("f"):
+            self.local.tasks_finished(list(ids))
+        if ids := message.get("c"):
+            self.local.cancel_requested(list(ids))
+
+    # --- the link ---------------------------------------------------------------------------
+    async def _keep_connected(self) -> None:
+        failures = 0
+        while True:
+            try:
+                await self._connect()
+                self.connected.set()
+                failures = 0
+                log.info("signals connected over %s", self.channel)
+                await asyncio.gather(self._listen(), self._send_loop())
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.connected.clear()
+                delay = RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)]
+                failures += 1
+                log.warning("signals link down (%s); polling the store, retry in %.1fs", exc, delay)
+                with contextlib.suppress(Exception):
+                    await self._disconnect()
+                await asyncio.sleep(delay)
+
+    async def _send_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            for payload in self._take_payloads():
+                await self._publish(payload)
+
+    def _take_payloads(self) -> list[str]:
+        work, finished, cancelled = self._work, self._finished, self._cancelled
+        self._work, self._finished, self._cancelled = False, [], []
+        payloads = []
+        while work or finished or cancelled:
+            message: dict[str, object] = {"n": self.node}
+            if work:
+                message["w"] = 1
+                work = False
+            if finished:
+                message["f"], finished = (
+                    finished[:MAX_IDS_PER_MESSAGE],
+                    finished[MAX_IDS_PER_MESSAGE:],
+                )
+            if cancelled:
+                message["c"], cancelled = (
+                    cancelled[:MAX_IDS_PER_MESSAGE],
+                    cancelled[MAX_IDS_PER_MESSAGE:],
+                )
+            payloads.append(json.dumps(message, separators=(",", ":")))
+        return payloads

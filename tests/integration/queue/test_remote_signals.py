@@ -1,0 +1,125 @@
+"""Signals between nodes over real PostgreSQL (LISTEN/NOTIFY) and Redis (pub/sub)."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from swarmstack.queue import PgSignals, RedisSignals, ResultCache
+from swarmstack.queue.remote import RemoteSignals
+from tests.integration.queue.conftest import REDIS_URL, RedisServer
+
+Factory = Callable[[], RemoteSignals]
+
+
+@pytest.fixture(params=["postgresql", "redis"])
+async def nodes(request: pytest.FixtureRequest, pg_url: str) -> AsyncIterator[Factory]:
+    """Makes connected signal nodes on one private channel; closes them afterwards."""
+    channel = f"swarmstack_test_{secrets.token_hex(4)}"
+    made: list[RemoteSignals] = []
+
+    def make() -> RemoteSignals:
+        node: RemoteSignals = (
+            PgSignals(pg_url) if request.param == "postgresql" else RedisSignals(REDIS_URL)
+        )
+        node.channel = channel
+        made.append(node)
+        return node
+
+    yield make
+    for node in made:
+        await node.aclose()
+
+
+async def connected(*nodes: RemoteSignals) -> None:
+    for node in nodes:
+        await node.start()
+    for node in nodes:
+        await asyncio.wait_for(node.connected.wait(), timeout=10)
+
+
+class Seen:
+    """Ids a listener received, with an event per arrival."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.arrived = asyncio.Event()
+
+    def __call__(self, ids: list[str]) -> None:
+        self.ids.extend(ids)
+        self.arrived.set()
+
+    async def until(self, count: int) -> list[str]:
+        while len(self.ids) < count:
+            self.arrived.clear()
+            await asyncio.wait_for(self.arrived.wait(), timeout=10)
+        return self.ids
+
+
+async def test_work_on_one_node_wakes_another(nodes: Factory) -> None:
+    a, b = nodes(), nodes()
+    await connected(a, b)
+    waiting = asyncio.create_task(b.wait_for_work(timeout_s=60))
+    await asyncio.sleep(0.05)
+    a.work_submitted(["s"])
+    await asyncio.wait_for(waiting, timeout=10)  # woken by the signal, not by the 60 s poll
+
+
+async def test_finished_and_cancelled_ids_reach_every_node_once(nodes: Factory) -> None:
+    a, b = nodes(), nodes()
+    await connected(a, b)
+    finished_a, finished_b, cancelled_b = Seen(), Seen(), Seen()
+    a.on_finished(finished_a)
+    b.on_finished(finished_b)
+    b.on_cancel(cancelled_b)
+    ids = [f"t_{i}" for i in range(400)]  # more than one message's worth
+    a.tasks_finished(ids)
+    a.cancel_requested(["t_x"])
+    assert await finished_b.until(len(ids)) == ids
+    assert await cancelled_b.until(1) == ["t_x"]
+    await asyncio.sleep(0.2)
+    assert finished_a.ids == ids, "a node hears its own signal once, locally"
+
+
+async def test_redis_restart_reconnects_without_a_restart(redis_server: RedisServer) -> None:
+    a, b = RedisSignals(redis_server.url), RedisSignals(redis_server.url)
+    try:
+        await connected(a, b)
+        redis_server.stop()
+        await asyncio.wait_for(_disconnected(b), timeout=10)
+        seen = Seen()
+        a.on_finished(seen)
+        a.tasks_finished(["while-down"])  # local listeners still hear it
+        assert seen.ids == ["while-down"]
+        redis_server.start()
+        await asyncio.wait_for(asyncio.gather(a.connected.wait(), b.connected.wait()), 15)
+        remote = Seen()
+        b.on_finished(remote)
+        a.tasks_finished(["after"])
+        assert await remote.until(1) == ["after"]
+    finally:
+        await a.aclose()
+        await b.aclose()
+
+
+async def _disconnected(node: RemoteSignals) -> None:
+    while node.connected.is_set():  # noqa: ASYNC110 - the link exposes only `connected`
+        await asyncio.sleep(0.05)
+
+
+async def test_result_cache_round_trip_and_misses_while_redis_is_down(
+    redis_server: RedisServer,
+) -> None:
+    cache = ResultCache(redis_server.url, ttl_s=60)
+    try:
+        assert await cache.get("t_1") is None
+        await cache.put("t_1", b'{"id": "t_1"}')
+        assert await cache.get("t_1") == b'{"id": "t_1"}'
+        redis_server.stop()
+        assert await cache.get("t_1") is None
+        await cache.put("t_2", b"{}")  # no error: the store stays the source of truth
+    finally:
+        await cache.aclose()

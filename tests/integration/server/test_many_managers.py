@@ -1,0 +1,124 @@
+"""Two managers and a worker on one PostgreSQL store, each with its own signal link, as on
+three hosts: work, outcomes and cancellations cross between them; finished tasks are cached."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from swarmstack.agents import SwarmRuntime
+from swarmstack.metrics import Metrics
+from swarmstack.queue import PgSignals, RedisSignals, ResultCache
+from swarmstack.queue.remote import RemoteSignals
+from swarmstack.server import Manager, create_app
+from swarmstack.settings import Settings
+from swarmstack.spec import SwarmSpec
+from swarmstack.store import open_store
+from swarmstack.worker import Worker
+from tests.conftest import SpecFactory
+from tests.integration.queue.conftest import REDIS_URL
+
+KEY = "ssk_many_managers_key"
+
+
+@dataclass
+class Cluster:
+    a: httpx.AsyncClient
+    b: httpx.AsyncClient
+    cache: ResultCache
+
+
+def link(kind: str, pg_url: str, channel: str) -> RemoteSignals:
+    signals: RemoteSignals = PgSignals(pg_url) if kind == "pg" else RedisSignals(REDIS_URL)
+    signals.channel = channel
+    return signals
+
+
+@pytest.fixture(params=["pg", "redis"])
+async def cluster(
+    request: pytest.FixtureRequest, pg_url: str, make_spec: SpecFactory
+) -> AsyncIterator[Cluster]:
+    swarms = [make_spec("nap", "tests.support.agents:nap", runtime="{retry_attempts: 0}")]
+    # Workers poll rarely here, so a task that runs at once was woken by the signal link.
+    settings = Settings(worker={"poll_interval": 30})  # type: ignore[arg-type]
+    channel = f"swarmstack_test_{secrets.token_hex(4)}"
+    async with AsyncExitStack() as stack:
+        store = await open_store(pg_url)
+        stack.push_async_callback(store.close)
+        async with store.db.write() as conn:
+            await conn.execute(text("DELETE FROM tasks"))
+        await store.keys.add(KEY, "admin", "admin", time.time())
+        clients = []
+        cache = ResultCache(REDIS_URL, ttl_s=60, prefix=f"{channel}:")
+        stack.push_async_callback(cache.aclose)
+        for name in ("a", "b"):
+            signals = link(request.param, pg_url, channel)
+            await signals.start()
+            stack.push_async_callback(signals.aclose)
+            specs = {s.name: s for s in swarms}
+            manager = Manager(
+                store, specs, settings, signals, Metrics(), id=f"manager-{name}", cache=cache
+            )
+            await manager.start()
+            stack.push_async_callback(manager.stop)
+            app = create_app(manager, manage_lifecycle=False)
+            client = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app),
+                base_url=f"http://{name}",
+                headers={"Authorization": f"Bearer {KEY}"},
+            )
+            stack.push_async_callback(client.aclose)
+            clients.append(client)
+        await _start_worker(stack, store, swarms, settings, link(request.param, pg_url, channel))
+        yield Cluster(clients[0], clients[1], cache)
+
+
+async def _start_worker(
+    stack: AsyncExitStack,
+    store: object,
+    swarms: list[SwarmSpec],
+    settings: Settings,
+    signals: RemoteSignals,
+) -> None:
+    await signals.start()
+    stack.push_async_callback(signals.aclose)
+    await asyncio.wait_for(signals.connected.wait(), timeout=10)
+    metrics = Metrics()
+    runtimes = {s.name: SwarmRuntime(s, metrics=metrics) for s in swarms}
+    worker = Worker(store, runtimes, signals, settings.worker, metrics)  # type: ignore[arg-type]
+    await worker.start()
+    stack.push_async_callback(worker.stop, 1)
+    await asyncio.sleep(0.3)  # the worker's first claim finds nothing and sleeps 30 s
+
+
+async def test_a_task_submitted_to_one_manager_runs_at_once_and_is_seen_by_the_other(
+    cluster: Cluster,
+) -> None:
+    done = await cluster.a.post(
+        "/api/v1/tasks", params={"wait": 10}, json={"swarm": "nap", "input": {"s": 0.01}}
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "succeeded"
+    seen = await cluster.b.get(f"/api/v1/tasks/{done.json()['id']}")
+    assert seen.json()["status"] == "succeeded"
+    assert await cluster.cache.get(done.json()["id"]) == seen.content
+
+
+async def test_cancel_through_the_other_manager_stops_the_running_task(cluster: Cluster) -> None:
+    task = (await cluster.a.post("/api/v1/tasks", json={"swarm": "nap", "input": {"s": 30}})).json()
+    for _ in range(100):
+        if (await cluster.b.get(f"/api/v1/tasks/{task['id']}")).json()["status"] == "running":
+            break
+        await asyncio.sleep(0.05)
+    cancelled = await cluster.b.post(f"/api/v1/tasks/{task['id']}/cancel")
+    assert cancelled.json()["status"] == "cancelled"
+    final = await cluster.a.get(f"/api/v1/tasks/{task['id']}")
+    assert final.json()["status"] == "cancelled"
