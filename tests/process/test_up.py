@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -123,6 +125,15 @@ def test_up_with_worker_processes_runs_tasks_and_stops_them(procs: Procs, tmp_pa
     ]
     assert [r["status"] for r in results] == ["succeeded"] * len(texts)
     assert {r["result"]["topic"] for r in results} == {"billing"}
+    status = subprocess.run(
+        [sys.executable, "-m", "swarmstack", "status", "--url", url, "--api-key", key],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+        env={**os.environ, "COLUMNS": "200"},
+    ).stdout
+    assert "leader" in status and "workers: 2" in status, status
     children = subprocess.run(
         ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True, check=False
     ).stdout.split()

@@ -20,7 +20,7 @@ Key = Annotated[str | None, typer.Option(envvar="SWARMSTACK_API_KEY", help="API 
 DEFAULT_URL = "http://127.0.0.1:8080"
 
 
-def _client(url: str, key: str | None) -> SwarmClient:
+def client_for(url: str, key: str | None) -> SwarmClient:
     if url == DEFAULT_URL:
         url = load_settings().cluster.manager_url or url  # config.toml [swarm] manager_url
     if "://" not in url:
@@ -45,7 +45,7 @@ def submit(
     api_key: Key = None,
 ) -> None:
     """Submit a task to SWARM (input: JSON or text)."""
-    client = _client(url, api_key)
+    client = client_for(url, api_key)
     task = client.submit(swarm, _parse_input(data), priority=priority, wait_s=wait_s if wait else 0)
     console.print_json(json.dumps(task))
     if wait and task["status"] not in ("succeeded",):
@@ -61,20 +61,20 @@ def list_(
     api_key: Key = None,
 ) -> None:
     """Newest tasks first."""
-    page = _client(url, api_key).list(status=status, swarm=swarm, limit=limit)
+    page = client_for(url, api_key).list(status=status, swarm=swarm, limit=limit)
     console.print(task_table(page["items"]))
 
 
 @app.command()
 def show(task_id: str, url: Url = DEFAULT_URL, api_key: Key = None) -> None:
     """One task as JSON."""
-    console.print_json(json.dumps(_client(url, api_key).get(task_id)))
+    console.print_json(json.dumps(client_for(url, api_key).get(task_id)))
 
 
 @app.command()
 def cancel(task_id: str, url: Url = DEFAULT_URL, api_key: Key = None) -> None:
     """Cancel a queued or running task."""
-    task = _client(url, api_key).cancel(task_id)
+    task = client_for(url, api_key).cancel(task_id)
     console.print(f"{task['id']}: {task['status']}")
 
 

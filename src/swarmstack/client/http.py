@@ -89,6 +89,10 @@ class SwarmClient:
         body: dict[str, Any] = response.json()
         return body
 
+    def cluster(self) -> dict[str, Any]:
+        """Managers, workers and queue depth (GET /api/v1/cluster)."""
+        return self._call("GET", "/api/v1/cluster")
+
     def close(self) -> None:
         """Close connections."""
         self._http.close()

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import time
 
 from swarmstack.core.states import TaskStatus
 from swarmstack.errors import StoreUnavailable
 from swarmstack.metrics import Metrics
 from swarmstack.queue import Signals
-from swarmstack.store import Store
+from swarmstack.store import ManagerInfo, Store
 
 log = logging.getLogger(__name__)
 LEASE = "leader"
@@ -41,6 +43,7 @@ class Leader:
         self.interval_s = interval_s
         self.ttl_s = ttl_s
         self.is_leader = False
+        self.started_at = time.time()
 
     async def run(self) -> None:
         """Loop forever: take or renew leadership, then sweep and refresh gauges."""
@@ -55,6 +58,8 @@ class Leader:
     async def tick(self, now: float) -> None:
         """One round of leader work."""
         was = self.is_leader
+        presence = ManagerInfo(self.owner, socket.gethostname(), os.getpid(), self.started_at, now)
+        await self.store.cluster.beat_manager(presence)
         self.is_leader = await self.store.cluster.acquire(LEASE, self.owner, now, self.ttl_s)
         if self.is_leader and not was:
             log.info("manager %s is now the leader; it runs the lease sweeper", self.owner)
@@ -72,6 +77,16 @@ class Leader:
             log.warning("re-queued or failed %d tasks whose lease expired", len(swept))
             self.signals.work_submitted({s for s, _ in swept})
         await self.store.cluster.prune(now - 3600)
+
+    async def resign(self) -> None:
+        """Leave the cluster: forget this manager and free the lease for another at once."""
+        try:
+            await self.store.cluster.forget_manager(self.owner)
+            if self.is_leader:
+                await self.store.cluster.release(LEASE, self.owner)
+        except StoreUnavailable as exc:
+            log.warning("could not resign from the cluster: %s", exc)
+        self.is_leader = False
 
     async def _gauges(self, now: float) -> None:
         depth = await self.store.tasks.queue_depth()

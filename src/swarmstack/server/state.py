@@ -99,6 +99,7 @@ class Manager:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.leader.resign()
 
     def spec(self, swarm: str | None) -> SwarmSpec:
         """The spec of `swarm` (default when None), or NotFound listing known swarms."""

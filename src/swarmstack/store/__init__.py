@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from swarmstack.core.retry import RetryPolicy
 from swarmstack.store.claims import Applied, ClaimStore
-from swarmstack.store.cluster import ClusterStore, WorkerInfo
+from swarmstack.store.cluster import ClusterStore, ManagerInfo, WorkerInfo
 from swarmstack.store.engine import Database
 from swarmstack.store.events import EventStore
 from swarmstack.store.keys import KeyStore, Principal
@@ -52,4 +52,12 @@ async def open_store(
     return Store(db, policies)
 
 
-__all__ = ["Applied", "Principal", "Store", "SubmitResult", "WorkerInfo", "open_store"]
+__all__ = [
+    "Applied",
+    "ManagerInfo",
+    "Principal",
+    "Store",
+    "SubmitResult",
+    "WorkerInfo",
+    "open_store",
+]

@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from swarmstack.store.engine import Database
-from swarmstack.store.tables import leader_leases, workers
+from swarmstack.store.tables import leader_leases, managers, workers
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,17 @@ class WorkerInfo:
     pid: int
     swarms: list[str]
     in_flight: int
+    started_at: float
+    heartbeat_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ManagerInfo:
+    """A manager as last seen."""
+
+    id: str
+    host: str
+    pid: int
     started_at: float
     heartbeat_at: float
 
@@ -84,10 +95,45 @@ class ClusterStore:
             ]
 
     async def prune(self, dead_before: float) -> int:
-        """Forget workers silent since `dead_before`."""
+        """Forget workers and managers silent since `dead_before`."""
         async with self.db.write() as conn:
             result = await conn.execute(delete(workers).where(workers.c.heartbeat_at < dead_before))
+            await conn.execute(delete(managers).where(managers.c.heartbeat_at < dead_before))
             return int(result.rowcount or 0)
+
+    async def beat_manager(self, info: ManagerInfo) -> None:
+        """Record that a manager is alive (insert on its first beat)."""
+        async with self.db.write() as conn:
+            seen = await conn.execute(
+                update(managers)
+                .where(managers.c.id == info.id)
+                .values(heartbeat_at=info.heartbeat_at)
+            )
+            if not seen.rowcount:
+                await conn.execute(
+                    insert(managers).values(
+                        id=info.id,
+                        host=info.host,
+                        pid=info.pid,
+                        started_at=info.started_at,
+                        heartbeat_at=info.heartbeat_at,
+                    )
+                )
+
+    async def forget_manager(self, manager_id: str) -> None:
+        """Remove a manager that stops."""
+        async with self.db.write() as conn:
+            await conn.execute(delete(managers).where(managers.c.id == manager_id))
+
+    async def managers(self, alive_after: float) -> list[ManagerInfo]:
+        """Managers seen since `alive_after`, oldest first."""
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(managers)
+                .where(managers.c.heartbeat_at > alive_after)
+                .order_by(managers.c.started_at)
+            )
+            return [ManagerInfo(r.id, r.host, r.pid, r.started_at, r.heartbeat_at) for r in rows]
 
     async def acquire(self, name: str, owner: str, now: float, ttl_s: float) -> bool:
         """Take or renew the lease `name`; True while `owner` holds it. Atomic: of managers
@@ -111,6 +157,15 @@ class ClusterStore:
                 return True
         except IntegrityError:
             return False  # another manager created the lease first
+
+    async def release(self, name: str, owner: str) -> None:
+        """Give up lease `name` if `owner` holds it."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                delete(leader_leases).where(
+                    leader_leases.c.name == name, leader_leases.c.owner == owner
+                )
+            )
 
     async def leader(self, name: str, now: float) -> str | None:
         """The current holder of lease `name`, if unexpired."""

@@ -119,6 +119,16 @@ workers = Table(
     Column("heartbeat_at", Float, nullable=False),
 )
 
+managers = Table(
+    "managers",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("host", String(200), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("heartbeat_at", Float, nullable=False),
+)
+
 leader_leases = Table(
     "leader_leases",
     metadata,

@@ -122,3 +122,16 @@ async def test_cancel_through_the_other_manager_stops_the_running_task(cluster: 
     assert cancelled.json()["status"] == "cancelled"
     final = await cluster.a.get(f"/api/v1/tasks/{task['id']}")
     assert final.json()["status"] == "cancelled"
+
+
+async def test_cluster_shows_both_managers_one_leader_and_the_worker(cluster: Cluster) -> None:
+    for _ in range(100):
+        info = (await cluster.b.get("/api/v1/cluster")).json()
+        if len(info["managers"]) == 2 and info["leader"] and info["workers"]:
+            break
+        await asyncio.sleep(0.05)
+    assert {m["id"] for m in info["managers"]} == {"manager-a", "manager-b"}
+    assert [m["leader"] for m in info["managers"]].count(True) == 1
+    assert info["leader"] in {"manager-a", "manager-b"}
+    assert len(info["workers"]) == 1 and info["workers"][0]["swarms"] == ["nap"]
+    assert info["queue_depth"] == {"nap": 0}
