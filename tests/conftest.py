@@ -97,3 +97,26 @@ def make_spec() -> SpecFactory:
         return parse_spec(spec_text(name, agent, runtime, extra), f"{name}.yaml", os.environ)
 
     return build
+
+
+@pytest.fixture
+def fresh_pg_url() -> Iterator[str]:
+    """A PostgreSQL database of this test alone (dropped afterwards)."""
+    name = f"swarmstack_one_{os.getpid()}_{secrets.token_hex(3)}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    yield f"{base}/{name}"
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def pg_query(url: str, sql: str) -> list[tuple[object, ...]]:
+    """Rows of `sql` on the database of a SQLAlchemy PostgreSQL URL (for process tests)."""
+
+    async def run() -> list[tuple[object, ...]]:
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            return [tuple(r) for r in await conn.fetch(sql)]
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())

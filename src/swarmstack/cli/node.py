@@ -10,10 +10,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import uvicorn
 from fastapi import FastAPI
@@ -21,7 +22,7 @@ from fastapi import FastAPI
 from swarmstack.agents import SwarmRuntime
 from swarmstack.core.ids import new_api_key
 from swarmstack.core.retry import RetryPolicy
-from swarmstack.errors import InvalidInput
+from swarmstack.errors import InvalidInput, StoreUnavailable
 from swarmstack.metrics import metrics
 from swarmstack.queue import ResultCache, Signals, make_cache, make_signals
 from swarmstack.server import Manager, create_app
@@ -33,6 +34,8 @@ from swarmstack.worker import Worker
 from swarmstack.worker.http import create_worker_app
 
 log = logging.getLogger("swarmstack")
+STARTUP_PATIENCE_S = 60.0
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -50,13 +53,32 @@ def policies(specs: Sequence[SwarmSpec]) -> dict[str, RetryPolicy]:
 
 
 async def open_for(specs: Sequence[SwarmSpec], settings: Settings) -> Store:
-    """Open (and migrate) the store configured in `settings`."""
-    return await open_store(
-        settings.store_url(),
-        policies=policies(specs),
-        pool_size=settings.store.pool_size,
-        max_overflow=settings.store.max_overflow,
+    """Open (and migrate) the store configured in `settings`, waiting for it if it is down."""
+    return await patiently(
+        "open the store",
+        lambda: open_store(
+            settings.store_url(),
+            policies=policies(specs),
+            pool_size=settings.store.pool_size,
+            max_overflow=settings.store.max_overflow,
+        ),
     )
+
+
+async def patiently(what: str, action: Callable[[], Awaitable[_T]]) -> _T:
+    """`action()`, retried with backoff while the store is unavailable, for up to
+    STARTUP_PATIENCE_S: nodes often start before their database (or while it restarts)."""
+    deadline = time.monotonic() + STARTUP_PATIENCE_S
+    delay = 0.5
+    while True:
+        try:
+            return await action()
+        except StoreUnavailable as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("cannot %s yet (%s); retrying in %.1fs", what, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 async def ensure_admin_key(store: Store, settings: Settings) -> str | None:
@@ -206,7 +228,7 @@ async def run_worker(specs: Sequence[SwarmSpec], settings: Settings, port: int |
     signals = make_signals(settings)
     await signals.start()
     worker = build_worker(store, specs, settings, signals)
-    await worker.start()
+    await patiently("register the worker", worker.start)
     try:
         if port is None:
             await _wait_for_signal()
