@@ -4,6 +4,7 @@
     python bench/run.py throughput     # (a) no-op tasks through HTTP vs a bare Starlette endpoint
     python bench/run.py drain          # (b) 20,000 pre-queued 0.5 s tasks, 10,000 in flight
     python bench/run.py llm            # (c) the same with LLM agents against a 0.5 s local server
+    python bench/run.py scale          # (d) PostgreSQL, 1 manager + 2 workers, vs Celery on Redis
     python bench/run.py ... --quick    # smaller sizes, for a smoke run
 
 Results print as a table and are written to bench/results/<scenario>.json. docs/benchmarks.md
@@ -173,18 +174,34 @@ class Connection:
     client, not the server, would set the latency; this costs a few microseconds.
     """
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
         self.lock = asyncio.Lock()
 
     async def post(self, request: bytes) -> tuple[int, bytes]:
         async with self.lock:
-            self.writer.write(request)
-            head = await self.reader.readuntil(b"\r\n\r\n")
-            status = int(head.split(b" ", 2)[1])
-            length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
-            return status, await self.reader.readexactly(length)
+            try:
+                return await self._exchange(request)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                self.reader = None  # the server closed an idle keep-alive connection
+                return await self._exchange(request)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+    async def _exchange(self, request: bytes) -> tuple[int, bytes]:
+        if self.reader is None or self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = re.search(rb"(?i)content-length: *(\d+)", head)
+        if length is None:
+            raise RuntimeError(f"no Content-Length in {head[:200]!r}")
+        return status, await self.reader.readexactly(int(length.group(1)))
 
 
 async def paced(url: str, rate: float, seconds: float, connections: int = 256) -> list[float]:
@@ -197,7 +214,7 @@ async def paced(url: str, rate: float, seconds: float, connections: int = 256) -
         f"Authorization: Bearer {KEY}\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode() + body
-    pool = [Connection(*await asyncio.open_connection(host, int(port))) for _ in range(connections)]
+    pool = [Connection(host, int(port)) for _ in range(connections)]
     latencies: list[float] = []
     failures: list[bytes] = []
 
@@ -218,7 +235,7 @@ async def paced(url: str, rate: float, seconds: float, connections: int = 256) -
         pending.append(asyncio.create_task(one(pool[i % connections], due)))
     await asyncio.gather(*pending)
     for conn in pool:
-        conn.writer.close()
+        conn.close()
     if failures:
         raise RuntimeError(f"{len(failures)} paced submits failed, e.g. {failures[0]!r}")
     return latencies
@@ -264,7 +281,15 @@ def bench_swarmstack(work: Path, cfg: Throughput, label: str, extra: list[str]) 
         counts = wait_drained(db, 300)
         done, seconds = span(db, "created_at", since)
         e2e = done / seconds
-        latencies = asyncio.run(paced(base, e2e / 2, cfg.seconds))
+        ladder = {}
+        for share in (0.1, 0.25, 0.5):
+            lat = asyncio.run(paced(base, e2e * share, cfg.seconds))
+            ladder[f"{round(share * 100)}%"] = {
+                "rate": round(e2e * share, 1),
+                "p50_ms": round(pct(lat, 0.50) * 1000, 1),
+                "p99_ms": round(pct(lat, 0.99) * 1000, 1),
+            }
+        latencies = lat
     return {
         "mode": label,
         "submit_rps": round(submit_rps, 1),
@@ -277,6 +302,7 @@ def bench_swarmstack(work: Path, cfg: Throughput, label: str, extra: list[str]) 
         "latency_p99_ms": round(pct(latencies, 0.99) * 1000, 1),
         "latency_mean_ms": round(statistics.fmean(latencies) * 1000, 1),
         "latency_samples": len(latencies),
+        "latency_by_load": ladder,
     }
 
 
@@ -385,10 +411,131 @@ def run_llm(work: Path, tasks: int, limit: int) -> dict[str, Any]:
         return run_drain(work, Drain("llm", tasks, limit), spec, {"BENCH_LLM_KEY": "fake"})
 
 
+# --- scale-out: PostgreSQL vs Celery ------------------------------------------------------------
+CELERY_PINS = ["celery[redis]==5.5.3"]
+
+
+def celery_python() -> Path:
+    """bench/.venv-celery with Celery installed (created once)."""
+    venv = REPO / "bench" / ".venv-celery"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *CELERY_PINS], check=True)
+    return python
+
+
+async def submit_then_fetch(base: str, count: int, connections: int = 64) -> float:
+    """Seconds to submit `count` no-op tasks over HTTP, then fetch every result (the same
+    shape as Celery's `delay()` then `get()`), on cheap keep-alive connections."""
+    host, port = base.removeprefix("http://").split(":")
+    pool = [Connection(host, int(port)) for _ in range(connections)]
+    auth = f"Authorization: Bearer {KEY}\r\nHost: {host}\r\n"
+
+    def post(i: int) -> bytes:
+        body = json.dumps({"swarm": "noop", "input": {"n": i}}).encode()
+        head = f"POST /api/v1/tasks HTTP/1.1\r\n{auth}Content-Type: application/json\r\n"
+        return f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+
+    async def submit(i: int) -> str:
+        status, answer = await pool[i % connections].post(post(i))
+        assert status == 202, answer
+        return str(json.loads(answer)["id"])
+
+    async def fetch(i: int, task_id: str) -> Any:
+        get = f"GET /api/v1/tasks/{task_id} HTTP/1.1\r\n{auth}\r\n".encode()
+        while True:
+            status, answer = await pool[i % connections].post(get)
+            assert status == 200, answer
+            task = json.loads(answer)
+            if task["status"] == "succeeded":
+                return task["result"]
+            await asyncio.sleep(0.02)
+
+    started = time.perf_counter()
+    ids = await asyncio.gather(*(submit(i) for i in range(count)))
+    results = await asyncio.gather(*(fetch(i, t) for i, t in enumerate(ids)))
+    elapsed = time.perf_counter() - started
+    for conn in pool:
+        conn.close()
+    assert [r["n"] for r in results] == list(range(count))
+    return elapsed
+
+
+def run_scale(work: Path, tasks: int) -> dict[str, Any]:
+    """One manager and two worker processes on PostgreSQL vs Celery (two prefork processes)."""
+    import asyncpg
+
+    name = f"swarmstack_bench_{os.getpid()}"
+    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+    async def admin_sql(sql: str) -> None:
+        conn = await asyncpg.connect(admin)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
+    try:
+        swarm_s = run_swarmstack_pg(
+            work, f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}", tasks
+        )
+    finally:
+        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    celery_s = run_celery(work, tasks)
+    ours, theirs = tasks / swarm_s, tasks / celery_s
+    return {
+        "tasks": tasks,
+        "swarmstack_pg_tasks_per_s": round(ours, 1),
+        "celery_redis_tasks_per_s": round(theirs, 1),
+        "ratio": round(ours / theirs, 3),
+    }
+
+
+def run_swarmstack_pg(work: Path, url: str, tasks: int) -> float:
+    data = work / "scale"
+    data.mkdir()
+    spec = data / "noop.yaml"
+    spec.write_text(NOOP_SPEC)
+    env = {**base_env(data / "unused.db"), "SWARMSTACK_STORE__URL": url}
+    port = free_port()
+    manager = swarmstack("serve", str(spec), "--mode", "manager", "--port", str(port))
+    worker = swarmstack("serve", str(spec), "--mode", "worker", "--no-http")
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(process(manager, data / "manager.log", env))
+        base = f"http://127.0.0.1:{port}"
+        wait_http(base + "/health")
+        for i in range(2):
+            stack.enter_context(process(worker, data / f"worker{i}.log", env))
+        asyncio.run(submit_then_fetch(base, 200))  # warm-up
+        return asyncio.run(submit_then_fetch(base, tasks))
+
+
+def run_celery(work: Path, tasks: int) -> float:
+    python = celery_python()
+    env = {"PYTHONPATH": str(REPO), "BENCH_CELERY_REDIS": "redis://127.0.0.1:6379/14"}
+    subprocess.run(["redis-cli", "-n", "14", "FLUSHDB"], check=True, capture_output=True)
+    worker = [str(python), "-m", "celery", "-A", "bench.celery_app", "worker", "--pool=prefork"]
+    worker += ["--concurrency=2", "--loglevel=WARNING", "--without-heartbeat", "--without-gossip"]
+    with process(worker, work / "celery-worker.log", env):
+        out = subprocess.run(
+            [str(python), "-m", "bench.celery_load", str(tasks)],
+            cwd=REPO,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    return float(json.loads(out.strip().splitlines()[-1])["total_s"])
+
+
 # --- main ---------------------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", choices=["all", "throughput", "drain", "llm"], nargs="?")
+    parser.add_argument(
+        "scenario", choices=["all", "throughput", "drain", "llm", "scale"], nargs="?"
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
@@ -409,6 +556,9 @@ def main() -> None:
         if scenario in ("all", "llm"):
             report["llm"] = run_llm(work, tasks, limit)
             show("llm", report["llm"])
+        if scenario in ("all", "scale"):
+            report["scale"] = run_scale(work, 1_000 if args.quick else 5_000)
+            show("scale", report["scale"])
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

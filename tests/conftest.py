@@ -16,6 +16,7 @@ from sqlalchemy import text
 from swarmstack.spec import SwarmSpec, parse_spec
 from swarmstack.store import Store, open_store
 from swarmstack.store.tables import metadata
+from tests.support.redis_server import RedisServer
 
 PG_ADMIN = os.environ.get("SWARMSTACK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REPO = Path(__file__).resolve().parent.parent
@@ -120,3 +121,12 @@ def pg_query(url: str, sql: str) -> list[tuple[object, ...]]:
             await conn.close()
 
     return asyncio.run(run())
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test alone, on a free port; the test may stop and start it."""
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()

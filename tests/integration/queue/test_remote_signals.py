@@ -10,7 +10,7 @@ import pytest
 
 from swarmstack.queue import PgSignals, RedisSignals, ResultCache
 from swarmstack.queue.remote import RemoteSignals
-from tests.integration.queue.conftest import REDIS_URL, RedisServer
+from tests.support.redis_server import REDIS_URL, RedisServer
 
 Factory = Callable[[], RemoteSignals]
 

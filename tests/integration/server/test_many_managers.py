@@ -24,7 +24,7 @@ from swarmstack.spec import SwarmSpec
 from swarmstack.store import open_store
 from swarmstack.worker import Worker
 from tests.conftest import SpecFactory
-from tests.integration.queue.conftest import REDIS_URL
+from tests.support.redis_server import REDIS_URL
 
 KEY = "ssk_many_managers_key"
 
