@@ -379,7 +379,11 @@ def run_drain(work: Path, result: Drain, spec_text: str, env: dict[str, str]) ->
     asyncio.run(prequeue(db, "nap", result.tasks))
     port = free_port()
     args = swarmstack("serve", str(spec), "--mode", "worker", "--port", str(port))
-    env = {**base_env(db), **env, "SWARMSTACK_WORKER__BATCH_SIZE": os.environ.get("BENCH_BATCH", "5000")}
+    env = {
+        **base_env(db),
+        **env,
+        "SWARMSTACK_WORKER__BATCH_SIZE": os.environ.get("BENCH_BATCH", "5000"),
+    }
     with process(args, data / "worker.log", env) as proc:
         metrics = f"http://127.0.0.1:{port}/metrics"
         deadline = time.monotonic() + 900

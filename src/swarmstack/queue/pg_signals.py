@@ -7,13 +7,8 @@ from typing import Any
 
 import asyncpg
 
+from swarmstack.core.urls import asyncpg_dsn
 from swarmstack.queue.remote import RemoteSignals
-
-
-def asyncpg_dsn(store_url: str) -> str:
-    """A libpq DSN from a SQLAlchemy URL (`postgresql+asyncpg://...`)."""
-    scheme, _, rest = store_url.partition("://")
-    return f"postgresql://{rest}" if scheme.startswith("postgresql") else store_url
 
 
 class PgSignals(RemoteSignals):

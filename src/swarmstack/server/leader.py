@@ -17,6 +17,7 @@ from swarmstack.errors import StoreUnavailable
 from swarmstack.metrics import Metrics
 from swarmstack.queue import Signals
 from swarmstack.store import ManagerInfo, Store
+from swarmstack.store.advisory import AdvisoryLock
 
 log = logging.getLogger(__name__)
 LEASE = "leader"
@@ -34,6 +35,7 @@ class Leader:
         swarms: list[str],
         interval_s: float = 1.0,
         ttl_s: float = 10.0,
+        lock: AdvisoryLock | None = None,
     ) -> None:
         self.swarms = swarms
         self.store = store
@@ -44,6 +46,7 @@ class Leader:
         self.ttl_s = ttl_s
         self.is_leader = False
         self.started_at = time.time()
+        self.lock = lock
 
     async def run(self) -> None:
         """Loop forever: take or renew leadership, then sweep and refresh gauges."""
@@ -60,12 +63,21 @@ class Leader:
         was = self.is_leader
         presence = ManagerInfo(self.owner, socket.gethostname(), os.getpid(), self.started_at, now)
         await self.store.cluster.beat_manager(presence)
-        self.is_leader = await self.store.cluster.acquire(LEASE, self.owner, now, self.ttl_s)
+        self.is_leader = await self._lead(now)
         if self.is_leader and not was:
             log.info("manager %s is now the leader; it runs the lease sweeper", self.owner)
         if self.is_leader:
             await self._sweep(now)
         await self._gauges(now)
+
+    async def _lead(self, now: float) -> bool:
+        """Whether this manager leads: the advisory lock on PostgreSQL, else the lease row."""
+        if self.lock is None:
+            return await self.store.cluster.acquire(LEASE, self.owner, now, self.ttl_s)
+        if not await self.lock.hold():
+            return False
+        await self.store.cluster.publish(LEASE, self.owner, now, self.ttl_s)
+        return True
 
     async def _sweep(self, now: float) -> None:
         swept = await self.store.claims.sweep(now)
@@ -86,6 +98,8 @@ class Leader:
                 await self.store.cluster.release(LEASE, self.owner)
         except StoreUnavailable as exc:
             log.warning("could not resign from the cluster: %s", exc)
+        if self.lock is not None:
+            await self.lock.release()
         self.is_leader = False
 
     async def _gauges(self, now: float) -> None:

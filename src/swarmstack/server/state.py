@@ -25,6 +25,7 @@ from swarmstack.server.waiters import Waiters
 from swarmstack.settings import Settings
 from swarmstack.spec import SwarmSpec
 from swarmstack.store import Principal, Store, SubmitResult
+from swarmstack.store.advisory import AdvisoryLock
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,12 @@ class SubmitRequest:
     timeout_s: float | None = None
     session: str | None = None
     idempotency_key: str | None = None
+
+
+def advisory_lock(settings: Settings) -> AdvisoryLock | None:
+    """On PostgreSQL, managers elect their leader with an advisory lock."""
+    url = settings.store_url()
+    return AdvisoryLock(url) if url.startswith("postgresql") else None
 
 
 @dataclass
@@ -65,6 +72,7 @@ class Manager:
             self.id,
             list(self.specs),
             interval_s=self.settings.worker.sweep_interval,
+            lock=advisory_lock(self.settings),
         )
         self._submits = Batcher(
             self._flush_submits, max_size=self.settings.server.submit_batch_size, name="submits"

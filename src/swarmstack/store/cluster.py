@@ -158,6 +158,24 @@ class ClusterStore:
         except IntegrityError:
             return False  # another manager created the lease first
 
+    async def publish(self, name: str, owner: str, now: float, ttl_s: float) -> None:
+        """Record `owner` as the holder of `name` (its lock was won elsewhere, e.g. an
+        advisory lock), so that every manager can show who leads."""
+        lease = leader_leases.c
+        try:
+            async with self.db.write() as conn:
+                shown = await conn.execute(
+                    update(leader_leases)
+                    .where(lease.name == name)
+                    .values(owner=owner, expires_at=now + ttl_s)
+                )
+                if not shown.rowcount:
+                    await conn.execute(
+                        insert(leader_leases).values(name=name, owner=owner, expires_at=now + ttl_s)
+                    )
+        except IntegrityError:
+            return  # another manager inserted the row; the next tick updates it
+
     async def release(self, name: str, owner: str) -> None:
         """Give up lease `name` if `owner` holds it."""
         async with self.db.write() as conn:

@@ -22,6 +22,7 @@ from swarmstack.server import Manager, create_app
 from swarmstack.settings import Settings
 from swarmstack.spec import SwarmSpec
 from swarmstack.store import open_store
+from swarmstack.store.advisory import AdvisoryLock
 from swarmstack.worker import Worker
 from tests.conftest import SpecFactory
 from tests.support.redis_server import REDIS_URL
@@ -135,3 +136,20 @@ async def test_cluster_shows_both_managers_one_leader_and_the_worker(cluster: Cl
     assert info["leader"] in {"manager-a", "manager-b"}
     assert len(info["workers"]) == 1 and info["workers"][0]["swarms"] == ["nap"]
     assert info["queue_depth"] == {"nap": 0}
+
+
+async def test_the_advisory_lock_has_one_holder_and_frees_when_it_goes(pg_url: str) -> None:
+    first, second = AdvisoryLock(pg_url, key=4242), AdvisoryLock(pg_url, key=4242)
+    try:
+        assert await first.hold() is True
+        assert await second.hold() is False
+        assert await first.hold() is True, "the holder keeps it"
+        await first.release()  # as when its process dies: the session ends
+        for _ in range(50):  # the server frees the lock once it sees the session end
+            if await second.hold():
+                break
+            await asyncio.sleep(0.05)
+        assert await second.hold() is True
+    finally:
+        await first.release()
+        await second.release()
