@@ -14,6 +14,7 @@ import typer
 
 from swarmstack import __version__
 from swarmstack.cli import cluster_cli, config_cli
+from swarmstack.cli import render as render_cli
 from swarmstack.cli import tasks as tasks_cli
 from swarmstack.cli.node import Banner, data_dir_ready, run_all, run_worker
 from swarmstack.cli.output import console, err_console, mask_url, print_error
@@ -32,6 +33,7 @@ app.add_typer(tasks_cli.app, name="tasks")
 app.command("submit")(tasks_cli.submit)
 app.add_typer(config_cli.app, name="config")
 app.command("status")(cluster_cli.status)
+app.add_typer(render_cli.app, name="render")
 
 DEFAULT_SPEC = Path("examples/triage/swarm.yaml")
 Specs = Annotated[list[Path] | None, typer.Argument(help="Swarm spec files.")]

@@ -33,6 +33,12 @@ class Ingress(SpecModel):
     host: str = Field("swarm.example.com", description="DNS name served.")
     class_name: str = Field("nginx", description="ingressClassName.")
     tls_secret: str = Field("swarmstack-tls", description="Secret holding the TLS certificate.")
+    controller_namespace: str = Field(
+        "ingress-nginx", description="Namespace of the ingress controller (allowed in)."
+    )
+    monitoring_namespace: str = Field(
+        "monitoring", description="Namespace of Prometheus (allowed to scrape)."
+    )
 
 
 class Receiver(SpecModel):

@@ -1,0 +1,185 @@
+"""docker-compose: the seed's multi-tier stack, secrets from the environment or .env only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from swarmstack.render.common import PORT, SPEC_DIR, deploy_of, image
+from swarmstack.spec import SwarmSpec
+
+Obj = dict[str, Any]
+PG_PASSWORD = "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}"
+REDIS_PASSWORD = "${REDIS_PASSWORD:?set REDIS_PASSWORD in .env}"
+GRAFANA_PASSWORD = "${GRAFANA_ADMIN_PASSWORD:?set GRAFANA_ADMIN_PASSWORD in .env}"
+ENV_EXAMPLE = """# Copy to .env and fill in; docker-compose reads it. Never commit the filled file.
+POSTGRES_PASSWORD=
+REDIS_PASSWORD=
+SWARMSTACK_ADMIN_KEY=
+GRAFANA_ADMIN_PASSWORD=
+"""
+
+
+def compose(specs: Sequence[SwarmSpec], workers: int = 2) -> Obj:
+    deploy = deploy_of(specs)
+    store = f"postgresql+asyncpg://swarms:{PG_PASSWORD}@postgres:5432/swarms"
+    redis = f"redis://:{REDIS_PASSWORD}@redis:6379/0"
+    common_env = {
+        "SWARMSTACK_STORE__URL": store,
+        "REDIS_URL": redis,
+        "SWARMSTACK_SPEC_DIR": SPEC_DIR,
+        "SWARMSTACK_SERVER__HOST": "0.0.0.0",
+    }
+    healthy = {
+        "postgres": {"condition": "service_healthy"},
+        "redis": {"condition": "service_healthy"},
+    }
+    probe = {
+        "test": [
+            "CMD",
+            "python",
+            "-c",
+            f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{PORT}/health')",
+        ],
+        "interval": "10s",
+        "timeout": "5s",
+        "retries": 5,
+        "start_period": "20s",
+    }
+    specs_volume = [f"./specs:{SPEC_DIR}:ro"]
+    return {
+        "services": {
+            "nginx": {
+                "image": "nginx:1.27-alpine",
+                "ports": ["80:80", "443:443"],
+                "volumes": [
+                    "./nginx/nginx.conf:/etc/nginx/nginx.conf:ro",
+                    "./nginx/tls:/etc/nginx/tls:ro",
+                ],
+                "depends_on": {"manager": {"condition": "service_healthy"}},
+                "healthcheck": {
+                    "test": ["CMD", "nginx", "-t"],
+                    "interval": "30s",
+                    "timeout": "5s",
+                    "retries": 3,
+                },
+                "restart": "unless-stopped",
+            },
+            "manager": {
+                "image": image(deploy),
+                "command": ["serve"],
+                "environment": {
+                    **common_env,
+                    "SWARM_MODE": "manager",
+                    "SWARMSTACK_ADMIN_KEY": "${SWARMSTACK_ADMIN_KEY:-}",
+                },
+                "volumes": specs_volume,
+                "depends_on": healthy,
+                "healthcheck": probe,
+                "restart": "unless-stopped",
+            },
+            "worker": {
+                "image": image(deploy),
+                "command": ["serve"],
+                "environment": {**common_env, "SWARM_MODE": "worker"},
+                "volumes": specs_volume,
+                "depends_on": {**healthy, "manager": {"condition": "service_healthy"}},
+                "healthcheck": probe,
+                "deploy": {"replicas": workers},
+                "restart": "unless-stopped",
+            },
+            "postgres": {
+                "image": "postgres:15-alpine",
+                "environment": {
+                    "POSTGRES_DB": "swarms",
+                    "POSTGRES_USER": "swarms",
+                    "POSTGRES_PASSWORD": PG_PASSWORD,
+                },
+                "volumes": ["postgres-data:/var/lib/postgresql/data"],
+                "healthcheck": {
+                    "test": ["CMD-SHELL", "pg_isready -U swarms -d swarms"],
+                    "interval": "5s",
+                    "timeout": "5s",
+                    "retries": 10,
+                },
+                "restart": "unless-stopped",
+            },
+            "redis": {
+                "image": "redis:7-alpine",
+                "command": [
+                    "redis-server",
+                    "--appendonly",
+                    "yes",
+                    "--requirepass",
+                    REDIS_PASSWORD,
+                ],
+                "volumes": ["redis-data:/data"],
+                "healthcheck": {
+                    "test": ["CMD-SHELL", 'redis-cli -a "$$REDIS_PASSWORD" ping'],
+                    "interval": "5s",
+                    "timeout": "5s",
+                    "retries": 10,
+                },
+                "environment": {"REDIS_PASSWORD": REDIS_PASSWORD},
+                "restart": "unless-stopped",
+            },
+            "prometheus": {
+                "image": "prom/prometheus:v2.53.0",
+                "volumes": ["./prometheus:/etc/prometheus:ro", "prometheus-data:/prometheus"],
+                "ports": ["9090:9090"],
+                "restart": "unless-stopped",
+            },
+            "alertmanager": {
+                "image": "prom/alertmanager:v0.27.0",
+                "volumes": ["./alertmanager:/etc/alertmanager:ro"],
+                "ports": ["9093:9093"],
+                "restart": "unless-stopped",
+            },
+            "grafana": {
+                "image": "grafana/grafana:11.1.0",
+                "environment": {"GF_SECURITY_ADMIN_PASSWORD": GRAFANA_PASSWORD},
+                "volumes": [
+                    "./grafana/provisioning:/etc/grafana/provisioning:ro",
+                    "./grafana/dashboards:/var/lib/grafana/dashboards:ro",
+                    "grafana-data:/var/lib/grafana",
+                ],
+                "ports": ["3000:3000"],
+                "depends_on": {"prometheus": {"condition": "service_started"}},
+                "restart": "unless-stopped",
+            },
+        },
+        "volumes": {
+            "postgres-data": {},
+            "redis-data": {},
+            "prometheus-data": {},
+            "grafana-data": {},
+        },
+    }
+
+
+def grafana_provisioning() -> dict[str, Obj]:
+    return {
+        "datasources/prometheus.yml": {
+            "apiVersion": 1,
+            "datasources": [
+                {
+                    "name": "Prometheus",
+                    "uid": "prometheus",
+                    "type": "prometheus",
+                    "access": "proxy",
+                    "url": "http://prometheus:9090",
+                    "isDefault": True,
+                }
+            ],
+        },
+        "dashboards/swarmstack.yml": {
+            "apiVersion": 1,
+            "providers": [
+                {
+                    "name": "swarmstack",
+                    "type": "file",
+                    "options": {"path": "/var/lib/grafana/dashboards"},
+                }
+            ],
+        },
+    }

@@ -1,0 +1,433 @@
+"""Kubernetes objects of a deployment: one manager Deployment, one worker Deployment per swarm,
+and what they need (config, accounts, services, autoscalers, budgets, policies, ingress,
+monitoring). Pure: specs in, a list of objects out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from swarmstack.render.common import (
+    APP,
+    PORT,
+    SPEC_DIR,
+    UID,
+    content_hash,
+    deploy_of,
+    dns_name,
+    image,
+    labels,
+    selector,
+    spec_yaml,
+)
+from swarmstack.render.monitoring import prometheus_rule
+from swarmstack.spec import SwarmSpec
+
+Obj = dict[str, Any]
+SECRET = "swarmstack-secrets"  # created by the operator: store-url, redis-url, admin-key
+
+
+def objects(specs: Sequence[SwarmSpec]) -> list[Obj]:
+    """Every object of the base layer, in apply order."""
+    deploy = deploy_of(specs)
+    config = config_map(specs)
+    found: list[Obj] = [namespace(deploy.namespace)]
+    found += [service_account(role) for role in ("manager", "worker")]
+    found += [config, keda_auth()]
+    found += manager_objects(config["metadata"]["name"], specs)
+    for spec in specs:
+        found += worker_objects(config["metadata"]["name"], spec, specs)
+    found += network_policies(specs)
+    found += [ingress(specs), service_monitor(), prometheus_rule(specs)]
+    return [in_namespace(obj, deploy.namespace) for obj in found]
+
+
+def in_namespace(obj: Obj, namespace: str) -> Obj:
+    """The object with `metadata.namespace` set (all but the Namespace itself)."""
+    if obj["kind"] == "Namespace":
+        return obj
+    metadata = {"name": obj["metadata"]["name"], "namespace": namespace, **obj["metadata"]}
+    return {**obj, "metadata": metadata}
+
+
+def meta(name: str, component: str, swarm: str | None = None) -> Obj:
+    return {"name": name, "labels": labels(component, swarm)}
+
+
+def namespace(name: str) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": name,
+            "labels": {
+                **labels("namespace"),
+                "pod-security.kubernetes.io/enforce": "restricted",
+                "pod-security.kubernetes.io/audit": "restricted",
+                "pod-security.kubernetes.io/warn": "restricted",
+            },
+        },
+    }
+
+
+def service_account(role: str) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": meta(f"{APP}-{role}", role),
+        "automountServiceAccountToken": False,
+    }
+
+
+def config_map(specs: Sequence[SwarmSpec]) -> Obj:
+    """The specs, in a ConfigMap whose name changes with them (a rollback restores config)."""
+    data = {f"{s.name}.yaml": spec_yaml(s) for s in specs}
+    suffix = content_hash(*(f"{k}\n{v}" for k, v in sorted(data.items())))
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": meta(f"{APP}-specs-{suffix}", "config"),
+        "data": data,
+    }
+
+
+def keda_auth() -> Obj:
+    """How KEDA reads the queue depth: the store URL from the Secret, never inline."""
+    return {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "TriggerAuthentication",
+        "metadata": meta(f"{APP}-store", "autoscaling"),
+        "spec": {
+            "secretTargetRef": [
+                {"parameter": "connection", "name": SECRET, "key": "keda-connection"}
+            ]
+        },
+    }
+
+
+def secret_env(name: str, key: str, optional: bool = False) -> Obj:
+    ref: Obj = {"name": SECRET, "key": key}
+    if optional:
+        ref["optional"] = True
+    return {"name": name, "valueFrom": {"secretKeyRef": ref}}
+
+
+def pod_security() -> Obj:
+    return {
+        "runAsNonRoot": True,
+        "runAsUser": UID,
+        "runAsGroup": UID,
+        "fsGroup": UID,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def container_security() -> Obj:
+    return {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "runAsUser": UID,
+        "runAsGroup": UID,
+        "privileged": False,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def probe(path: str, delay: int, period: int, failures: int = 3) -> Obj:
+    return {
+        "httpGet": {"path": path, "port": "http"},
+        "initialDelaySeconds": delay,
+        "periodSeconds": period,
+        "timeoutSeconds": 5,
+        "failureThreshold": failures,
+    }
+
+
+def pod(
+    role: str, swarm: str | None, config: str, env: list[Obj], resources: Obj, image_ref: str
+) -> Obj:
+    """A restricted pod running `swarmstack serve` with the specs mounted read-only."""
+    container = {
+        "name": role,
+        "image": image_ref,
+        "imagePullPolicy": "IfNotPresent",
+        "args": ["serve"],
+        "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
+        "env": [
+            {"name": "SWARM_MODE", "value": role},
+            {"name": "SWARMSTACK_SPEC_DIR", "value": SPEC_DIR},
+            {"name": "SWARMSTACK_SERVER__HOST", "value": "0.0.0.0"},
+            {"name": "HOME", "value": "/tmp"},
+            *env,
+        ],
+        "resources": resources,
+        "securityContext": container_security(),
+        "startupProbe": probe("/health", 0, 2, failures=30),
+        "livenessProbe": probe("/health", 30, 10),
+        "readinessProbe": probe("/ready", 5, 5),
+        "volumeMounts": [
+            {"name": "specs", "mountPath": SPEC_DIR, "readOnly": True},
+            {"name": "tmp", "mountPath": "/tmp"},
+        ],
+    }
+    return {
+        "metadata": {"labels": labels(role, swarm)},
+        "spec": {
+            "terminationGracePeriodSeconds": 60,
+            "serviceAccountName": f"{APP}-{role}",
+            "automountServiceAccountToken": False,
+            "securityContext": pod_security(),
+            "topologySpreadConstraints": [
+                {
+                    "maxSkew": 1,
+                    "topologyKey": "topology.kubernetes.io/zone",
+                    "whenUnsatisfiable": "ScheduleAnyway",
+                    "labelSelector": {"matchLabels": selector(role, swarm)},
+                }
+            ],
+            "containers": [container],
+            "volumes": [
+                {"name": "specs", "configMap": {"name": config}},
+                {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
+            ],
+        },
+    }
+
+
+def store_env() -> list[Obj]:
+    return [
+        secret_env("SWARMSTACK_STORE__URL", "store-url"),
+        secret_env("REDIS_URL", "redis-url", optional=True),
+    ]
+
+
+def manager_objects(config: str, specs: Sequence[SwarmSpec]) -> list[Obj]:
+    deploy = deploy_of(specs)
+    name = f"{APP}-manager"
+    env = [*store_env(), secret_env("SWARMSTACK_ADMIN_KEY", "admin-key", optional=True)]
+    resources = {
+        "requests": {"cpu": "250m", "memory": "512Mi"},
+        "limits": {"cpu": "1", "memory": "1Gi"},
+    }
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": meta(name, "manager"),
+        "spec": {
+            "replicas": deploy.manager_replicas,
+            "revisionHistoryLimit": 5,
+            "selector": {"matchLabels": selector("manager")},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0}},
+            "template": pod("manager", None, config, env, resources, image(deploy)),
+        },
+    }
+    return [deployment, service(name, "manager", None), pdb(name, "manager", None)]
+
+
+def worker_objects(config: str, spec: SwarmSpec, specs: Sequence[SwarmSpec]) -> list[Obj]:
+    deploy = deploy_of(specs)
+    name = f"{APP}-worker-{dns_name(spec.name)}"
+    env = [*store_env(), {"name": "SWARMSTACK_SWARM", "value": spec.name}]
+    resources = spec.resources.model_dump()
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            **meta(name, "worker", spec.name),
+            "annotations": {"swarmstack.dev/release": spec.release},
+        },
+        "spec": {  # no `replicas`: the autoscaler owns it
+            "revisionHistoryLimit": 5,
+            "selector": {"matchLabels": selector("worker", spec.name)},
+            "template": pod("worker", spec.name, config, env, resources, image(deploy)),
+        },
+    }
+    return [
+        deployment,
+        service(name, "worker", spec.name),
+        pdb(name, "worker", spec.name),
+        autoscaler(name, spec),
+    ]
+
+
+def service(name: str, component: str, swarm: str | None) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": meta(name, component, swarm),
+        "spec": {
+            "type": "ClusterIP",
+            "selector": selector(component, swarm),
+            "ports": [{"name": "http", "port": PORT, "targetPort": "http", "protocol": "TCP"}],
+        },
+    }
+
+
+def pdb(name: str, component: str, swarm: str | None) -> Obj:
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": meta(name, component, swarm),
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": selector(component, swarm)}},
+    }
+
+
+def autoscaler(name: str, spec: SwarmSpec) -> Obj:
+    """A KEDA ScaledObject on queue depth, or an HPA on CPU or memory; never both."""
+    scaling = spec.scaling
+    target = {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+    if scaling.metric == "queue_depth":
+        query = (
+            "SELECT count(*) FROM tasks WHERE swarm = '"
+            + spec.name.replace("'", "''")
+            + "' AND status = 'queued'"
+        )
+        return {
+            "apiVersion": "keda.sh/v1alpha1",
+            "kind": "ScaledObject",
+            "metadata": meta(name, "worker", spec.name),
+            "spec": {
+                "scaleTargetRef": {"name": name},
+                "minReplicaCount": scaling.min_replicas,
+                "maxReplicaCount": scaling.max_replicas,
+                "pollingInterval": 15,
+                "cooldownPeriod": 120,
+                "fallback": {"failureThreshold": 3, "replicas": max(1, scaling.min_replicas)},
+                "triggers": [
+                    {
+                        "type": "postgresql",
+                        "metadata": {
+                            "query": query,
+                            "targetQueryValue": str(scaling.target_queue_depth),
+                        },
+                        "authenticationRef": {"name": f"{APP}-store"},
+                    }
+                ],
+            },
+        }
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": meta(name, "worker", spec.name),
+        "spec": {
+            "scaleTargetRef": target,
+            "minReplicas": max(1, scaling.min_replicas),
+            "maxReplicas": scaling.max_replicas,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": scaling.metric,
+                        "target": {
+                            "type": "Utilization",
+                            "averageUtilization": scaling.target_utilization,
+                        },
+                    },
+                }
+            ],
+        },
+    }
+
+
+def network_policies(specs: Sequence[SwarmSpec]) -> list[Obj]:
+    """Default deny, then only what is needed."""
+    deploy = deploy_of(specs)
+    app = {"app.kubernetes.io/name": APP}
+    dns = {
+        "to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+    }
+    data = {"ports": [{"protocol": "TCP", "port": 5432}, {"protocol": "TCP", "port": 6379}]}
+    monitoring = {
+        "from": [
+            {
+                "namespaceSelector": {
+                    "matchLabels": {
+                        "kubernetes.io/metadata.name": deploy.ingress.monitoring_namespace
+                    }
+                }
+            }
+        ],
+        "ports": [{"protocol": "TCP", "port": PORT}],
+    }
+    controller = {
+        "from": [
+            {
+                "namespaceSelector": {
+                    "matchLabels": {
+                        "kubernetes.io/metadata.name": deploy.ingress.controller_namespace
+                    }
+                }
+            }
+        ],
+        "ports": [{"protocol": "TCP", "port": PORT}],
+    }
+    llm = {
+        "to": [{"ipBlock": {"cidr": cidr}} for cidr in deploy.llm_egress_cidrs],
+        "ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 80}],
+    }
+
+    def policy(name: str, pods: Obj, types: list[str], rules: Obj) -> Obj:
+        return {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": meta(f"{APP}-{name}", "network"),
+            "spec": {"podSelector": pods, "policyTypes": types, **rules},
+        }
+
+    return [
+        policy("default-deny", {}, ["Ingress", "Egress"], {}),
+        policy(
+            "manager",
+            {"matchLabels": selector("manager")},
+            ["Ingress", "Egress"],
+            {"ingress": [controller, monitoring], "egress": [dns, data]},
+        ),
+        policy(
+            "workers",
+            {"matchLabels": {**app, "app.kubernetes.io/component": "worker"}},
+            ["Ingress", "Egress"],
+            {"ingress": [monitoring], "egress": [dns, data, llm]},
+        ),
+    ]
+
+
+def ingress(specs: Sequence[SwarmSpec]) -> Obj:
+    spec = deploy_of(specs).ingress
+    backend = {"service": {"name": f"{APP}-manager", "port": {"name": "http"}}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            **meta(APP, "manager"),
+            "annotations": {
+                "nginx.ingress.kubernetes.io/proxy-read-timeout": "300",
+                "nginx.ingress.kubernetes.io/proxy-body-size": "1m",
+                "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+            },
+        },
+        "spec": {
+            "ingressClassName": spec.class_name,
+            "tls": [{"hosts": [spec.host], "secretName": spec.tls_secret}],
+            "rules": [
+                {
+                    "host": spec.host,
+                    "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]},
+                }
+            ],
+        },
+    }
+
+
+def service_monitor() -> Obj:
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": meta(APP, "monitoring"),
+        "spec": {
+            "selector": {"matchLabels": {"app.kubernetes.io/name": APP}},
+            "endpoints": [{"port": "http", "path": "/metrics", "interval": "15s"}],
+        },
+    }
