@@ -35,9 +35,6 @@ CHECKOV_SKIPS = {
     # Images are pinned by digest when the spec gives `deploy.image_digest`; the examples
     # deliberately show the tag form that users start with.
     "CKV_K8S_43": "image digest is optional in the spec",
-    # The store URL, Redis URL and admin key come from a Secret by reference (secretKeyRef);
-    # swarmstack reads its settings from the environment, not from files.
-    "CKV_K8S_35": "settings are read from the environment, by Secret reference",
     # Pull policy IfNotPresent is right for immutable, versioned (or digest-pinned) images.
     "CKV_K8S_15": "images are versioned; IfNotPresent is intended",
 }

@@ -90,10 +90,9 @@ def test_every_pod_meets_the_restricted_profile_and_every_object_is_labelled(
                     p["name"] for p in container["ports"]
                 }
             assert any(m["mountPath"] == "/tmp" for m in container["volumeMounts"])
-            secret_names = {"SWARMSTACK_STORE__URL", "REDIS_URL", "SWARMSTACK_ADMIN_KEY"}
-            for env in container["env"]:
-                if env["name"] in secret_names:
-                    assert set(env) == {"name", "valueFrom"}, "secrets only by reference"
+            names = {e["name"] for e in container["env"]}
+            assert "SWARMSTACK_STORE__URL_FILE" in names, "secrets come as mounted files"
+            assert not names & {"SWARMSTACK_STORE__URL", "REDIS_URL", "SWARMSTACK_ADMIN_KEY"}
 
 
 def test_rendering_is_deterministic_and_secrets_stay_references() -> None:

@@ -24,7 +24,8 @@ from swarmstack.render.monitoring import prometheus_rule
 from swarmstack.spec import SwarmSpec
 
 Obj = dict[str, Any]
-SECRET = "swarmstack-secrets"  # created by the operator: store-url, redis-url, admin-key
+SECRET = "swarmstack-secrets"  # created by the operator: store-url, admin-key, [redis-url]
+SECRETS_DIR = "/etc/swarmstack/secrets"
 
 
 def objects(specs: Sequence[SwarmSpec]) -> list[Obj]:
@@ -105,11 +106,9 @@ def keda_auth() -> Obj:
     }
 
 
-def secret_env(name: str, key: str, optional: bool = False) -> Obj:
-    ref: Obj = {"name": SECRET, "key": key}
-    if optional:
-        ref["optional"] = True
-    return {"name": name, "valueFrom": {"secretKeyRef": ref}}
+def secret_file(name: str, key: str) -> Obj:
+    """`NAME_FILE` pointing at a key of the mounted Secret (no value in the environment)."""
+    return {"name": f"{name}_FILE", "value": f"{SECRETS_DIR}/{key}"}
 
 
 def pod_security() -> Obj:
@@ -169,6 +168,7 @@ def pod(
         "readinessProbe": probe("/ready", 5, 5),
         "volumeMounts": [
             {"name": "specs", "mountPath": SPEC_DIR, "readOnly": True},
+            {"name": "secrets", "mountPath": SECRETS_DIR, "readOnly": True},
             {"name": "tmp", "mountPath": "/tmp"},
         ],
     }
@@ -190,23 +190,24 @@ def pod(
             "containers": [container],
             "volumes": [
                 {"name": "specs", "configMap": {"name": config}},
+                {"name": "secrets", "secret": {"secretName": SECRET, "defaultMode": 0o440}},
                 {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
             ],
         },
     }
 
 
-def store_env() -> list[Obj]:
-    return [
-        secret_env("SWARMSTACK_STORE__URL", "store-url"),
-        secret_env("REDIS_URL", "redis-url", optional=True),
-    ]
+def store_env(specs: Sequence[SwarmSpec]) -> list[Obj]:
+    env = [secret_file("SWARMSTACK_STORE__URL", "store-url")]
+    if deploy_of(specs).redis:
+        env.append(secret_file("REDIS_URL", "redis-url"))
+    return env
 
 
 def manager_objects(config: str, specs: Sequence[SwarmSpec]) -> list[Obj]:
     deploy = deploy_of(specs)
     name = f"{APP}-manager"
-    env = [*store_env(), secret_env("SWARMSTACK_ADMIN_KEY", "admin-key", optional=True)]
+    env = [*store_env(specs), secret_file("SWARMSTACK_ADMIN_KEY", "admin-key")]
     resources = {
         "requests": {"cpu": "250m", "memory": "512Mi"},
         "limits": {"cpu": "1", "memory": "1Gi"},
@@ -229,7 +230,7 @@ def manager_objects(config: str, specs: Sequence[SwarmSpec]) -> list[Obj]:
 def worker_objects(config: str, spec: SwarmSpec, specs: Sequence[SwarmSpec]) -> list[Obj]:
     deploy = deploy_of(specs)
     name = f"{APP}-worker-{dns_name(spec.name)}"
-    env = [*store_env(), {"name": "SWARMSTACK_SWARM", "value": spec.name}]
+    env = [*store_env(specs), {"name": "SWARMSTACK_SWARM", "value": spec.name}]
     resources = spec.resources.model_dump()
     deployment = {
         "apiVersion": "apps/v1",

@@ -178,6 +178,7 @@ def _dotenv(path: Path, env: Mapping[str, str]) -> dict[str, str]:
 
 
 def _read_env(env: Mapping[str, str], layers: _Layers, source: str) -> None:
+    env = _with_files(env, source)
     if url := seed.db_url(env):
         layers.put("store.url", url, f"{source} DB_*")
     if url := seed.redis_url(env):
@@ -191,6 +192,36 @@ def _read_env(env: Mapping[str, str], layers: _Layers, source: str) -> None:
     for name, value in sorted(env.items()):
         if name.startswith("SWARMSTACK_") and name not in NOT_SETTINGS:
             _prefixed(name, value, layers, source)
+
+
+def _with_files(env: Mapping[str, str], source: str) -> dict[str, str]:
+    """`NAME_FILE=/path` sets NAME to the file's content (mounted Kubernetes or Docker
+    secrets), for every name that is a setting."""
+    resolved = dict(env)
+    for name, path in env.items():
+        base = name.removesuffix("_FILE")
+        if name in NOT_SETTINGS or base == name or not _is_setting_name(base):
+            continue
+        if base in env:
+            raise InvalidInput(
+                f"both {base} and {name} are set", where=source, fix="unset one of them"
+            )
+        try:
+            resolved[base] = Path(path).read_text().rstrip("\n")
+        except OSError as exc:
+            raise InvalidInput(
+                f"{name} names {path}, which cannot be read: {exc.strerror}",
+                where=f"{source} {name}",
+                fix="mount the secret there or unset the variable",
+            ) from exc
+        del resolved[name]
+    return resolved
+
+
+def _is_setting_name(name: str) -> bool:
+    if name in seed.ENV_KEYS or name in seed.DB_PARTS or name in seed.REDIS_PARTS:
+        return True
+    return name.startswith("SWARMSTACK_") and name not in NOT_SETTINGS
 
 
 def _prefixed(name: str, value: str, layers: _Layers, source: str) -> None:

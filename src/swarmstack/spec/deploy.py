@@ -79,6 +79,9 @@ class Deploy(SpecModel):
     )
     regions: list[Region] = Field(default_factory=list, description="Multi-region weights.")
     ingress: Ingress = Field(default_factory=Ingress, description="Public entry.")
+    redis: bool = Field(
+        False, description="Use Redis for signals and the result cache (Secret key redis-url)."
+    )
     llm_egress_cidrs: list[str] = Field(
         default_factory=lambda: ["0.0.0.0/0"], description="Where LLM endpoints may be reached."
     )

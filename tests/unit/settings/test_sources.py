@@ -172,3 +172,28 @@ def test_config_show_masks_secrets_and_names_sources(
     assert "pg-secret" not in result.output and "redis-secret" not in result.output
     assert re.search(r"store\.url\s.*\*\*\*.*\.env\.production DB_\*", result.output)
     assert "note:" in result.output and "grpc" in result.output
+
+
+def test_name_file_reads_a_mounted_secret(tmp_path: Path) -> None:
+    secret = tmp_path / "store-url"
+    secret.write_text("postgresql+asyncpg://u:p@db/x\n")
+    loaded = load_layers(environ={"SWARMSTACK_STORE__URL_FILE": str(secret)})
+    assert loaded.settings.store.url == "postgresql+asyncpg://u:p@db/x"
+    assert loaded.sources["store.url"] == "environment SWARMSTACK_STORE__URL"
+    key = tmp_path / "admin-key"
+    key.write_text("ssk_from_file")
+    admin = load_layers(environ={"SWARMSTACK_ADMIN_KEY_FILE": str(key)}).settings.security
+    assert admin.admin_key is not None and admin.admin_key.get_secret_value() == "ssk_from_file"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"SWARMSTACK_STORE__URL_FILE": "/nonexistent/url"}, "cannot be read"),
+        ({"REDIS_URL_FILE": "/x", "REDIS_URL": "redis://h"}, "both REDIS_URL and REDIS_URL_FILE"),
+    ],
+)
+def test_name_file_problems_are_clear(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        load_layers(environ=environ)
+    assert message in str(caught.value)
