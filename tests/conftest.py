@@ -30,14 +30,19 @@ async def _pg_admin(sql: str) -> None:
         await conn.close()
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A throwaway PostgreSQL database for this test session (dropped at the end)."""
-    name = f"swarmstack_test_{os.getpid()}_{secrets.token_hex(3)}"
+def throwaway_database(prefix: str) -> Iterator[str]:
+    """Create a PostgreSQL database, yield its SQLAlchemy URL, drop it afterwards."""
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
     asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
     base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     yield f"{base}/{name}"
     asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this test session (dropped at the end)."""
+    yield from throwaway_database("swarmstack_test")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -103,11 +108,7 @@ def make_spec() -> SpecFactory:
 @pytest.fixture
 def fresh_pg_url() -> Iterator[str]:
     """A PostgreSQL database of this test alone (dropped afterwards)."""
-    name = f"swarmstack_one_{os.getpid()}_{secrets.token_hex(3)}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    yield f"{base}/{name}"
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    yield from throwaway_database("swarmstack_one")
 
 
 def pg_query(url: str, sql: str) -> list[tuple[object, ...]]:

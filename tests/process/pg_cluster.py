@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.process.conftest import free_port
+from tests.support.net import free_port
 
 
 def _pg_bin() -> Path:

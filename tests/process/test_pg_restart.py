@@ -14,8 +14,9 @@ import httpx
 import pytest
 
 from tests.conftest import pg_query, spec_text
-from tests.process.conftest import Procs, free_port, wait_ready
+from tests.process.conftest import Procs, wait_ready
 from tests.process.pg_cluster import PgCluster
+from tests.support.net import free_port
 
 pytestmark = pytest.mark.process
 KEY = "ssk_pg_restart_key"

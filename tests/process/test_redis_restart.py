@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from tests.conftest import pg_query, spec_text
-from tests.process.conftest import Procs, free_port, wait_ready
+from tests.process.conftest import Procs, wait_ready
+from tests.support.net import free_port
 from tests.support.redis_server import RedisServer
 
 pytestmark = pytest.mark.process

@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.process.conftest import Procs, free_port, wait_ready
+from tests.process.conftest import Procs, wait_ready
+from tests.support.net import free_port
 
 pytestmark = pytest.mark.process
 

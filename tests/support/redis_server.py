@@ -10,14 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.net import free_port
+
 REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class RedisServer:

@@ -341,30 +341,8 @@ def network_policies(specs: Sequence[SwarmSpec]) -> list[Obj]:
         "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
     }
     data = {"ports": [{"protocol": "TCP", "port": 5432}, {"protocol": "TCP", "port": 6379}]}
-    monitoring = {
-        "from": [
-            {
-                "namespaceSelector": {
-                    "matchLabels": {
-                        "kubernetes.io/metadata.name": deploy.ingress.monitoring_namespace
-                    }
-                }
-            }
-        ],
-        "ports": [{"protocol": "TCP", "port": PORT}],
-    }
-    controller = {
-        "from": [
-            {
-                "namespaceSelector": {
-                    "matchLabels": {
-                        "kubernetes.io/metadata.name": deploy.ingress.controller_namespace
-                    }
-                }
-            }
-        ],
-        "ports": [{"protocol": "TCP", "port": PORT}],
-    }
+    monitoring = from_namespace(deploy.ingress.monitoring_namespace)
+    controller = from_namespace(deploy.ingress.controller_namespace)
     llm = {
         "to": [{"ipBlock": {"cidr": cidr}} for cidr in deploy.llm_egress_cidrs],
         "ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 80}],
@@ -393,6 +371,12 @@ def network_policies(specs: Sequence[SwarmSpec]) -> list[Obj]:
             {"ingress": [monitoring], "egress": [dns, data, llm]},
         ),
     ]
+
+
+def from_namespace(name: str) -> Obj:
+    """An ingress rule: pods of namespace `name` may reach port 8080."""
+    chosen = {"matchLabels": {"kubernetes.io/metadata.name": name}}
+    return {"from": [{"namespaceSelector": chosen}], "ports": [{"protocol": "TCP", "port": PORT}]}
 
 
 def ingress(specs: Sequence[SwarmSpec]) -> Obj:
