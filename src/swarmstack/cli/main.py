@@ -16,7 +16,7 @@ from swarmstack import __version__
 from swarmstack.cli import cluster_cli, config_cli
 from swarmstack.cli import render as render_cli
 from swarmstack.cli import tasks as tasks_cli
-from swarmstack.cli.node import Banner, data_dir_ready, run_all, run_worker
+from swarmstack.cli.node import Banner, data_dir_ready, run_all, run_loop, run_worker
 from swarmstack.cli.output import console, err_console, mask_url, print_error
 from swarmstack.errors import SwarmstackError
 from swarmstack.settings import Settings, load_layers
@@ -145,7 +145,7 @@ def up(
         finally:
             printer.cancel()
 
-    asyncio.run(main())
+    run_loop(main())
 
 
 async def _print_banner(ready: asyncio.Event, banner: list[Banner], settings: Settings) -> None:
@@ -194,9 +194,9 @@ def serve(
         )
     loaded = _configured(_load(specs), settings, worker=role == "worker")
     if role == "worker":
-        asyncio.run(run_worker(loaded, settings, None if no_http else settings.server.port))
+        run_loop(run_worker(loaded, settings, None if no_http else settings.server.port))
     else:
-        asyncio.run(_serve_manager(loaded, settings))
+        run_loop(_serve_manager(loaded, settings))
 
 
 async def _serve_manager(specs: list[SwarmSpec], settings: Settings) -> None:

@@ -10,13 +10,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import uvicorn
+import uvloop
 from fastapi import FastAPI
 
 from swarmstack.agents import SwarmRuntime
@@ -63,6 +64,12 @@ async def open_for(specs: Sequence[SwarmSpec], settings: Settings) -> Store:
             max_overflow=settings.store.max_overflow,
         ),
     )
+
+
+def run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Run `main` on uvloop (a faster event loop, part of uvicorn[standard])."""
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
 
 
 async def patiently(what: str, action: Callable[[], Awaitable[_T]]) -> _T:
