@@ -116,8 +116,7 @@ def test_render_all_writes_the_files_and_a_bad_spec_writes_nothing(tmp_path: Pat
     result = runner.invoke(app, ["render", "all", *good, str(bad), "-o", str(nothing)])
     assert result.exit_code == 1
     assert not nothing.exists()
-    assert "bad.yaml:" in str(result.exception)
-    assert "agents.a.entrypoint: Field required" in str(result.exception)
+    assert "bad.yaml:3 agents.a.entrypoint: Field required" in str(result.exception)
 
 
 def test_single_files_print_to_stdout() -> None:

@@ -114,8 +114,15 @@ def _describe(err: ErrorDetails, source: str, lines: dict[Loc, int]) -> str:
     message = err["msg"].removeprefix("Value error, ")
     if not loc and (named := _path_in_message(message, lines)):
         loc = named
-    line = lines.get(loc, 1)
+    line = _line_of(loc, lines)
     return f"  {source}:{line} {_dotted(loc) or '(top level)'}: {message}. Fix: {_fix(err, loc)}"
+
+
+def _line_of(loc: Loc, lines: dict[Loc, int]) -> int:
+    """The line of `loc`, or of its nearest parent in the file (a missing key's mapping)."""
+    while loc and loc not in lines:
+        loc = loc[:-1]
+    return lines.get(loc, 1)
 
 
 def _data_loc(loc: Loc, lines: dict[Loc, int]) -> Loc:

@@ -61,6 +61,11 @@ def test_missing_field_says_what_to_add() -> None:
     assert "add `name:`" in problem
 
 
+def test_a_missing_nested_field_points_at_its_mapping() -> None:
+    [problem] = problems("name: x\nagents:\n  a: {kind: python}\n")
+    assert "swarm.yaml:3 agents.a.entrypoint: Field required" in problem
+
+
 def test_unknown_kind_explains_the_choices() -> None:
     [problem] = problems(GOOD.replace('kind: python, entrypoint: "m:f"', "kind: java"))
     assert "swarm.yaml:3" in problem
