@@ -18,6 +18,12 @@ EXAMPLES = {
         "examples/research/concurrent.yaml",
         "examples/research/router.yaml",
         "examples/research/pipeline.yaml",
+        "examples/research/rules.yaml",
+    ],
+    "frameworks": [
+        "examples/frameworks/swarm.yaml",
+        "examples/frameworks/langgraph.yaml",
+        "examples/frameworks/swarms.yaml",
     ],
 }
 
