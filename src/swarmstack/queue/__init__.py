@@ -2,15 +2,18 @@
 
 Signals are hints only: losing one delays work (polling catches up) but never loses a task.
 Public API: `Signals` (protocol), `LocalSignals` (one process), `PgSignals` (LISTEN/NOTIFY),
-`RedisSignals` (pub/sub), `ResultCache`, and `make_signals` / `make_cache` (from settings).
+`RedisSignals` (pub/sub), `DualSignals` (Redis, else PostgreSQL), `ResultCache`, and
+`make_signals` / `make_cache` (from settings).
 """
 
+from swarmstack.queue.dual_signals import DualSignals
 from swarmstack.queue.factory import make_cache, make_signals
 from swarmstack.queue.pg_signals import PgSignals
 from swarmstack.queue.redis_signals import RedisSignals, ResultCache
 from swarmstack.queue.signals import LocalSignals, Signals
 
 __all__ = [
+    "DualSignals",
     "LocalSignals",
     "PgSignals",
     "RedisSignals",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from swarmstack.queue.dual_signals import DualSignals
 from swarmstack.queue.pg_signals import PgSignals
 from swarmstack.queue.redis_signals import RedisSignals, ResultCache
 from swarmstack.queue.signals import LocalSignals, Signals
@@ -9,10 +10,13 @@ from swarmstack.settings import Settings
 
 
 def make_signals(settings: Settings) -> Signals:
-    """Redis when `redis.url` is set; else LISTEN/NOTIFY on a PostgreSQL store; else local."""
+    """Redis when `redis.url` is set (with LISTEN/NOTIFY as its fallback on a PostgreSQL store);
+    else LISTEN/NOTIFY on a PostgreSQL store; else local."""
+    on_pg = settings.store_url().startswith("postgresql")
     if settings.redis.url is not None:
-        return RedisSignals(settings.redis.url.get_secret_value())
-    if settings.store_url().startswith("postgresql"):
+        redis = RedisSignals(settings.redis.url.get_secret_value())
+        return DualSignals(redis, PgSignals(settings.store_url())) if on_pg else redis
+    if on_pg:
         return PgSignals(settings.store_url())
     return LocalSignals()
 

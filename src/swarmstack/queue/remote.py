@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from swarmstack.queue.signals import Listener, LocalSignals
 
@@ -41,9 +41,7 @@ class RemoteSignals:
     def work_submitted(self, swarms: Iterable[str]) -> None:
         """Wake local claimers now and the other nodes' soon."""
         self.local.work_submitted(swarms)
-        if self.connected.is_set():
-            self._work = True
-            self._wake.set()
+        self.send(work=True)
 
     async def wait_for_work(self, timeout_s: float) -> None:
         """Return on a wake-up from any node, or after `timeout_s`."""
@@ -52,9 +50,7 @@ class RemoteSignals:
     def tasks_finished(self, task_ids: list[str]) -> None:
         """Tell local listeners now and other nodes soon."""
         self.local.tasks_finished(task_ids)
-        if self.connected.is_set():
-            self._finished.extend(task_ids)
-            self._wake.set()
+        self.send(finished=task_ids)
 
     def on_finished(self, listener: Listener) -> None:
         """Subscribe to finished tasks of every node."""
@@ -63,9 +59,7 @@ class RemoteSignals:
     def cancel_requested(self, task_ids: list[str]) -> None:
         """Tell local listeners now and other nodes soon."""
         self.local.cancel_requested(task_ids)
-        if self.connected.is_set():
-            self._cancelled.extend(task_ids)
-            self._wake.set()
+        self.send(cancelled=task_ids)
 
     def on_cancel(self, listener: Listener) -> None:
         """Subscribe to cancellations from every node."""
@@ -82,6 +76,24 @@ class RemoteSignals:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self._disconnect()
+
+    # --- for a node with two links (see dual_signals) ---------------------------------------
+    def send(
+        self, *, work: bool = False, finished: Sequence[str] = (), cancelled: Sequence[str] = ()
+    ) -> bool:
+        """Queue signals for the other nodes only (no local delivery); False if the link is down."""
+        if not self.connected.is_set():
+            return False
+        self._work = self._work or work
+        self._finished.extend(finished)
+        self._cancelled.extend(cancelled)
+        if work or finished or cancelled:
+            self._wake.set()
+        return True
+
+    def share_local(self, local: LocalSignals) -> None:
+        """Deliver what arrives on this link to `local` (shared by a node's links)."""
+        self.local = local
 
     # --- for subclasses --------------------------------------------------------------------
     async def _connect(self) -> None:

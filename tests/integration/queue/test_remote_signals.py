@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from swarmstack.queue import PgSignals, RedisSignals, ResultCache
+from swarmstack.queue import DualSignals, PgSignals, RedisSignals, ResultCache
 from swarmstack.queue.remote import RemoteSignals
 from tests.support.redis_server import REDIS_URL, RedisServer
 
@@ -123,3 +123,45 @@ async def test_result_cache_round_trip_and_misses_while_redis_is_down(
         await cache.put("t_2", b"{}")  # no error: the store stays the source of truth
     finally:
         await cache.aclose()
+
+
+def _dual(pg_url: str, redis_url: str, channel: str) -> DualSignals:
+    redis, pg = RedisSignals(redis_url), PgSignals(pg_url)
+    redis.channel = pg.channel = channel
+    return DualSignals(redis, pg)
+
+
+async def test_dual_signals_fall_back_to_postgresql_while_redis_is_down(
+    redis_server: RedisServer, pg_url: str
+) -> None:
+    channel = f"swarmstack_test_{secrets.token_hex(4)}"
+    a, b = _dual(pg_url, redis_server.url, channel), _dual(pg_url, redis_server.url, channel)
+    over_pg, over_redis = Seen(), Seen()  # bystanders: which link carried each signal
+    pg_tap, redis_tap = PgSignals(pg_url), RedisSignals(redis_server.url)
+    pg_tap.channel = redis_tap.channel = channel
+    pg_tap.on_finished(over_pg)
+    redis_tap.on_finished(over_redis)
+    try:
+        await connected(pg_tap, redis_tap, *a.links, *b.links)
+        seen_b = Seen()
+        b.on_finished(seen_b)
+        a.tasks_finished(["up"])
+        assert await seen_b.until(1) == ["up"]
+        assert await over_redis.until(1) == ["up"]
+        redis_server.stop()
+        for link in (a.links[0], b.links[0], redis_tap):
+            await asyncio.wait_for(_disconnected(link), timeout=10)
+        a.tasks_finished(["down"])  # Redis is down: PostgreSQL NOTIFY carries it
+        assert await seen_b.until(2) == ["up", "down"]
+        assert await over_pg.until(1) == ["down"]
+        redis_server.start()
+        await asyncio.wait_for(a.links[0].connected.wait(), timeout=15)
+        await asyncio.wait_for(b.links[0].connected.wait(), timeout=15)
+        await asyncio.wait_for(redis_tap.connected.wait(), timeout=15)
+        a.tasks_finished(["back"])  # Redis is used again, without a restart
+        assert await seen_b.until(3) == ["up", "down", "back"]
+        assert await over_redis.until(2) == ["up", "back"]
+        assert over_pg.ids == ["down"], "each signal goes out on one link only"
+    finally:
+        for node in (a, b, pg_tap, redis_tap):
+            await node.aclose()
