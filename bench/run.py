@@ -382,7 +382,7 @@ def run_drain(work: Path, result: Drain, spec_text: str, env: dict[str, str]) ->
     env = {
         **base_env(db),
         **env,
-        "SWARMSTACK_WORKER__BATCH_SIZE": os.environ.get("BENCH_BATCH", "5000"),
+        "SWARMSTACK_WORKER__CLAIM_BATCH": os.environ.get("BENCH_BATCH", "5000"),
     }
     with process(args, data / "worker.log", env) as proc:
         metrics = f"http://127.0.0.1:{port}/metrics"

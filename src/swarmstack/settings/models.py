@@ -41,7 +41,10 @@ class ServerSettings(BaseModel):
 class WorkerSettings(BaseModel):
     """How workers claim and record tasks (the seed's [communication] batching)."""
 
-    batch_size: int = Field(100, ge=1, description="Most tasks claimed or recorded per commit.")
+    batch_size: int = Field(100, ge=1, description="Most outcomes recorded per commit.")
+    claim_batch: int = Field(
+        1000, ge=1, description="Most tasks claimed per transaction (up to free capacity)."
+    )
     batch_timeout: Duration = Field(0.005, ge=0, description="Wait to fill a batch of outcomes.")
     poll_interval: Duration = Field(0.25, gt=0, description="Idle poll when no wake-up arrives.")
     max_concurrent: int | None = Field(

@@ -143,7 +143,7 @@ class Worker:
     async def _claim_once(self) -> int:
         total = 0
         for swarm in self.runtimes:
-            limit = min(self.capacity(swarm), self.settings.batch_size)
+            limit = min(self.capacity(swarm), self.settings.claim_batch)
             if limit <= 0:
                 continue
             lease_s = self.runtimes[swarm].spec.runtime.lease
