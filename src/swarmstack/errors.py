@@ -137,6 +137,24 @@ class StoreUnavailable(TemporaryError):
     code = "store-unavailable"
 
 
+class StoreRejected(PermanentError):
+    """The store refused a value (bad bytes, too long, out of range); retrying cannot help.
+
+    Only connectivity faults are `StoreUnavailable`; a data fault is this, so one bad row is
+    isolated (its batch is retried row by row) and never counted as an outage.
+    """
+
+    status = 500
+    code = "store-rejected-value"
+
+
+class StoreConflict(StoreRejected):
+    """A unique constraint refused the row: another writer stored the same key first."""
+
+    status = 409
+    code = "store-conflict"
+
+
 class AgentError(SwarmstackError):
     """An agent raised an error while running a task."""
 

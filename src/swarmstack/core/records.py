@@ -86,6 +86,7 @@ class Outcome:
     started_at: float | None = None
     session_messages: list[dict[str, Any]] | None = None
     session_keep: int = 50
+    retry_after_s: float | None = None  # the provider's requested wait (Retry-After), seconds
 
 
 @dataclass(frozen=True, slots=True)

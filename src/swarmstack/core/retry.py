@@ -44,22 +44,32 @@ class RetryPolicy:
 
 @dataclass(frozen=True, slots=True)
 class AttemptVerdict:
-    """What follows a failed attempt: a retry at `run_at`, or a final status."""
+    """What follows a failed attempt: a retry after `delay_s` seconds, or a final status."""
 
     status: TaskStatus
-    run_at: float | None = None
+    delay_s: float | None = None
 
 
 def after_failure(
     policy: RetryPolicy,
     attempt: int,
-    now: float,
     *,
     retryable: bool,
     final: TaskStatus = TaskStatus.FAILED,
+    retry_after_s: float | None = None,
     rand: random.Random | None = None,
 ) -> AttemptVerdict:
-    """Re-queue with backoff while attempts remain and the error is retryable, else `final`."""
-    if retryable and attempt < policy.max_attempts:
-        return AttemptVerdict(TaskStatus.QUEUED, now + policy.delay_s(attempt, rand))
-    return AttemptVerdict(final)
+    """The one retry decision, used for every failed attempt (a worker's outcome and an
+    expired lease alike).
+
+    Re-queue while attempts remain and the error is retryable, else `final`. The delay is the
+    policy's backoff (`delay_s`), or the provider's requested wait (`retry_after_s`, from an
+    HTTP `Retry-After` / `retry-after-ms`, RFC 9110 section 10.2.3) when that is longer, capped
+    at `policy.max_delay_s` so a hostile header cannot park a task for ever. Seconds.
+    """
+    if not retryable or attempt >= policy.max_attempts:
+        return AttemptVerdict(final)
+    delay = policy.delay_s(attempt, rand)
+    if retry_after_s is not None and retry_after_s > delay:
+        delay = min(retry_after_s, policy.max_delay_s)
+    return AttemptVerdict(TaskStatus.QUEUED, delay)

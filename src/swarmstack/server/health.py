@@ -64,7 +64,7 @@ async def _worker_check(manager: Manager) -> str:
     if manager.local_worker_beat is not None:
         age = now - manager.local_worker_beat()
         return "ok" if age < WORKER_STALE_S else f"local worker silent for {age:.0f}s"
-    alive = await manager.store.cluster.workers(alive_after=now - WORKER_STALE_S)
+    alive = await manager.store.cluster.workers(alive_within_s=WORKER_STALE_S)
     return "ok" if alive else f"no worker heartbeat in the last {WORKER_STALE_S:.0f}s"
 
 

@@ -88,7 +88,7 @@ class Leader:
         if swept:
             log.warning("re-queued or failed %d tasks whose lease expired", len(swept))
             self.signals.work_submitted({s for s, _ in swept})
-        await self.store.cluster.prune(now - 3600)
+        await self.store.cluster.prune(3600)
 
     async def resign(self) -> None:
         """Leave the cluster: forget this manager and free the lease for another at once."""
@@ -106,4 +106,4 @@ class Leader:
         depth = await self.store.tasks.queue_depth()
         for swarm in set(depth) | set(self.swarms):
             self.metrics.queue_depth.labels(swarm).set(depth.get(swarm, 0))
-        self.metrics.workers.set(len(await self.store.cluster.workers(alive_after=now - 10)))
+        self.metrics.workers.set(len(await self.store.cluster.workers(alive_within_s=10)))

@@ -70,7 +70,7 @@ async def cluster(request: Request, who: Annotated[Principal, Depends(authentica
                 started_at=m.started_at,
                 last_seen_s=round(now - m.heartbeat_at, 2),
             )
-            for m in await store.managers(alive_after=now - ALIVE_S)
+            for m in await store.managers(alive_within_s=ALIVE_S)
         ],
         leader=leader,
         workers=[
@@ -83,7 +83,7 @@ async def cluster(request: Request, who: Annotated[Principal, Depends(authentica
                 started_at=w.started_at,
                 last_seen_s=round(now - w.heartbeat_at, 2),
             )
-            for w in await store.workers(alive_after=now - ALIVE_S)
+            for w in await store.workers(alive_within_s=ALIVE_S)
         ],
         queue_depth={name: depth.get(name, 0) for name in sorted(set(depth) | set(manager.specs))},
         expected_workers=manager.settings.cluster.expected_workers,

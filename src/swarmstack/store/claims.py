@@ -2,27 +2,44 @@
 
 Invariants: a claim is one guarded UPDATE (FOR UPDATE SKIP LOCKED on PostgreSQL, an IMMEDIATE
 transaction on SQLite); an outcome is applied only while the reporting worker still holds the
-lease on that attempt, so the first recorded outcome wins and late or duplicate reports are no-ops.
+lease on that attempt, so the first recorded outcome wins and late or duplicate reports are no-ops
+(every status change goes through `transitions.change`). Leases and `run_at` are written and
+judged on the database's clock (`clock.db_now`). Every failed attempt, reported or swept, is
+decided by the one retry rule `core.retry.after_failure`. A batch of outcomes that the store
+refuses is retried row by row, and an outcome that still cannot be stored is recorded as a failure
+that says why, so one bad row never blocks its batch-mates or its worker.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from swarmstack.core.ids import TaskId, WorkerId
 from swarmstack.core.records import Outcome, OutcomeKind, TaskRecord
 from swarmstack.core.retry import RetryPolicy, after_failure
 from swarmstack.core.states import TaskStatus
+from swarmstack.errors import StoreRejected
 from swarmstack.store import sessions
-from swarmstack.store.codec import dumps, task_from_row
+from swarmstack.store.clock import db_now
+from swarmstack.store.codec import dumps, storable_text, task_from_row
 from swarmstack.store.engine import Database
-from swarmstack.store.tables import task_attempts, task_events, tasks
+from swarmstack.store.tables import tasks
+from swarmstack.store.transitions import (
+    add_attempts,
+    add_events,
+    attempt_row,
+    change,
+    event_row,
+)
+
+log = logging.getLogger(__name__)
 
 _CHUNK = 500
 _FINAL_OF = {
@@ -32,6 +49,7 @@ _FINAL_OF = {
     OutcomeKind.CANCELLED: TaskStatus.CANCELLED,
     OutcomeKind.SUCCEEDED: TaskStatus.SUCCEEDED,
 }
+_SUMMARY = (tasks.c.id, tasks.c.swarm, tasks.c.version, tasks.c.created_at, tasks.c.session)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +79,12 @@ class ClaimStore:
     async def claim(
         self, worker: WorkerId, swarms: Sequence[str], limit: int, now: float, lease_s: float
     ) -> list[TaskRecord]:
-        """Lease up to `limit` runnable tasks of `swarms`, highest priority first."""
+        """Lease up to `limit` runnable tasks of `swarms`, highest priority first.
+
+        A task is runnable once `run_at` has passed on the database's clock; the lease ends
+        `lease_s` seconds after the claim on that clock. `now` (the caller's clock) only dates
+        the `started` events.
+        """
         if limit <= 0 or not swarms:
             return []
         pick = (
@@ -69,173 +92,193 @@ class ClaimStore:
             .where(
                 tasks.c.status == TaskStatus.QUEUED.value,
                 tasks.c.swarm.in_(swarms),
-                tasks.c.run_at <= now,
+                tasks.c.run_at <= db_now(),
                 _session_free(),
             )
             .order_by(tasks.c.priority.desc(), tasks.c.run_at, tasks.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+            .cte("pick")
+            # Evaluated once: inlined, PostgreSQL may re-run a LIMIT ... SKIP LOCKED subquery per
+            # row of the UPDATE and so claim more than `limit` tasks.
+            .prefix_with("MATERIALIZED", dialect="postgresql")
         )
         async with self.db.write() as conn:
-            rows = (
-                await conn.execute(
-                    update(tasks)
-                    .where(tasks.c.id.in_(pick.scalar_subquery()))
-                    .values(
-                        status=TaskStatus.RUNNING.value,
-                        lease_owner=worker,
-                        lease_expires_at=now + lease_s,
-                        attempts=tasks.c.attempts + 1,
-                        started_at=now,
-                    )
-                    .returning(*tasks.c)
-                )
-            ).all()
+            rows = await change(
+                conn,
+                TaskStatus.RUNNING,
+                [tasks.c.id.in_(select(pick.c.id))],
+                {
+                    "lease_owner": worker,
+                    "lease_expires_at": db_now() + lease_s,
+                    "attempts": tasks.c.attempts + 1,
+                    "started_at": now,
+                },
+                returning=tuple(tasks.c),
+            )
             claimed = [task_from_row(r) for r in rows]
-            if claimed:
-                await conn.execute(
-                    insert(task_events),
-                    [
-                        {
-                            "task_id": t.id,
-                            "type": "started",
-                            "created_at": now,
-                            "data": dumps({"attempt": t.attempts, "worker": worker}),
-                        }
-                        for t in claimed
-                    ],
-                )
+            await add_events(
+                conn,
+                [
+                    event_row(t.id, "started", {"attempt": t.attempts, "worker": worker}, now)
+                    for t in claimed
+                ],
+            )
         claimed.sort(key=lambda t: (-t.priority, t.run_at))
         return claimed
 
     async def heartbeat(
         self, worker: WorkerId, ids: Sequence[TaskId], now: float, lease_s: float
     ) -> set[TaskId]:
-        """Renew the leases of `ids` that `worker` still holds; returns those ids."""
+        """Renew the leases of `ids` that `worker` still holds (`lease_s` from now on the
+        database's clock); returns those ids. `now` is unused and kept for callers."""
         held: set[TaskId] = set()
         async with self.db.write() as conn:
             for start in range(0, len(ids), _CHUNK):
                 chunk = list(ids[start : start + _CHUNK])
-                mine = [
-                    tasks.c.id.in_(chunk),
-                    tasks.c.lease_owner == worker,
-                    tasks.c.status == TaskStatus.RUNNING.value,
-                ]
-                await conn.execute(
-                    update(tasks).where(*mine).values(lease_expires_at=now + lease_s)
+                rows = await conn.execute(
+                    update(tasks)
+                    .where(
+                        tasks.c.id.in_(chunk),
+                        tasks.c.lease_owner == worker,
+                        tasks.c.status == TaskStatus.RUNNING.value,
+                    )
+                    .values(lease_expires_at=db_now() + lease_s)
+                    .returning(tasks.c.id)
                 )
-                rows = await conn.execute(select(tasks.c.id).where(*mine))
                 held |= {TaskId(r[0]) for r in rows}
         return held
 
     async def record(self, outcomes: Sequence[Outcome]) -> list[Applied]:
-        """Apply outcomes in one transaction; ignored when the lease is gone (first wins)."""
+        """Apply outcomes in one transaction; ignored when the lease is gone (first wins).
+
+        When the store refuses a value (`StoreRejected`) the batch is retried row by row, and an
+        outcome that still cannot be stored is recorded as a permanent failure naming the
+        reason. Raises `StoreUnavailable` (retry later) and nothing else for store faults.
+        """
         if not outcomes:
             return []
+        try:
+            return await self._record(outcomes)
+        except StoreRejected as exc:
+            log.warning("isolating %d outcomes after the store refused one: %s", len(outcomes), exc)
         applied: list[Applied] = []
-        events: list[dict[str, Any]] = []
+        for outcome in outcomes:
+            applied += await self._record_alone(outcome)
+        return applied
+
+    async def _record_alone(self, outcome: Outcome) -> list[Applied]:
+        try:
+            return await self._record([outcome])
+        except StoreRejected as exc:
+            log.error("outcome of task %s cannot be stored: %s", outcome.task_id, exc)
+            return await self._record([unrecordable(outcome, exc)])
+
+    async def _record(self, outcomes: Sequence[Outcome]) -> list[Applied]:
+        applied: list[Applied] = []
         async with self.db.write() as conn:
             for outcome in outcomes:
                 done = await self._apply(conn, outcome)
                 if done is not None:
                     applied.append(done)
-                    events.append(_event_of(done))
-            if events:
-                await conn.execute(insert(task_events), events)
+            await add_events(conn, [_event_of(done) for done in applied])
         return applied
 
     async def _apply(self, conn: AsyncConnection, outcome: Outcome) -> Applied | None:
         if outcome.kind is OutcomeKind.SUCCEEDED:
-            return await _apply_success(conn, outcome, self._decide(outcome, "", 0)[1])
+            return await _apply_success(conn, outcome)
         row = (
             await conn.execute(
-                select(
-                    tasks.c.swarm,
-                    tasks.c.version,
-                    tasks.c.created_at,
-                    tasks.c.max_attempts,
-                ).where(*_held_by(outcome))
+                select(tasks.c.swarm, tasks.c.max_attempts).where(*_held_by(outcome))
             )
         ).first()
         if row is None:
             return None
-        status, values = self._decide(outcome, row.swarm, row.max_attempts)
-        await conn.execute(update(tasks).where(*_held_by(outcome)).values(**values))
-        await conn.execute(
-            insert(task_attempts).values(
-                task_id=outcome.task_id,
-                attempt=outcome.attempt,
-                worker=outcome.worker,
-                status=outcome.kind.value,
-                error=outcome.error,
-                started_at=outcome.started_at,
-                finished_at=outcome.finished_at,
-            )
+        status, values = self.failure(
+            row.swarm,
+            outcome.attempt,
+            row.max_attempts,
+            retryable=outcome.retryable,
+            final=_FINAL_OF[outcome.kind],
+            retry_after_s=outcome.retry_after_s,
         )
-        return Applied(outcome, status, row.swarm, row.version, row.created_at)
-
-    def _decide(
-        self, outcome: Outcome, swarm: str, max_attempts: int
-    ) -> tuple[TaskStatus, dict[str, Any]]:
-        common: dict[str, Any] = {
-            "lease_owner": None,
-            "lease_expires_at": None,
+        values |= {
+            "error": storable_text(outcome.error),
             "trace": _maybe(outcome.trace),
             "usage": _maybe(outcome.usage),
         }
-        if outcome.kind is OutcomeKind.SUCCEEDED:
-            return TaskStatus.SUCCEEDED, {
-                **common,
-                "status": TaskStatus.SUCCEEDED.value,
-                "result": dumps(outcome.result),
-                "error": None,
-                "finished_at": outcome.finished_at,
-            }
-        policy = self.policies.get(swarm, RetryPolicy())
-        policy = RetryPolicy(
-            max_attempts - 1,
-            policy.retry_delay_s,
-            policy.backoff,
-            policy.max_delay_s,
-            policy.jitter,
+        if status.terminal:
+            values["finished_at"] = outcome.finished_at
+        changed = await change(conn, status, _held_by(outcome), values, returning=_SUMMARY)
+        if not changed:
+            return None  # another writer (the sweeper, a cancel) changed the task first
+        await add_attempts(
+            conn,
+            [
+                attempt_row(
+                    outcome.task_id,
+                    outcome.attempt,
+                    outcome.worker,
+                    outcome.kind.value,
+                    outcome.error,
+                    outcome.started_at,
+                    outcome.finished_at,
+                )
+            ],
         )
+        moved = changed[0]
+        return Applied(outcome, status, moved.swarm, moved.version, moved.created_at)
+
+    def failure(
+        self,
+        swarm: str,
+        attempt: int,
+        max_attempts: int,
+        *,
+        retryable: bool,
+        final: TaskStatus,
+        retry_after_s: float | None = None,
+    ) -> tuple[TaskStatus, dict[str, Any]]:
+        """The status after failed attempt `attempt` and the columns to set, by the one retry
+        rule (`after_failure`) with the swarm's policy and the task's own `max_attempts`."""
+        policy = self.policies.get(swarm, RetryPolicy())
+        policy = replace(policy, retry_attempts=max_attempts - 1)
         verdict = after_failure(
             policy,
-            outcome.attempt,
-            outcome.finished_at,
-            retryable=outcome.retryable,
-            final=_FINAL_OF[outcome.kind],
+            attempt,
+            retryable=retryable,
+            final=final,
+            retry_after_s=retry_after_s,
             rand=self.rand,
         )
-        values = {**common, "status": verdict.status.value, "error": outcome.error}
-        if verdict.status is TaskStatus.QUEUED:
-            return verdict.status, {**values, "run_at": verdict.run_at}
-        return verdict.status, {**values, "finished_at": outcome.finished_at}
+        values: dict[str, Any] = {"lease_owner": None, "lease_expires_at": None}
+        if verdict.delay_s is not None:
+            values["run_at"] = db_now() + verdict.delay_s
+        return verdict.status, values
 
     async def release(self, worker: WorkerId, ids: Sequence[TaskId], now: float) -> int:
-        """Give leased tasks back to the queue at once (graceful drain); the attempt is undone."""
+        """Give leased tasks back to the queue at once (graceful drain); the attempt is undone.
+        `now` is unused: the task is runnable at once on the database's clock."""
         if not ids:
             return 0
         async with self.db.write() as conn:
-            result = await conn.execute(
-                update(tasks)
-                .where(
-                    tasks.c.id.in_(list(ids)),
-                    tasks.c.lease_owner == worker,
-                    tasks.c.status == TaskStatus.RUNNING.value,
-                )
-                .values(
-                    status=TaskStatus.QUEUED.value,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                    attempts=tasks.c.attempts - 1,
-                    run_at=now,
-                )
+            rows = await change(
+                conn,
+                TaskStatus.QUEUED,
+                [tasks.c.id.in_(list(ids)), tasks.c.lease_owner == worker],
+                {
+                    "lease_owner": None,
+                    "lease_expires_at": None,
+                    "attempts": tasks.c.attempts - 1,
+                    "run_at": db_now(),
+                },
             )
-            return int(result.rowcount or 0)
+            return len(rows)
 
     async def sweep(self, now: float) -> list[tuple[str, TaskStatus]]:
-        """Re-queue tasks whose lease expired (or fail them when attempts are used up)."""
+        """Re-queue tasks whose lease expired on the database's clock, or fail them when their
+        attempts are used up, by the same retry rule as a reported failure. `now` dates the
+        attempt and event rows only."""
         async with self.db.write() as conn:
             rows = (
                 await conn.execute(
@@ -248,70 +291,87 @@ class ClaimStore:
                         tasks.c.started_at,
                     )
                     .where(
-                        tasks.c.status == TaskStatus.RUNNING.value, tasks.c.lease_expires_at < now
+                        tasks.c.status == TaskStatus.RUNNING.value,
+                        tasks.c.lease_expires_at < db_now(),
                     )
                     .limit(500)
                 )
             ).all()
             swept = [await self._expire(conn, r, now) for r in rows]
-        return swept
+        return [s for s in swept if s is not None]
 
-    async def _expire(self, conn: AsyncConnection, row: Any, now: float) -> tuple[str, TaskStatus]:
+    async def _expire(
+        self, conn: AsyncConnection, row: Any, now: float
+    ) -> tuple[str, TaskStatus] | None:
         error = f"lease held by {row.lease_owner} expired (worker lost?)"
-        exhausted = row.attempts >= row.max_attempts
-        status = TaskStatus.FAILED if exhausted else TaskStatus.QUEUED
-        values: dict[str, Any] = {
-            "status": status.value,
-            "lease_owner": None,
-            "lease_expires_at": None,
-            "error": error,
-        }
-        values |= {"finished_at": now} if exhausted else {"run_at": now}
-        await conn.execute(
-            update(tasks)
-            .where(
-                tasks.c.id == row.id,
-                tasks.c.status == TaskStatus.RUNNING.value,
-                tasks.c.lease_owner == row.lease_owner,
-            )
-            .values(**values)
+        status, values = self.failure(
+            row.swarm, row.attempts, row.max_attempts, retryable=True, final=TaskStatus.FAILED
         )
-        await conn.execute(
-            insert(task_attempts).values(
-                task_id=row.id,
-                attempt=row.attempts,
-                worker=row.lease_owner,
-                status="lease_expired",
-                error=error,
-                started_at=row.started_at,
-                finished_at=now,
-            )
+        values["error"] = error
+        if status.terminal:
+            values["finished_at"] = now
+        guard = [
+            tasks.c.id == row.id,
+            tasks.c.lease_owner == row.lease_owner,
+            tasks.c.attempts == row.attempts,
+            tasks.c.lease_expires_at < db_now(),
+        ]
+        if not await change(conn, status, guard, values):
+            return None  # renewed, reported or cancelled since the read: nothing to sweep
+        await add_attempts(
+            conn,
+            [
+                attempt_row(
+                    row.id,
+                    row.attempts,
+                    row.lease_owner,
+                    "lease_expired",
+                    error,
+                    row.started_at,
+                    now,
+                )
+            ],
         )
-        await conn.execute(
-            insert(task_events).values(
-                task_id=row.id,
-                type="failed" if exhausted else "retrying",
-                created_at=now,
-                data=dumps({"attempt": row.attempts, "error": error}),
-            )
+        kind = "failed" if status.terminal else "retrying"
+        await add_events(
+            conn, [event_row(row.id, kind, {"attempt": row.attempts, "error": error}, now)]
         )
         return row.swarm, status
 
 
-async def _apply_success(
-    conn: AsyncConnection, outcome: Outcome, values: dict[str, Any]
-) -> Applied | None:
-    """The hot path: one UPDATE ... RETURNING per successful task."""
-    row = (
-        await conn.execute(
-            update(tasks)
-            .where(*_held_by(outcome))
-            .values(**values)
-            .returning(tasks.c.swarm, tasks.c.version, tasks.c.created_at, tasks.c.session)
-        )
-    ).first()
-    if row is None:
+def unrecordable(outcome: Outcome, exc: StoreRejected) -> Outcome:
+    """A permanent failure that stands in for an outcome the store refused, saying why."""
+    return Outcome(
+        outcome.task_id,
+        outcome.worker,
+        outcome.attempt,
+        OutcomeKind.FAILED,
+        outcome.finished_at,
+        error=(
+            f"the {outcome.kind.value} outcome of attempt {outcome.attempt} could not be stored "
+            f"({exc.message}); the agent returned a value the store cannot hold. Fix: return "
+            "JSON values (str, int, finite float, bool, None, lists, dicts with string keys)"
+        ),
+        retryable=False,
+        started_at=outcome.started_at,
+    )
+
+
+async def _apply_success(conn: AsyncConnection, outcome: Outcome) -> Applied | None:
+    """The hot path: one guarded UPDATE ... RETURNING per successful task."""
+    values = {
+        "lease_owner": None,
+        "lease_expires_at": None,
+        "result": dumps(outcome.result),
+        "error": None,
+        "trace": _maybe(outcome.trace),
+        "usage": _maybe(outcome.usage),
+        "finished_at": outcome.finished_at,
+    }
+    changed = await change(conn, TaskStatus.SUCCEEDED, _held_by(outcome), values, _SUMMARY)
+    if not changed:
         return None
+    row = changed[0]
     if row.session and outcome.session_messages:
         await sessions.append(
             conn, row.session, outcome.session_messages, outcome.finished_at, outcome.session_keep
@@ -334,6 +394,7 @@ def _session_free() -> Any:
 
 
 def _held_by(outcome: Outcome) -> list[Any]:
+    """The reporting worker still holds the lease on this attempt."""
     return [
         tasks.c.id == outcome.task_id,
         tasks.c.status == TaskStatus.RUNNING.value,
@@ -354,7 +415,7 @@ def _event_of(done: Applied) -> dict[str, Any]:
         data["error"] = o.error
     if done.status is TaskStatus.SUCCEEDED:
         data["result"] = o.result
-    return {"task_id": o.task_id, "type": kind, "data": dumps(data), "created_at": o.finished_at}
+    return event_row(o.task_id, kind, data, o.finished_at)
 
 
-__all__ = ["Applied", "ClaimStore"]
+__all__ = ["Applied", "ClaimStore", "unrecordable"]

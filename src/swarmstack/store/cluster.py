@@ -9,8 +9,9 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 
+from swarmstack.errors import StoreConflict
+from swarmstack.store.clock import db_now
 from swarmstack.store.engine import Database
 from swarmstack.store.tables import leader_leases, managers, workers
 
@@ -57,17 +58,17 @@ class ClusterStore:
                     swarms=json.dumps(info.swarms),
                     in_flight=info.in_flight,
                     started_at=info.started_at,
-                    heartbeat_at=info.heartbeat_at,
+                    heartbeat_at=db_now(),
                 )
             )
 
     async def beat(self, worker_id: str, in_flight: int, now: float) -> None:
-        """Mark a worker alive."""
+        """Mark a worker alive (on the database's clock; `now` is unused)."""
         async with self.db.write() as conn:
             await conn.execute(
                 update(workers)
                 .where(workers.c.id == worker_id)
-                .values(in_flight=in_flight, heartbeat_at=now)
+                .values(in_flight=in_flight, heartbeat_at=db_now())
             )
 
     async def deregister(self, worker_id: str) -> None:
@@ -75,12 +76,14 @@ class ClusterStore:
         async with self.db.write() as conn:
             await conn.execute(delete(workers).where(workers.c.id == worker_id))
 
-    async def workers(self, alive_after: float = 0.0) -> list[WorkerInfo]:
-        """Workers whose last heartbeat is after `alive_after`."""
+    async def workers(self, alive_within_s: float | None = None) -> list[WorkerInfo]:
+        """Workers whose last heartbeat is at most `alive_within_s` seconds old on the
+        database's clock (all workers when None)."""
+        query = select(workers).order_by(workers.c.id)
+        if alive_within_s is not None:
+            query = query.where(workers.c.heartbeat_at >= db_now() - alive_within_s)
         async with self.db.read() as conn:
-            rows = await conn.execute(
-                select(workers).where(workers.c.heartbeat_at >= alive_after).order_by(workers.c.id)
-            )
+            rows = await conn.execute(query)
             return [
                 WorkerInfo(
                     r.id,
@@ -94,20 +97,20 @@ class ClusterStore:
                 for r in rows
             ]
 
-    async def prune(self, dead_before: float) -> int:
-        """Forget workers and managers silent since `dead_before`."""
+    async def prune(self, silent_for_s: float) -> int:
+        """Forget workers and managers silent for more than `silent_for_s` seconds (on the
+        database's clock); the number of workers forgotten."""
         async with self.db.write() as conn:
-            result = await conn.execute(delete(workers).where(workers.c.heartbeat_at < dead_before))
-            await conn.execute(delete(managers).where(managers.c.heartbeat_at < dead_before))
+            cutoff = db_now() - silent_for_s
+            result = await conn.execute(delete(workers).where(workers.c.heartbeat_at < cutoff))
+            await conn.execute(delete(managers).where(managers.c.heartbeat_at < cutoff))
             return int(result.rowcount or 0)
 
     async def beat_manager(self, info: ManagerInfo) -> None:
         """Record that a manager is alive (insert on its first beat)."""
         async with self.db.write() as conn:
             seen = await conn.execute(
-                update(managers)
-                .where(managers.c.id == info.id)
-                .values(heartbeat_at=info.heartbeat_at)
+                update(managers).where(managers.c.id == info.id).values(heartbeat_at=db_now())
             )
             if not seen.rowcount:
                 await conn.execute(
@@ -116,7 +119,7 @@ class ClusterStore:
                         host=info.host,
                         pid=info.pid,
                         started_at=info.started_at,
-                        heartbeat_at=info.heartbeat_at,
+                        heartbeat_at=db_now(),
                     )
                 )
 
@@ -125,12 +128,12 @@ class ClusterStore:
         async with self.db.write() as conn:
             await conn.execute(delete(managers).where(managers.c.id == manager_id))
 
-    async def managers(self, alive_after: float) -> list[ManagerInfo]:
-        """Managers seen since `alive_after`, oldest first."""
+    async def managers(self, alive_within_s: float) -> list[ManagerInfo]:
+        """Managers seen in the last `alive_within_s` seconds (database clock), oldest first."""
         async with self.db.read() as conn:
             rows = await conn.execute(
                 select(managers)
-                .where(managers.c.heartbeat_at > alive_after)
+                .where(managers.c.heartbeat_at > db_now() - alive_within_s)
                 .order_by(managers.c.started_at)
             )
             return [ManagerInfo(r.id, r.host, r.pid, r.started_at, r.heartbeat_at) for r in rows]
@@ -143,8 +146,10 @@ class ClusterStore:
             async with self.db.write() as conn:
                 taken = await conn.execute(
                     update(leader_leases)
-                    .where(lease.name == name, or_(lease.owner == owner, lease.expires_at <= now))
-                    .values(owner=owner, expires_at=now + ttl_s)
+                    .where(
+                        lease.name == name, or_(lease.owner == owner, lease.expires_at <= db_now())
+                    )
+                    .values(owner=owner, expires_at=db_now() + ttl_s)
                 )
                 if taken.rowcount:
                     return True
@@ -152,10 +157,12 @@ class ClusterStore:
                 if held is not None:
                     return False
                 await conn.execute(
-                    insert(leader_leases).values(name=name, owner=owner, expires_at=now + ttl_s)
+                    insert(leader_leases).values(
+                        name=name, owner=owner, expires_at=db_now() + ttl_s
+                    )
                 )
                 return True
-        except IntegrityError:
+        except StoreConflict:
             return False  # another manager created the lease first
 
     async def publish(self, name: str, owner: str, now: float, ttl_s: float) -> None:
@@ -167,13 +174,15 @@ class ClusterStore:
                 shown = await conn.execute(
                     update(leader_leases)
                     .where(lease.name == name)
-                    .values(owner=owner, expires_at=now + ttl_s)
+                    .values(owner=owner, expires_at=db_now() + ttl_s)
                 )
                 if not shown.rowcount:
                     await conn.execute(
-                        insert(leader_leases).values(name=name, owner=owner, expires_at=now + ttl_s)
+                        insert(leader_leases).values(
+                            name=name, owner=owner, expires_at=db_now() + ttl_s
+                        )
                     )
-        except IntegrityError:
+        except StoreConflict:
             return  # another manager inserted the row; the next tick updates it
 
     async def release(self, name: str, owner: str) -> None:
@@ -186,9 +195,14 @@ class ClusterStore:
             )
 
     async def leader(self, name: str, now: float) -> str | None:
-        """The current holder of lease `name`, if unexpired."""
+        """The current holder of lease `name`, if unexpired on the database's clock (`now` is
+        unused)."""
         async with self.db.read() as conn:
             row = (
-                await conn.execute(select(leader_leases).where(leader_leases.c.name == name))
+                await conn.execute(
+                    select(leader_leases.c.owner).where(
+                        leader_leases.c.name == name, leader_leases.c.expires_at > db_now()
+                    )
+                )
             ).first()
-        return row.owner if row is not None and row.expires_at > now else None
+        return row.owner if row is not None else None

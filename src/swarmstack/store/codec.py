@@ -1,8 +1,18 @@
-"""Rows to records and back: JSON columns, statuses and optional fields."""
+"""Rows to records and back: JSON columns, statuses and optional fields.
+
+What the store writes is always storable on both backends. PostgreSQL refuses U+0000 (NUL) in
+text, and neither backend can encode a lone UTF-16 surrogate (U+D800..U+DFFF) as UTF-8. So:
+- JSON columns hold strict JSON (RFC 8259): NUL is written as the escape `\u0000` (json does
+  that for every control character) and reads back as NUL; a lone surrogate is replaced by
+  U+FFFD; NaN and Infinity are refused (`ValueError`), since no JSON reader accepts them.
+- plain text columns (errors, session messages) get NUL and lone surrogates replaced by U+FFFD.
+Client input never gets here with such characters: the API refuses it with 422 first.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from sqlalchemy import Row
@@ -10,11 +20,40 @@ from sqlalchemy import Row
 from swarmstack.core.ids import TaskId, WorkerId
 from swarmstack.core.records import NewTask, TaskEvent, TaskRecord
 from swarmstack.core.states import TaskStatus
+from swarmstack.errors import StoreRejected
+
+_UNSTORABLE_JSON = re.compile("[\ud800-\udfff]")
+_UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
 
 
 def dumps(value: Any) -> str:
-    """Compact JSON."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    """Compact strict JSON that both backends store; see the module docstring.
+
+    Raises StoreRejected for a value JSON cannot hold (an object, a set, NaN or Infinity).
+    """
+    try:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise StoreRejected(f"not a JSON value: {exc}") from exc
+    return _UNSTORABLE_JSON.sub(REPLACEMENT, text) if _UNSTORABLE_JSON.search(text) else text
+
+
+def storable_text(text: str | None) -> str | None:
+    """`text` with NUL and lone surrogates replaced by U+FFFD (for plain text columns)."""
+    if text is None or not _UNSTORABLE_TEXT.search(text):
+        return text
+    return _UNSTORABLE_TEXT.sub(REPLACEMENT, text)
+
+
+def unstorable_chars(text: str) -> str | None:
+    """A description of the first character no backend stores (for 422 answers), or None."""
+    found = _UNSTORABLE_TEXT.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    kind = "NUL (U+0000)" if char == "\x00" else f"a lone surrogate (U+{ord(char):04X})"
+    return f"{kind} at character {found.start()}"
 
 
 def loads(text: str | None) -> Any:

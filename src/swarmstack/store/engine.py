@@ -2,7 +2,11 @@
 
 `Database.write()` yields a connection in a write transaction (BEGIN IMMEDIATE on SQLite, so
 concurrent writers queue on the lock instead of failing half-way); `Database.read()` yields one
-for reads. Connection faults become `StoreUnavailable` (HTTP 503, retryable).
+for reads. Faults are translated by `translate()`: only connectivity and transient faults
+(connection lost, server shutting down, too many connections, lock timeouts, serialization
+failures) become `StoreUnavailable` (HTTP 503, retryable); a value the database refuses (bad
+bytes, too long, out of range) is `StoreRejected`, and a unique-key clash is `StoreConflict`,
+both permanent, so callers can isolate the one bad row instead of retrying an outage forever.
 """
 
 from __future__ import annotations
@@ -14,11 +18,39 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from swarmstack.errors import SettingsError, StoreUnavailable
+from swarmstack.errors import (
+    SettingsError,
+    StoreConflict,
+    StoreRejected,
+    StoreUnavailable,
+    SwarmstackError,
+)
+
+# PostgreSQL SQLSTATE classes that mean "the server or the link is not usable right now":
+# 08 connection exception, 25 invalid transaction state (e.g. a read-only standby after a
+# failover), 40 transaction rollback (serialization failure, deadlock), 53 insufficient
+# resources, 55 lock not available, 57 operator intervention (shutdown), 58 system error.
+# Source: PostgreSQL manual, Appendix A "PostgreSQL Error Codes".
+_PG_UNAVAILABLE_CLASSES = frozenset({"08", "25", "40", "53", "55", "57", "58"})
+_PG_UNIQUE_VIOLATION = "23505"
+# SQLite result codes that mean "try again later" (busy, locked, I/O, full, cannot open).
+# Source: https://www.sqlite.org/rescode.html
+_SQLITE_UNAVAILABLE = (
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_IOERR",
+    "SQLITE_FULL",
+    "SQLITE_CANTOPEN",
+    "SQLITE_READONLY",
+    "SQLITE_PROTOCOL",
+    "SQLITE_NOMEM",
+    "SQLITE_INTERRUPT",
+)
+_STORE_FAULTS = (DBAPIError, PoolTimeout, OSError, UnicodeError, OverflowError)
 
 _SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout=30000",  # first: the WAL switch below may itself wait on a lock
@@ -51,10 +83,8 @@ class Database:
         try:
             async with self.writer.begin() as conn:
                 yield conn
-        except IntegrityError:
-            raise
-        except (OperationalError, DBAPIError, PoolTimeout, OSError) as exc:
-            raise _unavailable(exc) from exc
+        except _STORE_FAULTS as exc:
+            raise translate(exc) from exc
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -62,8 +92,8 @@ class Database:
         try:
             async with self.reader.connect() as conn:
                 yield conn
-        except (OperationalError, DBAPIError, PoolTimeout, OSError) as exc:
-            raise _unavailable(exc) from exc
+        except _STORE_FAULTS as exc:
+            raise translate(exc) from exc
 
     async def ping(self) -> None:
         """Raise StoreUnavailable unless the store answers."""
@@ -122,6 +152,62 @@ def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
     return engine
 
 
-def _unavailable(exc: Exception) -> StoreUnavailable:
-    detail = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
-    return StoreUnavailable(f"the task store is unavailable: {detail}", delay_s=2.0)
+def translate(exc: BaseException) -> SwarmstackError:
+    """The swarmstack error for a database fault: `StoreUnavailable` for connectivity and
+    transient faults, `StoreConflict` for a unique-key clash, `StoreRejected` for a refused
+    value. Pure: looks only at the exception, its SQLSTATE or SQLite result code and causes."""
+    detail = _detail(exc)
+    if _is_unavailable(exc):
+        return StoreUnavailable(f"the task store is unavailable: {detail}", delay_s=2.0)
+    if _code_of(exc) in (_PG_UNIQUE_VIOLATION, "SQLITE_CONSTRAINT_UNIQUE"):
+        return StoreConflict(f"the store refused a duplicate key: {detail}")
+    return StoreRejected(
+        f"the store refused a value: {detail}",
+        fix="this is a swarmstack bug if the value came through the API; please report it",
+    )
+
+
+def _is_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, PoolTimeout | OSError):
+        return True
+    if isinstance(exc, UnicodeError | OverflowError):
+        return False
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    code = _code_of(exc)
+    if code is None:
+        return any(isinstance(c, OSError | TimeoutError) for c in _causes(exc)) or not any(
+            isinstance(c, UnicodeError | OverflowError | ValueError | TypeError)
+            for c in _causes(exc)
+        )
+    if code.startswith("SQLITE_"):
+        return code.startswith(_SQLITE_UNAVAILABLE)
+    return code[:2] in _PG_UNAVAILABLE_CLASSES
+
+
+def _code_of(exc: BaseException) -> str | None:
+    """The SQLSTATE (PostgreSQL) or SQLite result code name behind `exc`, if any."""
+    for cause in _causes(exc):
+        for attr in ("sqlstate", "sqlite_errorname"):
+            value = getattr(cause, attr, None)
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """`exc`, its DBAPI `orig`, and their causes, without cycles."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        item = todo.pop()
+        if item is None or any(item is s for s in seen):
+            continue
+        seen.append(item)
+        todo += [getattr(item, "orig", None), item.__cause__, item.__context__]
+    return seen
+
+
+def _detail(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc) or type(exc).__name__
+    return text.splitlines()[0][:200]

@@ -9,15 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from swarmstack.core.records import NewTask
 from swarmstack.core.states import TaskStatus
 from swarmstack.errors import Conflict
-from swarmstack.store.codec import dumps
+from swarmstack.store.codec import storable_text
 from swarmstack.store.engine import Database
-from swarmstack.store.tables import session_messages, task_events, tasks
+from swarmstack.store.tables import session_messages, tasks
+from swarmstack.store.transitions import add_events, change, event_row
 
 _ACTIVE = [TaskStatus.QUEUED.value, TaskStatus.RUNNING.value]
 
@@ -46,29 +47,19 @@ async def gate(conn: AsyncConnection, task: NewTask, busy: set[str]) -> Conflict
 
 
 async def _interrupt(conn: AsyncConnection, ids: list[str], by: NewTask) -> None:
-    await conn.execute(
-        update(tasks)
-        .where(tasks.c.id.in_(ids), tasks.c.status.in_(_ACTIVE))
-        .values(
-            status=TaskStatus.CANCELLED.value,
-            finished_at=by.created_at,
-            lease_owner=None,
-            lease_expires_at=None,
-            error=f"interrupted by task {by.id} of the same session",
-        )
+    changed = await change(
+        conn,
+        TaskStatus.CANCELLED,
+        [tasks.c.id.in_(ids)],
+        {
+            "finished_at": by.created_at,
+            "lease_owner": None,
+            "lease_expires_at": None,
+            "error": f"interrupted by task {by.id} of the same session",
+        },
     )
-    await conn.execute(
-        insert(task_events),
-        [
-            {
-                "task_id": i,
-                "type": "cancelled",
-                "created_at": by.created_at,
-                "data": dumps({"by": by.submitted_by, "interrupted_by": by.id}),
-            }
-            for i in ids
-        ],
-    )
+    data = {"by": by.submitted_by, "interrupted_by": by.id}
+    await add_events(conn, [event_row(r.id, "cancelled", data, by.created_at) for r in changed])
 
 
 async def append(
@@ -78,7 +69,12 @@ async def append(
     await conn.execute(
         insert(session_messages),
         [
-            {"session": session, "role": m["role"], "content": m["content"], "created_at": now}
+            {
+                "session": session,
+                "role": m["role"],
+                "content": storable_text(m["content"]),
+                "created_at": now,
+            }
             for m in messages
         ],
     )

@@ -1,27 +1,41 @@
 """Submitting, reading, listing and cancelling tasks. Called by the manager's API.
 
 Invariant: a submit is one INSERT committed before the API answers 202; the same
-Idempotency-Key with the same request returns the stored task, with another request is 409.
+Idempotency-Key with the same request returns the stored task, with another request is 409,
+also when two managers receive it at the same instant: on PostgreSQL a batch first takes a
+transaction-scoped advisory lock per idempotency key and per session (in one global order, so
+batches cannot deadlock), then reads what is stored; SQLite serialises writers anyway. A batch
+the store refuses is retried item by item, so one bad item never fails its batch-mates.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from swarmstack.core.ids import TaskId
 from swarmstack.core.records import NewTask, TaskPage, TaskRecord
-from swarmstack.core.states import TERMINAL, TaskStatus, sources_of
-from swarmstack.errors import Conflict, NotFound, SwarmstackError
+from swarmstack.core.states import TERMINAL, TaskStatus
+from swarmstack.errors import Conflict, NotFound, StoreRejected, SwarmstackError
 from swarmstack.store import sessions
-from swarmstack.store.codec import dumps, new_task_row, task_from_row
+from swarmstack.store.clock import db_now
+from swarmstack.store.codec import new_task_row, task_from_row
 from swarmstack.store.engine import Database
-from swarmstack.store.tables import task_attempts, task_events, tasks
+from swarmstack.store.tables import task_attempts, tasks
+from swarmstack.store.transitions import add_events, change, event_row
+
+log = logging.getLogger(__name__)
 
 SubmitResult = TaskRecord | SwarmstackError
+_LOCK_KEYS = text(
+    "SELECT pg_advisory_xact_lock(k) FROM unnest(:keys) WITH ORDINALITY AS t(k, n) ORDER BY n"
+).bindparams(bindparam("keys", type_=ARRAY(BIGINT)))
 
 
 class TaskStore:
@@ -31,8 +45,26 @@ class TaskStore:
         self.db = db
 
     async def submit_many(self, batch: Sequence[NewTask]) -> list[SubmitResult]:
-        """Store a batch in one transaction; per item the stored task or why it was refused."""
+        """Store a batch in one transaction; per item the stored task or why it was refused.
+
+        If the store refuses the batch (`StoreRejected`), each item is retried alone and only
+        the items it still refuses get that error. Raises `StoreUnavailable`.
+        """
+        try:
+            return await self._submit(batch)
+        except StoreRejected as exc:
+            if len(batch) == 1:
+                return [exc]
+            log.warning("isolating %d submits after the store refused one: %s", len(batch), exc)
+        results: list[SubmitResult] = []
+        for task in batch:
+            results += await self.submit_many([task])
+        return results
+
+    async def _submit(self, batch: Sequence[NewTask]) -> list[SubmitResult]:
         async with self.db.write() as conn:
+            if not self.db.is_sqlite:
+                await _lock_keys(conn, batch)
             existing = await _by_keys(conn, [t.idempotency_key for t in batch if t.idempotency_key])
             results: list[SubmitResult] = []
             rows: list[dict[str, Any]] = []
@@ -46,7 +78,7 @@ class TaskStore:
                         existing[task.idempotency_key] = result
                 results.append(result)
             if rows:
-                await conn.execute(insert(tasks), rows)
+                await conn.execute(insert(tasks).values(run_at=db_now()), rows)
         return results
 
     async def get(self, task_id: str) -> TaskRecord:
@@ -107,38 +139,22 @@ class TaskStore:
         return TaskPage(items, items[-1].id if more and items else None)
 
     async def cancel(self, task_id: str, now: float, by: str) -> TaskRecord:
-        """Cancel a queued or running task; its outcome is `cancelled` from now on."""
+        """Cancel a queued or running task; its outcome is `cancelled` from now on.
+
+        Raises NotFound, or Conflict when the task already has an outcome (also when that
+        outcome was recorded while this cancel ran: the first outcome wins)."""
         async with self.db.write() as conn:
-            row = (await conn.execute(select(tasks.c.status).where(tasks.c.id == task_id))).first()
-            if row is None:
-                raise NotFound(f"no task {task_id!r}", fix="check the id")
-            if TaskStatus(row.status).terminal:
-                raise Conflict(f"task {task_id} already {row.status}; nothing to cancel")
-            await conn.execute(
-                update(tasks)
-                .where(
-                    tasks.c.id == task_id,
-                    tasks.c.status.in_([s.value for s in sources_of(TaskStatus.CANCELLED)]),
-                )
-                .values(
-                    status=TaskStatus.CANCELLED.value,
-                    finished_at=now,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                    error=f"cancelled by {by}",
-                )
+            changed = await change(
+                conn,
+                TaskStatus.CANCELLED,
+                [tasks.c.id == task_id],
+                _cancelled_values(now, f"cancelled by {by}"),
+                returning=(tasks.c.id,),
             )
-            await conn.execute(
-                insert(task_events),
-                [
-                    {
-                        "task_id": task_id,
-                        "type": "cancelled",
-                        "data": dumps({"by": by}),
-                        "created_at": now,
-                    }
-                ],
-            )
+            await add_events(conn, [event_row(r.id, "cancelled", {"by": by}, now) for r in changed])
+        if not changed:
+            current = await self.get(task_id)  # raises NotFound
+            raise Conflict(f"task {task_id} already {current.status}; nothing to cancel")
         return await self.get(task_id)
 
     async def queue_depth(self) -> dict[str, int]:
@@ -150,6 +166,26 @@ class TaskStore:
                 .group_by(tasks.c.swarm)
             )
             return {r[0]: int(r[1]) for r in rows}
+
+
+def _cancelled_values(now: float, reason: str) -> dict[str, Any]:
+    return {"finished_at": now, "lease_owner": None, "lease_expires_at": None, "error": reason}
+
+
+async def _lock_keys(conn: AsyncConnection, batch: Sequence[NewTask]) -> None:
+    """Take a transaction-scoped advisory lock per idempotency key and session of `batch`, in
+    ascending order of their 63-bit hashes, so concurrent batches serialise per key and never
+    deadlock (PostgreSQL manual, "Advisory Locks")."""
+    names = {f"k:{t.idempotency_key}" for t in batch if t.idempotency_key}
+    names |= {f"s:{t.session}" for t in batch if t.session}
+    if names:
+        keys = sorted({_lock_id(n) for n in names})
+        await conn.execute(_LOCK_KEYS, {"keys": keys})
+
+
+def _lock_id(name: str) -> int:
+    digest = hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 async def _by_keys(conn: AsyncConnection, keys: list[str]) -> dict[str, SubmitResult]:

@@ -10,6 +10,7 @@ from swarmstack.core.records import NewTask, Outcome, OutcomeKind, TaskRecord
 from swarmstack.core.retry import RetryPolicy
 from swarmstack.core.states import TaskStatus
 from swarmstack.store import Store
+from tests.support.store_time import travel
 
 W1, W2 = WorkerId("w1"), WorkerId("w2")
 
@@ -106,7 +107,10 @@ async def test_backoff_delays_the_next_claim(store: Store) -> None:
     [task] = await store.claims.claim(W1, ["s"], 1, time.time(), 30)
     await store.claims.record([failed(task)])
     assert await store.claims.claim(W1, ["s"], 1, time.time(), 30) == []
-    assert len(await store.claims.claim(W1, ["s"], 1, time.time() + 61, 30)) == 1
+    await travel(store, 59)
+    assert await store.claims.claim(W1, ["s"], 1, time.time(), 30) == []
+    await travel(store, 2)
+    assert len(await store.claims.claim(W1, ["s"], 1, time.time(), 30)) == 1
 
 
 async def test_permanent_failure_and_budget_are_final(store: Store) -> None:
@@ -129,15 +133,19 @@ async def test_cancel_running_task_blocks_its_late_outcome(store: Store) -> None
 
 
 async def test_heartbeat_extends_leases_so_the_sweeper_leaves_them(store: Store) -> None:
+    store.claims.policies["s"] = RetryPolicy(retry_attempts=2, retry_delay_s=0, jitter=0)
     await submit(store)
     now = time.time()
     [task] = await store.claims.claim(W1, ["s"], 1, now, 5)
-    assert await store.claims.heartbeat(W1, [task.id], now + 4, 5) == {task.id}
-    assert await store.claims.heartbeat(W2, [task.id], now + 4, 5) == set()
-    assert await store.claims.sweep(now + 6) == []
-    swept = await store.claims.sweep(now + 10)
+    await travel(store, 4)
+    assert await store.claims.heartbeat(W1, [task.id], now, 5) == {task.id}
+    assert await store.claims.heartbeat(W2, [task.id], now, 5) == set()
+    await travel(store, 2)  # past the first lease, within the renewed one
+    assert await store.claims.sweep(now) == []
+    await travel(store, 4)
+    swept = await store.claims.sweep(now)
     assert swept == [("s", TaskStatus.QUEUED)]
-    again = await store.claims.claim(W2, ["s"], 1, now + 10, 5)
+    again = await store.claims.claim(W2, ["s"], 1, now, 5)
     assert [t.attempts for t in again] == [2]
     assert await store.claims.record([ok(task)]) == []
 
@@ -146,7 +154,8 @@ async def test_sweeper_fails_a_task_whose_attempts_are_used_up(store: Store) -> 
     await submit(store, max_attempts=1)
     now = time.time()
     [task] = await store.claims.claim(W1, ["s"], 1, now, 1)
-    assert await store.claims.sweep(now + 2) == [("s", TaskStatus.FAILED)]
+    await travel(store, 2)
+    assert await store.claims.sweep(now) == [("s", TaskStatus.FAILED)]
     dead = await store.tasks.get(task.id)
     assert dead.status is TaskStatus.FAILED
     assert "lease" in (dead.error or "")
