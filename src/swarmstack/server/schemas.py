@@ -2,15 +2,54 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from swarmstack.core.records import TaskRecord
 from swarmstack.core.states import Priority, TaskStatus
 from swarmstack.spec.durations import Duration
 
 PriorityName = Literal["low", "normal", "high"]
+MAX_INPUT_DEPTH = 64
+
+
+def _no_unstorable(value: str) -> str:
+    """Refuse NUL, other C0 controls and lone surrogates in names and keys (no store keeps
+    NUL in text on PostgreSQL; lone surrogates have no UTF-8 form)."""
+    for i, char in enumerate(value):
+        if char < " " or "\ud800" <= char <= "\udfff" or char == "\x7f":
+            raise ValueError(
+                f"contains the control or unpaired surrogate character U+{ord(char):04X} at "
+                f"character {i}; use printable text"
+            )
+    return value
+
+
+def _strict_json(value: Any) -> Any:
+    """Refuse what strict JSON (RFC 8259) cannot hold: NaN and Infinity (which Python's JSON
+    reader accepts), lone surrogates in strings, and nesting deeper than MAX_INPUT_DEPTH."""
+    todo: list[tuple[Any, str, int]] = [(value, "", 0)]
+    while todo:
+        item, path, depth = todo.pop()
+        if depth > MAX_INPUT_DEPTH:
+            raise ValueError(f"nests deeper than {MAX_INPUT_DEPTH} levels at '{path}'")
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError(f"holds {item} at '{path}', which JSON cannot represent; use null")
+        if isinstance(item, str) and any("\ud800" <= c <= "\udfff" for c in item):
+            raise ValueError(f"holds an unpaired UTF-16 surrogate at '{path}'; send valid text")
+        if isinstance(item, dict):
+            for key, child in item.items():
+                todo.append((key, f"{path}.{key}" if path else str(key), depth + 1))
+                todo.append((child, f"{path}.{key}" if path else str(key), depth + 1))
+        elif isinstance(item, list):
+            todo += [(child, f"{path}[{i}]", depth + 1) for i, child in enumerate(item)]
+    return value
+
+
+StorableName = Annotated[str, AfterValidator(_no_unstorable)]
+JsonValue = Annotated[Any, AfterValidator(_strict_json)]
 
 
 class TaskIn(BaseModel):
@@ -18,13 +57,17 @@ class TaskIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    swarm: str | None = Field(None, description="Swarm name; default: the first loaded swarm.")
-    input: Any = Field(description="The task input handed to the first agent.")
+    swarm: StorableName | None = Field(
+        None, max_length=64, description="Swarm name; default: the first loaded swarm."
+    )
+    input: JsonValue = Field(description="The task input handed to the first agent.")
     priority: PriorityName | None = Field(None, description="low | normal | high.")
     timeout: Annotated[Duration, Field(gt=0)] | None = Field(
         None, description="Per-attempt timeout override."
     )
-    session: str | None = Field(None, max_length=200, description="Session this task joins.")
+    session: StorableName | None = Field(
+        None, max_length=200, description="Session this task joins."
+    )
 
 
 class LegacyTaskIn(BaseModel):
@@ -32,9 +75,11 @@ class LegacyTaskIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    task: Any = Field(description="The task input.")
+    task: JsonValue = Field(description="The task input.")
     priority: PriorityName | None = Field(None, description="low | normal | high.")
-    swarm: str | None = Field(None, description="Swarm name; default: the first loaded swarm.")
+    swarm: StorableName | None = Field(
+        None, max_length=64, description="Swarm name; default: the first loaded swarm."
+    )
 
 
 class AttemptOut(BaseModel):

@@ -61,6 +61,20 @@ def loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+def refused_names(task: NewTask) -> StoreRejected | None:
+    """Why a task's names or keys cannot be stored as text (a character no backend stores), or
+    None. The API refuses those with 422 before they get here; this keeps both backends alike."""
+    for field, value in (
+        ("swarm", task.swarm),
+        ("session", task.session),
+        ("idempotency_key", task.idempotency_key),
+        ("submitted_by", task.submitted_by),
+    ):
+        if value is not None and (problem := unstorable_chars(value)):
+            return StoreRejected(f"{field} holds {problem}", fix="send printable text")
+    return None
+
+
 def new_task_row(task: NewTask) -> dict[str, Any]:
     """Column values of a task to insert."""
     return {

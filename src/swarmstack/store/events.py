@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,11 +10,22 @@ from sqlalchemy import func, insert, select
 
 from swarmstack.core.records import TaskEvent
 from swarmstack.core.states import TERMINAL
-from swarmstack.store.codec import dumps, event_from_row
+from swarmstack.errors import StoreRejected
+from swarmstack.store.codec import event_from_row
 from swarmstack.store.engine import Database
 from swarmstack.store.tables import task_events
+from swarmstack.store.transitions import event_row
 
 _OUTCOMES = tuple(sorted(s.value for s in TERMINAL))
+_TYPE_LENGTH = 40  # task_events.type is String(40)
+log = logging.getLogger(__name__)
+
+
+def _checked(row: dict[str, Any]) -> dict[str, Any]:
+    """`row` if every column fits, else StoreRejected (both backends refuse the same)."""
+    if len(row["type"]) > _TYPE_LENGTH or not row["type"].isprintable():
+        raise StoreRejected(f"event type {row['type'][:60]!r} is not printable or too long")
+    return row
 
 
 class EventStore:
@@ -23,17 +35,24 @@ class EventStore:
         self.db = db
 
     async def append(self, events: Sequence[tuple[str, str, dict[str, Any], float]]) -> None:
-        """Store (task_id, type, data, created_at) tuples in one transaction."""
+        """Store (task_id, type, data, created_at) tuples in one transaction.
+
+        An event the store refuses (data that is not JSON, a type name too long) is replaced by
+        an `unstorable-event` event that says why, so one bad event never blocks the others.
+        Raises StoreUnavailable.
+        """
         if not events:
             return
+        rows: list[dict[str, Any]] = []
+        for task_id, kind, data, at in events:
+            try:
+                rows.append(_checked(event_row(task_id, kind, data, at)))
+            except StoreRejected as exc:
+                log.warning("event %r of task %s cannot be stored: %s", kind, task_id, exc)
+                reason = {"type": kind[:200], "reason": exc.message}
+                rows.append(event_row(task_id, "unstorable-event", reason, at))
         async with self.db.write() as conn:
-            await conn.execute(
-                insert(task_events),
-                [
-                    {"task_id": t, "type": k, "data": dumps(d), "created_at": at}
-                    for t, k, d, at in events
-                ],
-            )
+            await conn.execute(insert(task_events), rows)
 
     async def cancelled_since(self, after_id: int) -> tuple[list[str], int]:
         """Ids of tasks cancelled after event `after_id`, and the newest event id now."""

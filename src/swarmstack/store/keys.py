@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 
 from swarmstack.core.ids import hash_key
+from swarmstack.errors import StoreConflict
 from swarmstack.store.engine import Database
 from swarmstack.store.tables import api_keys
 
@@ -29,7 +30,14 @@ class KeyStore:
         self.db = db
 
     async def add(self, key: str, name: str, role: str, now: float) -> Principal:
-        """Store the hash of `key` (idempotent for the same key)."""
+        """Store the hash of `key` (idempotent for the same key, also when managers starting
+        together add it at the same instant: the loser of the unique key reads the winner's)."""
+        try:
+            return await self._add(key, name, role, now)
+        except StoreConflict:
+            return await self._add(key, name, role, now)
+
+    async def _add(self, key: str, name: str, role: str, now: float) -> Principal:
         digest = hash_key(key)
         async with self.db.write() as conn:
             row = (

@@ -25,7 +25,7 @@ from swarmstack.core.states import TERMINAL, TaskStatus
 from swarmstack.errors import Conflict, NotFound, StoreRejected, SwarmstackError
 from swarmstack.store import sessions
 from swarmstack.store.clock import db_now
-from swarmstack.store.codec import new_task_row, task_from_row
+from swarmstack.store.codec import new_task_row, refused_names, task_from_row
 from swarmstack.store.engine import Database
 from swarmstack.store.tables import task_attempts, tasks
 from swarmstack.store.transitions import add_events, change, event_row
@@ -62,15 +62,21 @@ class TaskStore:
         return results
 
     async def _submit(self, batch: Sequence[NewTask]) -> list[SubmitResult]:
+        refused = {t.id: r for t in batch if (r := refused_names(t)) is not None}
+        valid = [t for t in batch if t.id not in refused]
         async with self.db.write() as conn:
             if not self.db.is_sqlite:
-                await _lock_keys(conn, batch)
-            existing = await _by_keys(conn, [t.idempotency_key for t in batch if t.idempotency_key])
+                await _lock_keys(conn, valid)
+            existing = await _by_keys(conn, [t.idempotency_key for t in valid if t.idempotency_key])
             results: list[SubmitResult] = []
             rows: list[dict[str, Any]] = []
             busy: set[str] = set()
             for task in batch:
-                result = _dedupe(task, existing) or await sessions.gate(conn, task, busy)
+                result = (
+                    refused.get(task.id)
+                    or _dedupe(task, existing)
+                    or await sessions.gate(conn, task, busy)
+                )
                 if result is None:
                     rows.append(new_task_row(task))
                     result = _record_of(task)

@@ -8,10 +8,11 @@ import logging
 import time
 from typing import Any
 
-from swarmstack.errors import SwarmstackError
+from swarmstack.errors import StoreUnavailable, SwarmstackError
 from swarmstack.store import Store
 
 log = logging.getLogger(__name__)
+MAX_PENDING = 100_000  # events kept while the store is down; older ones are dropped beyond it
 
 
 class EventBuffer:
@@ -41,15 +42,23 @@ class EventBuffer:
             await self.flush()
 
     async def flush(self) -> None:
-        """Write what is pending; on a store fault keep it for the next round."""
+        """Write what is pending. While the store is unavailable keep it for the next round
+        (at most MAX_PENDING events, the oldest dropped first); any other fault drops the batch
+        with a log line, so a bad event never blocks the outcomes recorded after it."""
         if not self._pending:
             return
         batch, self._pending = self._pending, []
         try:
             await self._store.events.append(batch)
-        except SwarmstackError as exc:
+        except StoreUnavailable as exc:
             log.warning("could not store %d task events (%s); retrying next flush", len(batch), exc)
             self._pending = batch + self._pending
+            if len(self._pending) > MAX_PENDING:
+                dropped = len(self._pending) - MAX_PENDING
+                log.error("dropping the %d oldest task events: the store is still down", dropped)
+                del self._pending[:dropped]
+        except SwarmstackError as exc:
+            log.error("dropping %d task events the store refused: %s", len(batch), exc)
 
     async def aclose(self) -> None:
         """Stop the flusher and write what is left."""

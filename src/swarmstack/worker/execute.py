@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any
 
 from swarmstack.agents import SwarmRuntime, TaskContext
@@ -22,12 +23,15 @@ async def execute(
     emit: EventSink,
     metrics: Metrics,
     history: list[dict[str, str]] | None = None,
+    *,
+    now: Callable[[], float] = time.time,
 ) -> Outcome:
-    """Run `task` once under its timeout; cancellation propagates to the caller."""
+    """Run `task` once under its timeout; cancellation propagates to the caller. `now` is the
+    clock that dates the outcome (the worker's)."""
     ctx = TaskContext(
         task_id=task.id, swarm=task.swarm, attempt=task.attempts, emit=emit, history=history or []
     )
-    started = time.time()
+    started = now()
     try:
         async with asyncio.timeout(task.timeout_s):
             result = await runtime.run(task.input, ctx)
@@ -36,22 +40,22 @@ async def execute(
             f"task timed out after {task.timeout_s:g}s",
             fix="raise runtime.timeout or make the agents faster",
         )
-        return _failed(task, worker, ctx, started, error, OutcomeKind.TIMED_OUT, True)
+        return _failed(task, worker, ctx, (started, now()), error, OutcomeKind.TIMED_OUT, True)
     except BudgetExceeded as exc:
         metrics.budget_exceeded.labels(task.swarm, exc.limit or "unknown").inc()
-        return _failed(task, worker, ctx, started, exc, OutcomeKind.BUDGET_EXCEEDED, False)
+        return _failed(task, worker, ctx, (started, now()), exc, OutcomeKind.BUDGET_EXCEEDED, False)
     except TaskTimeout as exc:
-        return _failed(task, worker, ctx, started, exc, OutcomeKind.TIMED_OUT, True)
+        return _failed(task, worker, ctx, (started, now()), exc, OutcomeKind.TIMED_OUT, True)
     except PermanentError as exc:
-        return _failed(task, worker, ctx, started, exc, OutcomeKind.FAILED, False)
+        return _failed(task, worker, ctx, (started, now()), exc, OutcomeKind.FAILED, False)
     except (TemporaryError, Exception) as exc:
-        return _failed(task, worker, ctx, started, exc, OutcomeKind.FAILED, True)
+        return _failed(task, worker, ctx, (started, now()), exc, OutcomeKind.FAILED, True)
     return Outcome(
         task.id,
         worker,
         task.attempts,
         OutcomeKind.SUCCEEDED,
-        time.time(),
+        now(),
         result=result,
         trace=ctx.trace or None,
         usage=_usage(ctx),
@@ -75,23 +79,26 @@ def _failed(
     task: TaskRecord,
     worker: WorkerId,
     ctx: TaskContext,
-    started: float,
+    span: tuple[float, float],
     exc: Exception,
     kind: OutcomeKind,
     retryable: bool,
 ) -> Outcome:
+    started, finished = span
     message = str(exc) or type(exc).__name__
+    retry_after = exc.delay_s if isinstance(exc, TemporaryError) and exc.delay_s > 0 else None
     return Outcome(
         task.id,
         worker,
         task.attempts,
         kind,
-        time.time(),
+        finished,
         error=message,
         retryable=retryable,
         trace=ctx.trace or None,
         usage=_usage(ctx),
         started_at=started,
+        retry_after_s=retry_after,
     )
 
 

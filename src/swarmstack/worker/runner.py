@@ -17,10 +17,11 @@ from collections.abc import Sequence
 
 from swarmstack.agents import SwarmRuntime
 from swarmstack.agents.context import trim_history
+from swarmstack.core.clock import Clock, SystemClock
 from swarmstack.core.ids import TaskId, WorkerId, new_worker_id
 from swarmstack.core.records import Outcome, TaskRecord
 from swarmstack.core.retry import RetryPolicy
-from swarmstack.errors import StoreUnavailable
+from swarmstack.errors import StoreUnavailable, SwarmstackError
 from swarmstack.metrics import Metrics
 from swarmstack.queue import Signals
 from swarmstack.queue.batcher import Batcher
@@ -44,8 +45,10 @@ class Worker:
         settings: WorkerSettings,
         metrics: Metrics,
         worker_id: WorkerId | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.store = store
+        self.clock = clock or SystemClock()  # dates reports; leases use the store's clock
         self.runtimes = runtimes
         self.signals = signals
         self.settings = settings
@@ -55,6 +58,7 @@ class Worker:
         self.per_swarm: dict[str, int] = dict.fromkeys(runtimes, 0)
         self.last_beat = 0.0
         self._stopping = asyncio.Event()
+        self._give_up_at: float | None = None  # monotonic deadline for store retries once stopping
         self._slot_freed = asyncio.Event()
         self._loops: list[asyncio.Task[None]] = []
         self._events = EventBuffer(store)
@@ -81,7 +85,7 @@ class Worker:
 
     async def start(self) -> None:
         """Register and start the claim, heartbeat and cancellation loops."""
-        now = time.time()
+        now = self.clock.now()
         await self.store.cluster.register(
             WorkerInfo(
                 self.id, socket.gethostname(), os.getpid(), sorted(self.runtimes), 0, now, now
@@ -102,6 +106,7 @@ class Worker:
         self._stopping.set()
         self._slot_freed.set()
         timeout = self.settings.drain_timeout if drain_timeout_s is None else drain_timeout_s
+        self._give_up_at = time.monotonic() + timeout
         if self.running:
             log.info("draining %d tasks for up to %.0fs", len(self.running), timeout)
             await asyncio.wait(list(self.running.values()), timeout=timeout)
@@ -111,7 +116,7 @@ class Worker:
         await asyncio.gather(*self.running.values(), return_exceptions=True)
         await self._outcomes.aclose()
         with contextlib.suppress(StoreUnavailable):
-            released = await self.store.claims.release(self.id, leftover, time.time())
+            released = await self.store.claims.release(self.id, leftover, self.clock.now())
             if released:
                 log.info("released %d unfinished tasks for other workers", released)
                 self.signals.work_submitted(self.runtimes)
@@ -148,7 +153,7 @@ class Worker:
                 continue
             lease_s = self.runtimes[swarm].spec.runtime.lease
             for task in await self.store.claims.claim(
-                self.id, [swarm], limit, time.time(), lease_s
+                self.id, [swarm], limit, self.clock.now(), lease_s
             ):
                 self._spawn(task)
                 total += 1
@@ -169,6 +174,7 @@ class Worker:
                 self._events.sink(task.id),
                 self.metrics,
                 await self._history(task, runtime),
+                now=self.clock.now,
             )
             await self._outcomes.submit(outcome)
         except asyncio.CancelledError:
@@ -187,6 +193,9 @@ class Worker:
         return trim_history(messages, sessions.max_tokens)
 
     async def _record(self, outcomes: Sequence[Outcome]) -> list[Applied | None]:
+        """Record a batch: retried while the store is unavailable, but only until the drain
+        deadline once stopping (the leases then expire and the tasks run again elsewhere:
+        at-least-once, nothing lost); the store itself isolates and replaces refused rows."""
         delay = 0.2
         await self._events.flush()  # step and token events are stored before the outcome
         while True:
@@ -194,9 +203,20 @@ class Worker:
                 applied = await self.store.claims.record(outcomes)
                 break
             except StoreUnavailable as exc:
+                if self._give_up_at is not None and time.monotonic() >= self._give_up_at:
+                    log.error(
+                        "stopping: %d outcomes not recorded (%s); their leases will expire "
+                        "and the tasks run again",
+                        len(outcomes),
+                        exc,
+                    )
+                    return [None] * len(outcomes)
                 log.warning("recording %d outcomes failed (%s); retrying", len(outcomes), exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+            except SwarmstackError as exc:
+                log.error("%d outcomes could not be recorded: %s", len(outcomes), exc)
+                return [None] * len(outcomes)
         observe(applied, self.metrics)
         self.signals.tasks_finished([a.outcome.task_id for a in applied if a.status.terminal])
         if retried := {a.swarm for a in applied if not a.status.terminal}:
@@ -211,9 +231,9 @@ class Worker:
             try:
                 running = list(self.running)
                 held = await self.store.claims.heartbeat(
-                    self.id, running, time.time(), self.lease_s
+                    self.id, running, self.clock.now(), self.lease_s
                 )
-                await self.store.cluster.beat(self.id, len(self.running), time.time())
+                await self.store.cluster.beat(self.id, len(self.running), self.clock.now())
             except StoreUnavailable as exc:
                 log.warning("heartbeat failed (%s); leases may expire", exc)
                 continue

@@ -43,8 +43,7 @@ def test_permanent_errors_are_not_retried() -> None:
 def test_zero_retries_means_one_attempt() -> None:
     assert RetryPolicy(retry_attempts=0).max_attempts == 1
     assert (
-        after_failure(RetryPolicy(retry_attempts=0), 1, retryable=True).status
-        is TaskStatus.FAILED
+        after_failure(RetryPolicy(retry_attempts=0), 1, retryable=True).status is TaskStatus.FAILED
     )
 
 
