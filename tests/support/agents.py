@@ -56,3 +56,19 @@ def exclaim(data: Any) -> str:
 def remember(data: Any, ctx: Any) -> dict[str, Any]:
     """Report the session history this task was given."""
     return {"said": data, "history": [m["content"] for m in ctx.history]}
+
+
+_PRODUCED: dict[str, Any] = {
+    "nul": "a\x00b",
+    "surrogate": "a\ud800b",
+    "nan": float("nan"),
+    "object": object(),
+}
+
+
+def produce(data: dict[str, Any]) -> Any:
+    """Raise `data["raise"]` as a ValueError, or return the bad value named by `data["return"]`
+    (what a buggy agent or LLM might hand back)."""
+    if "raise" in data:
+        raise ValueError(data["raise"])
+    return _PRODUCED[data["return"]]

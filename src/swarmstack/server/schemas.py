@@ -33,12 +33,14 @@ def _strict_json(value: Any) -> Any:
     todo: list[tuple[Any, str, int]] = [(value, "", 0)]
     while todo:
         item, path, depth = todo.pop()
+        where = f"'{path}'" if path else "the top level"
         if depth > MAX_INPUT_DEPTH:
-            raise ValueError(f"nests deeper than {MAX_INPUT_DEPTH} levels at '{path}'")
+            raise ValueError(f"nests deeper than {MAX_INPUT_DEPTH} levels at {where}")
         if isinstance(item, float) and not math.isfinite(item):
-            raise ValueError(f"holds {item} at '{path}', which JSON cannot represent; use null")
+            name = "NaN" if math.isnan(item) else ("Infinity" if item > 0 else "-Infinity")
+            raise ValueError(f"holds {name} at {where}, which JSON cannot represent; use null")
         if isinstance(item, str) and any("\ud800" <= c <= "\udfff" for c in item):
-            raise ValueError(f"holds an unpaired UTF-16 surrogate at '{path}'; send valid text")
+            raise ValueError(f"holds an unpaired UTF-16 surrogate at {where}; send valid text")
         if isinstance(item, dict):
             for key, child in item.items():
                 todo.append((key, f"{path}.{key}" if path else str(key), depth + 1))

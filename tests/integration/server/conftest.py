@@ -52,6 +52,7 @@ def swarms(make_spec: SpecFactory) -> list[SwarmSpec]:
             "slow", "tests.support.agents:nap", runtime="{retry_attempts: 0, timeout: 200ms}"
         ),
         _pipeline(make_spec),
+        make_spec("produce", "tests.support.agents:produce", runtime=fast),
         make_spec(
             "memory",
             "tests.support.agents:remember",
