@@ -202,8 +202,8 @@ def serve(
 async def _serve_manager(specs: list[SwarmSpec], settings: Settings) -> None:
     from swarmstack.cli.node import close_links, open_for, serve_http
     from swarmstack.metrics import metrics
-    from swarmstack.queue import make_cache, make_signals
     from swarmstack.server import Manager, create_app
+    from swarmstack.signals import make_cache, make_signals
 
     store = await open_for(specs, settings)
     await _announce_key(store, settings)

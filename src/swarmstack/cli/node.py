@@ -25,10 +25,10 @@ from swarmstack.core.ids import new_api_key
 from swarmstack.core.retry import RetryPolicy
 from swarmstack.errors import InvalidInput, StoreUnavailable
 from swarmstack.metrics import metrics
-from swarmstack.queue import ResultCache, Signals, make_cache, make_signals
 from swarmstack.server import Manager, create_app
 from swarmstack.settings import Settings
 from swarmstack.settings.models import ServerSettings
+from swarmstack.signals import ResultCache, Signals, make_cache, make_signals
 from swarmstack.spec import SwarmSpec
 from swarmstack.store import Store, open_store
 from swarmstack.worker import Worker

@@ -15,7 +15,7 @@ import time
 from swarmstack.core.states import TaskStatus
 from swarmstack.errors import StoreUnavailable
 from swarmstack.metrics import Metrics
-from swarmstack.queue import Signals
+from swarmstack.signals import Signals
 from swarmstack.store import ManagerInfo, Store
 from swarmstack.store.advisory import AdvisoryLock
 

@@ -12,17 +12,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from swarmstack.core.batcher import Batcher
 from swarmstack.core.ids import new_task_id, request_hash
 from swarmstack.core.records import NewTask, TaskRecord
 from swarmstack.core.states import Priority
 from swarmstack.errors import NotFound, SwarmstackError
 from swarmstack.metrics import Metrics
-from swarmstack.queue import ResultCache, Signals
-from swarmstack.queue.batcher import Batcher
 from swarmstack.server.leader import Leader
 from swarmstack.server.schemas import TaskOut
 from swarmstack.server.waiters import Waiters
 from swarmstack.settings import Settings
+from swarmstack.signals import ResultCache, Signals
 from swarmstack.spec import SwarmSpec
 from swarmstack.store import Principal, Store, SubmitResult
 from swarmstack.store.advisory import AdvisoryLock

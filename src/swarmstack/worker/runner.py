@@ -17,15 +17,15 @@ from collections.abc import Sequence
 
 from swarmstack.agents import SwarmRuntime
 from swarmstack.agents.context import trim_history
+from swarmstack.core.batcher import Batcher
 from swarmstack.core.clock import Clock, SystemClock
 from swarmstack.core.ids import TaskId, WorkerId, new_worker_id
 from swarmstack.core.records import Outcome, TaskRecord
 from swarmstack.core.retry import RetryPolicy
 from swarmstack.errors import StoreUnavailable, SwarmstackError
 from swarmstack.metrics import Metrics
-from swarmstack.queue import Signals
-from swarmstack.queue.batcher import Batcher
 from swarmstack.settings.models import WorkerSettings
+from swarmstack.signals import Signals
 from swarmstack.store import Applied, Store, WorkerInfo
 from swarmstack.worker.events import EventBuffer
 from swarmstack.worker.execute import execute

@@ -12,9 +12,9 @@ import pytest
 
 from swarmstack.agents import SwarmRuntime
 from swarmstack.metrics import Metrics
-from swarmstack.queue import LocalSignals
 from swarmstack.server import Manager, create_app
 from swarmstack.settings import Settings
+from swarmstack.signals import LocalSignals
 from swarmstack.spec import SwarmSpec
 from swarmstack.store import Store, open_store
 from swarmstack.worker import Worker

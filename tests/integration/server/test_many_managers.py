@@ -16,10 +16,10 @@ from sqlalchemy import text
 
 from swarmstack.agents import SwarmRuntime
 from swarmstack.metrics import Metrics
-from swarmstack.queue import PgSignals, RedisSignals, ResultCache
-from swarmstack.queue.remote import RemoteSignals
 from swarmstack.server import Manager, create_app
 from swarmstack.settings import Settings
+from swarmstack.signals import PgSignals, RedisSignals, ResultCache
+from swarmstack.signals.remote import RemoteSignals
 from swarmstack.spec import SwarmSpec
 from swarmstack.store import open_store
 from swarmstack.store.advisory import AdvisoryLock

@@ -14,8 +14,8 @@ from swarmstack.core.ids import new_task_id
 from swarmstack.core.records import NewTask
 from swarmstack.core.states import TaskStatus
 from swarmstack.metrics import Metrics
-from swarmstack.queue import LocalSignals
 from swarmstack.settings.models import WorkerSettings
+from swarmstack.signals import LocalSignals
 from swarmstack.store import Store
 from swarmstack.worker import Worker
 from tests.conftest import SpecFactory

@@ -6,11 +6,11 @@ Public API: `Signals` (protocol), `LocalSignals` (one process), `PgSignals` (LIS
 `make_signals` / `make_cache` (from settings).
 """
 
-from swarmstack.queue.dual_signals import DualSignals
-from swarmstack.queue.factory import make_cache, make_signals
-from swarmstack.queue.pg_signals import PgSignals
-from swarmstack.queue.redis_signals import RedisSignals, ResultCache
-from swarmstack.queue.signals import LocalSignals, Signals
+from swarmstack.signals.dual_signals import DualSignals
+from swarmstack.signals.factory import make_cache, make_signals
+from swarmstack.signals.local import LocalSignals, Signals
+from swarmstack.signals.pg_signals import PgSignals
+from swarmstack.signals.redis_signals import RedisSignals, ResultCache
 
 __all__ = [
     "DualSignals",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from swarmstack.queue.batcher import Batcher
+from swarmstack.core.batcher import Batcher
 
 
 async def test_concurrent_items_share_flushes() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from swarmstack.queue.remote import RemoteSignals
+from swarmstack.signals.remote import RemoteSignals
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ NOTIFY) implement the same protocol across processes.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 Listener = Callable[[list[str]], None]
@@ -93,3 +93,45 @@ class LocalSignals:
 
     async def aclose(self) -> None:
         """Nothing to close."""
+
+
+class Forwarding:
+    """Signals delivered locally at once and handed to `_forward` for the other nodes.
+
+    The shared half of `RemoteSignals` (one link) and `DualSignals` (two links): subclasses set
+    `self.local` and implement `_forward`, `start` and `aclose`.
+    """
+
+    local: LocalSignals
+
+    def _forward(
+        self, *, work: bool = False, finished: Sequence[str] = (), cancelled: Sequence[str] = ()
+    ) -> None:
+        raise NotImplementedError
+
+    def work_submitted(self, swarms: Iterable[str]) -> None:
+        """Wake local claimers now and the other nodes' soon."""
+        self.local.work_submitted(swarms)
+        self._forward(work=True)
+
+    async def wait_for_work(self, timeout_s: float) -> None:
+        """Return on a wake-up from any node, or after `timeout_s`."""
+        await self.local.wait_for_work(timeout_s)
+
+    def tasks_finished(self, task_ids: list[str]) -> None:
+        """Tell local listeners now and other nodes soon."""
+        self.local.tasks_finished(task_ids)
+        self._forward(finished=task_ids)
+
+    def on_finished(self, listener: Listener) -> None:
+        """Subscribe to finished tasks of every node."""
+        self.local.on_finished(listener)
+
+    def cancel_requested(self, task_ids: list[str]) -> None:
+        """Tell local listeners now and other nodes soon."""
+        self.local.cancel_requested(task_ids)
+        self._forward(cancelled=task_ids)
+
+    def on_cancel(self, listener: Listener) -> None:
+        """Subscribe to cancellations from every node."""
+        self.local.on_cancel(listener)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from swarmstack.queue.dual_signals import DualSignals
-from swarmstack.queue.pg_signals import PgSignals
-from swarmstack.queue.redis_signals import RedisSignals, ResultCache
-from swarmstack.queue.signals import LocalSignals, Signals
 from swarmstack.settings import Settings
+from swarmstack.signals.dual_signals import DualSignals
+from swarmstack.signals.local import LocalSignals, Signals
+from swarmstack.signals.pg_signals import PgSignals
+from swarmstack.signals.redis_signals import RedisSignals, ResultCache
 
 
 def make_signals(settings: Settings) -> Signals:

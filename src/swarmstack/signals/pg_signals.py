@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 
 from swarmstack.core.urls import asyncpg_dsn
-from swarmstack.queue.remote import RemoteSignals
+from swarmstack.signals.remote import RemoteSignals
 
 
 class PgSignals(RemoteSignals):

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from swarmstack.queue import DualSignals, PgSignals, RedisSignals, ResultCache
-from swarmstack.queue.remote import RemoteSignals
+from swarmstack.signals import DualSignals, PgSignals, RedisSignals, ResultCache
+from swarmstack.signals.remote import RemoteSignals
 from tests.support.redis_server import REDIS_URL, RedisServer
 
 Factory = Callable[[], RemoteSignals]

@@ -13,16 +13,16 @@ import contextlib
 import json
 import logging
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
-from swarmstack.queue.signals import Listener, LocalSignals
+from swarmstack.signals.local import Forwarding, LocalSignals
 
 log = logging.getLogger(__name__)
 MAX_IDS_PER_MESSAGE = 150  # keeps a payload under PostgreSQL's 8,000-byte NOTIFY limit
 RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
-class RemoteSignals:
+class RemoteSignals(Forwarding):
     """The Signals protocol over a channel; subclasses provide connect, publish and listen."""
 
     channel = "swarmstack"
@@ -37,33 +37,10 @@ class RemoteSignals:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
-    # --- the Signals protocol -------------------------------------------------------------
-    def work_submitted(self, swarms: Iterable[str]) -> None:
-        """Wake local claimers now and the other nodes' soon."""
-        self.local.work_submitted(swarms)
-        self.send(work=True)
-
-    async def wait_for_work(self, timeout_s: float) -> None:
-        """Return on a wake-up from any node, or after `timeout_s`."""
-        await self.local.wait_for_work(timeout_s)
-
-    def tasks_finished(self, task_ids: list[str]) -> None:
-        """Tell local listeners now and other nodes soon."""
-        self.local.tasks_finished(task_ids)
-        self.send(finished=task_ids)
-
-    def on_finished(self, listener: Listener) -> None:
-        """Subscribe to finished tasks of every node."""
-        self.local.on_finished(listener)
-
-    def cancel_requested(self, task_ids: list[str]) -> None:
-        """Tell local listeners now and other nodes soon."""
-        self.local.cancel_requested(task_ids)
-        self.send(cancelled=task_ids)
-
-    def on_cancel(self, listener: Listener) -> None:
-        """Subscribe to cancellations from every node."""
-        self.local.on_cancel(listener)
+    def _forward(
+        self, *, work: bool = False, finished: Sequence[str] = (), cancelled: Sequence[str] = ()
+    ) -> None:
+        self.send(work=work, finished=finished, cancelled=cancelled)
 
     async def start(self) -> None:
         """Start connecting in the background (the node works meanwhile)."""
