@@ -42,11 +42,13 @@ def _value(settings: Settings, dotted: str) -> Any:
 
 
 def _masked(key: str, value: Any) -> str:
+    if isinstance(value, SecretStr):
+        secret = value.get_secret_value()
+        if not secret:
+            return "-"
+        return mask_url(secret) if "://" in secret else "********"
     if value is None or value == "":
         return "-"
-    if isinstance(value, SecretStr):
-        value = value.get_secret_value()
-        return mask_url(value) if "://" in value else "********"
     if key in SECRET_KEYS and isinstance(value, str):
         return mask_url(value)
     return str(value)

@@ -1,14 +1,13 @@
-"""Task states and the one function through which every state change goes.
+"""Task states and the legal moves between them.
 
-Invariant: the store applies a change only after `transition()` accepted it, and an outcome
-(a terminal state) is never replaced, so a client sees exactly one result per task.
+Invariant: every status change the store makes is one guarded UPDATE whose WHERE admits only
+`sources_of(new)` (see `store/transitions.py`), so an outcome (a terminal state) is never
+replaced and a client sees exactly one result per task.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-
-from swarmstack.errors import Conflict
 
 
 class TaskStatus(StrEnum):
@@ -40,16 +39,6 @@ _ALLOWED: dict[TaskStatus, frozenset[TaskStatus]] = {
 def can_transition(current: TaskStatus, new: TaskStatus) -> bool:
     """Whether `current -> new` is a legal change."""
     return new in _ALLOWED.get(current, frozenset())
-
-
-def transition(current: TaskStatus, new: TaskStatus) -> TaskStatus:
-    """`new` if `current -> new` is legal; otherwise a Conflict that names both states."""
-    if not can_transition(current, new):
-        raise Conflict(
-            f"a {current.value} task cannot become {new.value}",
-            fix="read the task again; it has moved on",
-        )
-    return new
 
 
 def sources_of(new: TaskStatus) -> frozenset[TaskStatus]:

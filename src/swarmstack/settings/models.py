@@ -19,7 +19,10 @@ from swarmstack.spec.durations import Duration
 class StoreSettings(BaseModel):
     """Where tasks are stored (and queued)."""
 
-    url: str = Field("", description="SQLAlchemy URL; empty: SQLite under data_dir.")
+    url: SecretStr = Field(
+        SecretStr(""),
+        description="SQLAlchemy URL (secret: may hold a password); empty: SQLite under data_dir.",
+    )
     pool_size: int = Field(10, ge=1, description="Connections kept open (PostgreSQL).")
     max_overflow: int = Field(10, ge=0, description="Extra connections under load (PostgreSQL).")
 
@@ -109,6 +112,6 @@ class Settings(BaseModel):
 
     def store_url(self) -> str:
         """The store URL; SQLite under `data_dir` unless one is set."""
-        if self.store.url:
-            return self.store.url
+        if url := self.store.url.get_secret_value():
+            return url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'swarmstack.db').resolve()}"

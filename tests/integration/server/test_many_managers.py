@@ -153,3 +153,37 @@ async def test_the_advisory_lock_has_one_holder_and_frees_when_it_goes(pg_url: s
     finally:
         await first.release()
         await second.release()
+
+
+async def test_one_idempotency_key_sent_to_both_managers_at_once_is_one_task(
+    cluster: Cluster,
+) -> None:
+    """The loser of the race gets the stored task (same id); unrelated submits are unaffected."""
+
+    async def keyed(client: httpx.AsyncClient, key: str) -> httpx.Response:
+        return await client.post(
+            "/api/v1/tasks",
+            json={"swarm": "nap", "input": {"s": 0}},
+            headers={"Idempotency-Key": key},
+        )
+
+    async def plain(client: httpx.AsyncClient) -> httpx.Response:
+        return await client.post("/api/v1/tasks", json={"swarm": "nap", "input": {"s": 0}})
+
+    calls = []
+    for i in range(15):
+        calls += [keyed(cluster.a, f"k{i}"), keyed(cluster.b, f"k{i}"), plain(cluster.a)]
+    answers = await asyncio.gather(*calls)
+    assert {r.status_code for r in answers} <= {200, 202}, [r.text for r in answers]
+    for i in range(15):
+        first, second = answers[3 * i], answers[3 * i + 1]
+        assert first.json()["id"] == second.json()["id"]
+    conflicting = await asyncio.gather(
+        cluster.a.post(
+            "/api/v1/tasks", json={"swarm": "nap", "input": 1}, headers={"Idempotency-Key": "x"}
+        ),
+        cluster.b.post(
+            "/api/v1/tasks", json={"swarm": "nap", "input": 2}, headers={"Idempotency-Key": "x"}
+        ),
+    )
+    assert sorted(r.status_code for r in conflicting) == [202, 409]

@@ -7,8 +7,6 @@ import itertools
 import pytest
 
 from swarmstack.core.states import TERMINAL, Priority, TaskStatus, can_transition, sources_of
-from swarmstack.core.states import transition as transition_fn
-from swarmstack.errors import Conflict
 
 LEGAL = {
     (TaskStatus.QUEUED, TaskStatus.RUNNING),
@@ -21,11 +19,7 @@ LEGAL = {
 def test_transition_table(current: TaskStatus, new: TaskStatus) -> None:
     legal = (current, new) in LEGAL
     assert can_transition(current, new) is legal
-    if legal:
-        assert transition_fn(current, new) is new
-    else:
-        with pytest.raises(Conflict, match=f"{current.value} task cannot become {new.value}"):
-            transition_fn(current, new)
+    assert (current in sources_of(new)) is legal
 
 
 def test_outcomes_are_final() -> None:

@@ -51,7 +51,7 @@ def test_the_seed_files_load_as_written(seed_files: tuple[Path, Path]) -> None:
     config, env_file = seed_files
     loaded = load_layers(config, env_file, environ=SEED_ENV)
     s = loaded.settings
-    assert s.store.url == (
+    assert s.store.url.get_secret_value() == (
         "postgresql+asyncpg://swarms_user:pg-secret@postgres-cluster.internal:5432/swarms_production"
     )
     assert s.redis.url is not None
@@ -115,9 +115,14 @@ def test_environment_beats_env_file_beats_config(tmp_path: Path) -> None:
 
 def test_database_url_beats_db_parts_and_explicit_names_beat_both() -> None:
     env = {"DB_HOST": "db", "DATABASE_URL": "postgresql+asyncpg://u@h/x"}
-    assert load_layers(environ=env).settings.store.url == "postgresql+asyncpg://u@h/x"
+    assert (
+        load_layers(environ=env).settings.store.url.get_secret_value()
+        == "postgresql+asyncpg://u@h/x"
+    )
     env["SWARMSTACK_STORE__URL"] = "sqlite+aiosqlite:///x.db"
-    assert load_layers(environ=env).settings.store.url == "sqlite+aiosqlite:///x.db"
+    assert (
+        load_layers(environ=env).settings.store.url.get_secret_value() == "sqlite+aiosqlite:///x.db"
+    )
     key = load_layers(environ={"SWARMSTACK_ADMIN_KEY": "ssk_abc"}).settings.security.admin_key
     assert key is not None and key.get_secret_value() == "ssk_abc"
 
@@ -178,7 +183,7 @@ def test_name_file_reads_a_mounted_secret(tmp_path: Path) -> None:
     secret = tmp_path / "store-url"
     secret.write_text("postgresql+asyncpg://u:p@db/x\n")
     loaded = load_layers(environ={"SWARMSTACK_STORE__URL_FILE": str(secret)})
-    assert loaded.settings.store.url == "postgresql+asyncpg://u:p@db/x"
+    assert loaded.settings.store.url.get_secret_value() == "postgresql+asyncpg://u:p@db/x"
     assert loaded.sources["store.url"] == "environment SWARMSTACK_STORE__URL"
     key = tmp_path / "admin-key"
     key.write_text("ssk_from_file")
