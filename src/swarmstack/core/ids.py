@@ -37,9 +37,19 @@ def new_task_id() -> TaskId:
     return TaskId("t_" + "".join(reversed(chars)))
 
 
+MAX_NODE_ID = 80  # length of the store's worker and manager id columns
+
+
+def node_id(host: str, pid: int, suffix: str = "") -> str:
+    """`host-pid[-suffix]`, the host cut so that the id fits MAX_NODE_ID characters (a fully
+    qualified host name may have 253)."""
+    tail = f"-{pid}" + (f"-{suffix}" if suffix else "")
+    return host[: MAX_NODE_ID - len(tail)] + tail
+
+
 def new_worker_id(host: str, pid: int) -> WorkerId:
-    """A worker id that says where the worker runs."""
-    return WorkerId(f"{host}-{pid}-{secrets.token_hex(3)}")
+    """A worker id that says where the worker runs (at most MAX_NODE_ID characters)."""
+    return WorkerId(node_id(host, pid, secrets.token_hex(3)))
 
 
 def new_api_key() -> str:

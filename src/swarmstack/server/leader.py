@@ -56,6 +56,8 @@ class Leader:
             except StoreUnavailable as exc:
                 self.is_leader = False
                 log.warning("leader tick failed (%s); retrying in %.1fs", exc, self.interval_s)
+            except Exception:  # a bug or a refused value must not end sweeping for good
+                log.exception("leader tick failed; retrying in %.1fs", self.interval_s)
             await asyncio.sleep(self.interval_s)
 
     async def tick(self, now: float) -> None:

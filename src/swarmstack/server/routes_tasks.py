@@ -12,7 +12,7 @@ from swarmstack.core.states import TaskStatus
 from swarmstack.errors import InvalidInput
 from swarmstack.server.auth import authenticate
 from swarmstack.server.problems import problem_responses
-from swarmstack.server.schemas import LegacyTaskIn, TaskIn, TaskList, TaskOut
+from swarmstack.server.schemas import LegacyTaskIn, StorableName, TaskIn, TaskList, TaskOut
 from swarmstack.server.sse import event_stream
 from swarmstack.server.state import Manager, SubmitRequest
 from swarmstack.store import Principal
@@ -102,9 +102,9 @@ async def list_tasks(
     request: Request,
     who: Who,
     status: Annotated[TaskStatus | None, Query()] = None,
-    swarm: Annotated[str | None, Query(max_length=64)] = None,
+    swarm: Annotated[StorableName | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=40)] = None,
+    cursor: Annotated[StorableName | None, Query(max_length=40)] = None,
 ) -> TaskList:
     """Tasks newest first, filtered by status and swarm, paginated by cursor."""
     page = await _manager(request).store.tasks.list(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from swarmstack.core.batcher import Batcher
-from swarmstack.core.ids import new_task_id, request_hash
+from swarmstack.core.ids import new_task_id, node_id, request_hash
 from swarmstack.core.records import NewTask, TaskRecord
 from swarmstack.core.states import Priority
 from swarmstack.errors import NotFound, SwarmstackError
@@ -55,7 +55,7 @@ class Manager:
     settings: Settings
     signals: Signals
     metrics: Metrics
-    id: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
+    id: str = field(default_factory=lambda: node_id(socket.gethostname(), os.getpid()))
     local_worker_beat: Callable[[], float] | None = None
     cache: ResultCache | None = None
     waiters: Waiters = field(init=False)
@@ -151,7 +151,7 @@ class Manager:
             priority=Priority.value(priority),
             max_attempts=spec.runtime.retry_attempts + 1,
             timeout_s=timeout_s,
-            submitted_by=who.name,
+            submitted_by=who.name[:80],  # the column's length; key names may have 100
             created_at=time.time(),
             idempotency_key=key,
             request_hash=fingerprint,

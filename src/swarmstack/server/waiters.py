@@ -76,6 +76,8 @@ class Waiters:
                 await self._poll_once()
             except StoreUnavailable as exc:
                 log.warning("waiter poll failed: %s", exc)
+            except Exception:
+                log.exception("waiter poll failed")
 
     async def _poll_once(self) -> None:
         if not self._futures:

@@ -91,6 +91,12 @@ class RemoteSignals(Forwarding):
         try:
             message = json.loads(payload)
         except ValueError:
+            message = None
+        if not isinstance(message, dict) or not all(
+            isinstance(message.get(k, []), list) and all(isinstance(i, str) for i in message[k])
+            for k in ("f", "c")
+            if k in message
+        ):
             log.warning("ignoring a malformed signal on %s: %.80r", self.channel, payload)
             return
         if message.get("n") == self.node:

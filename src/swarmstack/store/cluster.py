@@ -53,7 +53,7 @@ class ClusterStore:
             await conn.execute(
                 insert(workers).values(
                     id=info.id,
-                    host=info.host,
+                    host=info.host[:200],
                     pid=info.pid,
                     swarms=json.dumps(info.swarms),
                     in_flight=info.in_flight,
@@ -116,7 +116,7 @@ class ClusterStore:
                 await conn.execute(
                     insert(managers).values(
                         id=info.id,
-                        host=info.host,
+                        host=info.host[:200],
                         pid=info.pid,
                         started_at=info.started_at,
                         heartbeat_at=db_now(),

@@ -21,6 +21,7 @@ from swarmstack.core.ids import TaskId, WorkerId
 from swarmstack.core.records import NewTask, TaskEvent, TaskRecord
 from swarmstack.core.states import TaskStatus
 from swarmstack.errors import StoreRejected
+from swarmstack.store.tables import tasks
 
 _UNSTORABLE_JSON = re.compile("[\ud800-\udfff]")
 _UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
@@ -61,6 +62,12 @@ def loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+_LENGTHS = {
+    name: int(getattr(tasks.c[name].type, "length", 0) or 0)
+    for name in ("swarm", "session", "idempotency_key", "submitted_by", "version")
+}
+
+
 def refused_names(task: NewTask) -> StoreRejected | None:
     """Why a task's names or keys cannot be stored as text (a character no backend stores), or
     None. The API refuses those with 422 before they get here; this keeps both backends alike."""
@@ -69,9 +76,15 @@ def refused_names(task: NewTask) -> StoreRejected | None:
         ("session", task.session),
         ("idempotency_key", task.idempotency_key),
         ("submitted_by", task.submitted_by),
+        ("version", task.version),
     ):
-        if value is not None and (problem := unstorable_chars(value)):
+        if value is None:
+            continue
+        if problem := unstorable_chars(value):
             return StoreRejected(f"{field} holds {problem}", fix="send printable text")
+        if len(value) > (limit := _LENGTHS[field]):
+            # PostgreSQL enforces VARCHAR(n); SQLite does not: refuse on both alike.
+            return StoreRejected(f"{field} is {len(value)} characters long; at most {limit}")
     return None
 
 

@@ -11,13 +11,14 @@ from sqlalchemy import func, insert, select
 from swarmstack.core.records import TaskEvent
 from swarmstack.core.states import TERMINAL
 from swarmstack.errors import StoreRejected
-from swarmstack.store.codec import event_from_row
+from swarmstack.store.codec import event_from_row, unstorable_chars
 from swarmstack.store.engine import Database
 from swarmstack.store.tables import task_events
 from swarmstack.store.transitions import event_row
 
 _OUTCOMES = tuple(sorted(s.value for s in TERMINAL))
 _TYPE_LENGTH = 40  # task_events.type is String(40)
+_ID_LENGTH = 40  # task_events.task_id is String(40)
 log = logging.getLogger(__name__)
 
 
@@ -82,6 +83,8 @@ class EventStore:
 
     async def after(self, task_id: str, after_id: int = 0, limit: int = 500) -> list[TaskEvent]:
         """Events of `task_id` with an id above `after_id`, oldest first."""
+        if len(task_id) > _ID_LENGTH or unstorable_chars(task_id):
+            return []
         async with self.db.read() as conn:
             rows = await conn.execute(
                 select(task_events)

@@ -25,12 +25,13 @@ from swarmstack.core.states import TERMINAL, TaskStatus
 from swarmstack.errors import Conflict, NotFound, StoreRejected, SwarmstackError
 from swarmstack.store import sessions
 from swarmstack.store.clock import db_now
-from swarmstack.store.codec import new_task_row, refused_names, task_from_row
+from swarmstack.store.codec import new_task_row, refused_names, task_from_row, unstorable_chars
 from swarmstack.store.engine import Database
 from swarmstack.store.tables import task_attempts, tasks
 from swarmstack.store.transitions import add_events, change, event_row
 
 log = logging.getLogger(__name__)
+ID_LENGTH = 40  # tasks.id is String(40)
 
 SubmitResult = TaskRecord | SwarmstackError
 _LOCK_KEYS = text(
@@ -89,6 +90,7 @@ class TaskStore:
 
     async def get(self, task_id: str) -> TaskRecord:
         """One task with every failed attempt's error; NotFound if there is none."""
+        _check_id(task_id)
         async with self.db.read() as conn:
             row = (await conn.execute(select(tasks).where(tasks.c.id == task_id))).first()
             if row is None:
@@ -149,6 +151,7 @@ class TaskStore:
 
         Raises NotFound, or Conflict when the task already has an outcome (also when that
         outcome was recorded while this cancel ran: the first outcome wins)."""
+        _check_id(task_id)
         async with self.db.write() as conn:
             changed = await change(
                 conn,
@@ -172,6 +175,13 @@ class TaskStore:
                 .group_by(tasks.c.swarm)
             )
             return {r[0]: int(r[1]) for r in rows}
+
+
+def _check_id(task_id: str) -> None:
+    """NotFound, without asking the store, for an id no task can have (too long, or with a
+    character no backend compares as text): both backends answer alike."""
+    if len(task_id) > ID_LENGTH or unstorable_chars(task_id):
+        raise NotFound(f"no task {task_id[:60]!r}", fix="check the id from the submit answer")
 
 
 def _cancelled_values(now: float, reason: str) -> dict[str, Any]:

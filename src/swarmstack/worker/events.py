@@ -39,7 +39,10 @@ class EventBuffer:
     async def _loop(self) -> None:
         while True:
             await asyncio.sleep(self._interval_s)
-            await self.flush()
+            try:
+                await self.flush()
+            except Exception:  # never end the flusher: later events still need storing
+                log.exception("flushing task events failed")
 
     async def flush(self) -> None:
         """Write what is pending. While the store is unavailable keep it for the next round

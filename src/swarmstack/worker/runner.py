@@ -32,6 +32,7 @@ from swarmstack.worker.execute import execute
 from swarmstack.worker.recording import observe
 
 log = logging.getLogger(__name__)
+LOOP_RETRY_S = 1.0  # pause after an unexpected error in a background loop
 
 
 class Worker:
@@ -137,6 +138,10 @@ class Worker:
                 log.warning("claim failed (%s); retrying in %.1fs", exc, exc.delay_s)
                 await asyncio.sleep(exc.delay_s)
                 continue
+            except Exception:  # a bug or a refused value must not end claiming for good
+                log.exception("claim failed; retrying in %.1fs", LOOP_RETRY_S)
+                await asyncio.sleep(LOOP_RETRY_S)
+                continue
             if claimed:
                 continue
             if all(self.capacity(s) <= 0 for s in self.runtimes):
@@ -179,6 +184,8 @@ class Worker:
             await self._outcomes.submit(outcome)
         except asyncio.CancelledError:
             log.debug("task %s stopped locally (cancelled, lease lost or draining)", task.id)
+        except Exception:  # its lease expires and it runs again; this worker goes on
+            log.exception("task %s: the worker failed to run or record it", task.id)
         finally:
             self.running.pop(task.id, None)
             self.per_swarm[task.swarm] -= 1
@@ -237,6 +244,9 @@ class Worker:
             except StoreUnavailable as exc:
                 log.warning("heartbeat failed (%s); leases may expire", exc)
                 continue
+            except Exception:
+                log.exception("heartbeat failed; leases may expire")
+                continue
             self.last_beat = time.time()
             self._cancel_local([t for t in running if t not in held])
 
@@ -246,6 +256,9 @@ class Worker:
             try:
                 ids, after_id = await self.store.events.cancelled_since(after_id)
             except StoreUnavailable:
+                continue
+            except Exception:
+                log.exception("reading cancellations failed; retrying")
                 continue
             self._cancel_local(ids)
 

@@ -96,3 +96,20 @@ async def test_bad_agent_output_is_stored_safely_and_the_worker_goes_on(
         "/api/v1/tasks", params={"wait": 10}, json={"swarm": "echo", "input": "next"}
     )
     assert after.json()["result"] == "next"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/api/v1/tasks/t_%00", 404),
+        ("POST", "/api/v1/tasks/t_%00/cancel", 404),
+        ("GET", "/api/v1/tasks/t_%00/events", 404),
+        ("GET", "/api/v1/tasks?swarm=a%00b", 422),
+        ("GET", "/api/v1/tasks?cursor=t_%00", 422),
+    ],
+)
+async def test_nul_in_paths_and_queries_is_a_client_error(
+    node: Node, method: str, path: str, status: int
+) -> None:
+    response = await node.http.request(method, path)
+    assert response.status_code == status, response.text

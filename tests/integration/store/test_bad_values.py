@@ -11,7 +11,7 @@ import pytest
 from swarmstack.core.ids import new_task_id
 from swarmstack.core.records import NewTask, Outcome, OutcomeKind, TaskRecord
 from swarmstack.core.states import TaskStatus
-from swarmstack.errors import StoreRejected
+from swarmstack.errors import NotFound, StoreRejected
 from swarmstack.store import Store
 from tests.integration.store.test_claims import W1, failed, ok, submit
 
@@ -28,6 +28,10 @@ def new_task(**fields: Any) -> NewTask:
         {"session": "a\ud800b"},
         {"idempotency_key": "k\x00"},
         {"swarm": "s\x00"},
+        {"session": "s" * 201},  # PostgreSQL enforces VARCHAR(n), SQLite does not: both refuse
+        {"idempotency_key": "k" * 301},
+        {"swarm": "s" * 65},
+        {"submitted_by": "p" * 81},
     ],
 )
 async def test_a_refused_name_fails_alone_and_its_batch_mates_are_stored(
@@ -36,7 +40,7 @@ async def test_a_refused_name_fails_alone_and_its_batch_mates_are_stored(
     batch = [new_task(), new_task(**bad), new_task()]
     first, refused, last = await store.tasks.submit_many(batch)
     assert isinstance(refused, StoreRejected)
-    assert "U+" in refused.message
+    assert "U+" in refused.message or "at most" in refused.message
     assert isinstance(first, TaskRecord)
     assert isinstance(last, TaskRecord)
     assert {t.id for t in await store.tasks.get_many([first.id, last.id])} == {first.id, last.id}
@@ -138,3 +142,14 @@ def _fields(outcome: Outcome) -> dict[str, Any]:
 
 def test_outcome_kinds_cover_every_final_status() -> None:
     assert {k.value for k in OutcomeKind} <= {s.value for s in TaskStatus}
+
+
+@pytest.mark.parametrize("task_id", ["t_\x00", "t_\ud800", "t_" + "x" * 60])
+async def test_an_id_no_task_can_have_is_not_found_on_both_backends(
+    store: Store, task_id: str
+) -> None:
+    with pytest.raises(NotFound):
+        await store.tasks.get(task_id)
+    with pytest.raises(NotFound):
+        await store.tasks.cancel(task_id, time.time(), "op")
+    assert await store.events.after(task_id) == []
