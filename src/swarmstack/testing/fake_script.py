@@ -13,6 +13,9 @@ or in the system prompt (agent-level); the user message wins when both set the s
 - `[[slow:S]]`: wait S seconds before each streamed chunk (before a whole answer).
 - `[[hang]]`: never finish: stream a chunk every 50 ms forever, or never answer.
 - `[[no-usage]]`: leave `usage` out of the response.
+- `[[tool-shape:SHAPE]]`: send tool calls the way some deployed server does (see
+  `fake_shapes.SHAPES`): `openai` (default), `repeat-name`, `no-index`, `no-index-ids`,
+  `same-index`, `object-args`, `one-chunk`, `no-id`.
 
 Without directives the answer is `echo: <last user message>`; after tool results it is
 `tool results: <result> | <result>`. Directives never appear in answers, so a fault injected in
@@ -43,6 +46,7 @@ class Plan:
     hang: bool = False
     usage: bool = True
     prompt_tokens: int = 0
+    tool_shape: str = "openai"
 
     @property
     def completion_tokens(self) -> int:
@@ -105,6 +109,7 @@ def _faults(plan: Plan, found: dict[str, str]) -> None:
     plan.slow_s = float(found.get("slow") or 0.0)
     plan.hang = "hang" in found
     plan.usage = "no-usage" not in found
+    plan.tool_shape = found.get("tool-shape") or "openai"
 
 
 def _tool_call(arg: str, index: int, turn: int) -> dict[str, Any]:

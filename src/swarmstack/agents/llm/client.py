@@ -105,7 +105,17 @@ class ChatClient:
     async def _whole(self, request: ChatRequest) -> ChatResult:
         response = await self.http.post(request.url, json=request.body, headers=request.headers)
         _check(response, request)
-        return parse_completion(response.json())
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise LLMProviderError(
+                f"{request.url} answered HTTP {response.status_code} without a JSON object: "
+                f"{response.text[:200]!r}",
+                fix="check that base_url points at an OpenAI-compatible endpoint",
+            )
+        return parse_completion(body)
 
     async def _streamed(self, request: ChatRequest, sent: _SentText) -> ChatResult:
         assembler = StreamAssembler()

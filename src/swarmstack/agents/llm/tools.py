@@ -87,19 +87,42 @@ def parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
 
 
 async def run_tool(
-    tool: Tool | None, name: str, arguments: str, executor: Executor | None
+    tool: Tool | None, name: str, arguments: Any, executor: Executor | None
 ) -> tuple[bool, str]:
     """(ok, result text) of one tool call; failures become `error: ...` text."""
     if tool is None:
         return False, f"error: no tool named {name!r}"
     try:
-        values = dict(tool.arguments.model_validate_json(arguments or "{}"))
+        values = dict(tool.arguments.model_validate(parse_arguments(arguments)))
         result = await _invoke(tool.fn, values, executor)
+    except BadArguments as exc:
+        return False, f"error: invalid arguments for {name}: {exc}"
     except ValidationError as exc:
         return False, f"error: invalid arguments for {name}: {_short(exc)}"
     except Exception as exc:
         return False, f"error: {name} raised {type(exc).__name__}: {exc}"
     return True, result if isinstance(result, str) else json.dumps(to_jsonable(result))
+
+
+class BadArguments(ValueError):
+    """Tool arguments that are not a JSON object; the text goes back to the model."""
+
+
+def parse_arguments(arguments: Any) -> dict[str, Any]:
+    """Tool-call arguments (a JSON string, or an object some servers send) as a dict."""
+    if arguments is None or arguments == "":
+        return {}
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except ValueError as exc:
+            raise BadArguments(
+                f"not valid JSON ({exc.args[0] if exc.args else exc}); "
+                f"send the arguments as one JSON object, got {arguments[:200]!r}"
+            ) from None
+    if not isinstance(arguments, dict):
+        raise BadArguments(f"expected a JSON object, got {type(arguments).__name__}")
+    return arguments
 
 
 async def _invoke(fn: Callable[..., Any], values: dict[str, Any], executor: Executor | None) -> Any:
