@@ -74,6 +74,7 @@ class TaskContext:
     secret: Callable[[str], str] = resolve_secret
     extras: dict[str, Any] = field(default_factory=dict)
     history: list[dict[str, str]] = field(default_factory=list)
+    deadline: float | None = None
 
     def charge(
         self,
@@ -100,6 +101,15 @@ class TaskContext:
     def elapsed_s(self) -> float:
         """Seconds since the attempt started."""
         return time.monotonic() - self.started
+
+    def remaining_s(self) -> float | None:
+        """Seconds left before the attempt's deadline or its `max_wall_time`; None: no limit."""
+        limits = []
+        if self.deadline is not None:
+            limits.append(self.deadline - time.monotonic())
+        if self.budget is not None and self.budget.max_wall_time is not None:
+            limits.append(self.budget.max_wall_time - self.elapsed_s())
+        return max(min(limits), 0.0) if limits else None
 
 
 def trim_history(messages: list[dict[str, str]], max_tokens: int | None) -> list[dict[str, str]]:

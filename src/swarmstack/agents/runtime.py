@@ -56,6 +56,8 @@ class SwarmRuntime:
     async def run(self, data: Any, ctx: TaskContext) -> Any:
         """Run the task input through the flow and return the final output."""
         ctx.budget = ctx.budget or self.spec.runtime.budget
+        if ctx.deadline is None:  # the worker may set the task's own; else the swarm's timeout
+            ctx.deadline = ctx.started + self.spec.runtime.timeout
         return await run_flow(self.spec.flow, self.env, data, ctx)
 
     async def aclose(self) -> None:

@@ -91,6 +91,8 @@ def create_app(state: FakeState | None = None) -> Starlette:
 
 def _fault(plan: Plan) -> Response:
     headers = {"retry-after": plan.retry_after} if plan.retry_after else {}
+    if plan.retry_after_ms:
+        headers["retry-after-ms"] = plan.retry_after_ms
     error = {"message": f"fake provider: injected HTTP {plan.status}", "type": "injected_fault"}
     return JSONResponse({"error": error}, status_code=plan.status or 500, headers=headers)
 

@@ -126,7 +126,9 @@ class LLMCallable:
         if self.tools:
             body["tools"] = [tool.schema() for tool in self.tools.values()]
         url = self.spec.base_url.rstrip("/") + "/chat/completions"
-        return ChatRequest(url, body, self.headers(ctx), self.spec.timeout)
+        left_s = ctx.remaining_s()
+        deadline = None if left_s is None else time.monotonic() + left_s
+        return ChatRequest(url, body, self.headers(ctx), self.spec.timeout, deadline)
 
     def headers(self, ctx: TaskContext) -> dict[str, str]:
         """Authorization from `api_key` (a `${secret:NAME}` or a literal), then `headers`."""
