@@ -5,10 +5,10 @@ connection) are retried here with exponential backoff, as long as no streamed te
 forwarded yet. A server's own wait (`retry-after-ms`, `Retry-After` in seconds or as an HTTP date)
 is honoured in full, but only while it fits in the task's remaining time (`ChatRequest.deadline`);
 when it does not fit, or the attempts are spent, the call raises `LLMUnavailable` (a
-TemporaryError whose `delay_s` is the server's wait, so the task-level retry can honour it). Other 4xx answers
-raise `LLMProviderError` (permanent). Both name the HTTP status and the provider's own message.
-A call longer than its timeout raises `LLMTimeout`. Cancelling the awaiting task closes the
-connection at once, because httpx aborts the request when its coroutine is cancelled.
+TemporaryError whose `delay_s` is the server's wait, so the task-level retry can honour it).
+Other 4xx answers raise `LLMProviderError` (permanent). Both name the HTTP status and the
+provider's own message. A call longer than its timeout raises `LLMTimeout`. Cancelling the
+awaiting task closes the connection at once: httpx aborts a request whose coroutine is cancelled.
 """
 
 from __future__ import annotations
