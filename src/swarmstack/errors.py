@@ -168,6 +168,12 @@ class TaskTimeout(TemporaryError):
     code = "task-timeout"
 
 
+class AgentCancelled(PermanentError):
+    """The task was cancelled or timed out; the agent stopped at a cancel check."""
+
+    code = "agent-cancelled"
+
+
 class BudgetExceeded(PermanentError):
     """The task went over its budget."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from swarmstack.agents.context import TaskContext
@@ -12,7 +13,7 @@ from swarmstack.agents.flow_graph import graph_result, sinks
 from swarmstack.agents.flow_router import read_answer
 from swarmstack.agents.llm.accounting import TokenBuffer
 from swarmstack.agents.llm.agent import first_messages
-from swarmstack.agents.llm.client import Backoff, retry_after_s
+from swarmstack.agents.llm.client import Backoff, retry_after_s, server_wait_s
 from swarmstack.agents.llm.pricing import cost_usd, estimate_tokens, price_of
 from swarmstack.agents.llm.stream import StreamAssembler, parse_completion, parse_sse_line
 from swarmstack.agents.llm.tools import make_tool, parse_docstring
@@ -80,8 +81,10 @@ def test_whole_completion() -> None:
 def test_backoff_and_retry_after() -> None:
     backoff = Backoff(attempts=5, base_delay_s=0.5, max_delay_s=3)
     assert [backoff.delay_s(n, None) for n in (1, 2, 3, 4)] == [0.5, 1, 2, 3]
-    assert backoff.delay_s(1, 10) == 3
+    assert backoff.delay_s(1, 45) == 45, "the server's own wait is not capped"
     assert retry_after_s("1.5") == 1.5
+    assert retry_after_s("-3") == 0
+    assert retry_after_s("nan") is None
     assert retry_after_s("Wed, 21 Oct 2015 07:28:00 GMT") == 0
     assert retry_after_s("soon") is None
     assert retry_after_s(None) is None
@@ -205,3 +208,9 @@ def test_fake_plans_follow_the_directives() -> None:
     }
     plan = plan_answer(say)
     assert (plan.text, plan.status, plan.status_times, plan.slow_s) == ("yes", 429, 1, 0.5)
+
+
+def test_server_wait_prefers_retry_after_ms() -> None:
+    assert server_wait_s(httpx.Headers({"retry-after-ms": "1500", "retry-after": "2"})) == 1.5
+    assert server_wait_s(httpx.Headers({"retry-after-ms": "soon", "retry-after": "2"})) == 2
+    assert server_wait_s(httpx.Headers({})) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -72,3 +73,47 @@ def produce(data: dict[str, Any]) -> Any:
     if "raise" in data:
         raise ValueError(data["raise"])
     return _PRODUCED[data["return"]]
+
+
+STUCK_RELEASE = threading.Event()  # set by a test to let `stuck` calls return at last
+STOPPED = threading.Event()  # set by `cooperative` when it noticed the cancel
+STARTED = threading.Event()  # set by `cooperative` when its thread runs
+
+
+def stuck(data: Any) -> str:
+    """A sync agent that ignores cancellation: blocks until the test releases it."""
+    STUCK_RELEASE.wait()
+    return "late"
+
+
+def cooperative(data: Any, ctx: Any) -> str:
+    """A sync agent that works in small slices and checks `ctx` between them."""
+    STARTED.set()
+    try:
+        while True:
+            ctx.raise_if_cancelled()
+            STUCK_RELEASE.wait(0.005)  # one slice of work
+    finally:
+        STOPPED.set()
+
+
+def spin_forever(data: dict[str, Any]) -> str:
+    """Write this process's pid to `data["marker"]`, then never return (process isolation)."""
+    Path(data["marker"]).write_text(str(os.getpid()))
+    while True:
+        time.sleep(0.05)
+
+
+def whoami(data: Any) -> dict[str, Any]:
+    """The pid that ran the call."""
+    return {"pid": os.getpid(), "input": data}
+
+
+def _closure() -> Any:
+    def inner(data: Any) -> Any:
+        return data
+
+    return inner
+
+
+closure_agent = _closure()

@@ -5,17 +5,24 @@ Created by the worker for each attempt; agents receive it as `ctx` when their si
 
 from __future__ import annotations
 
+import contextvars
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from swarmstack.errors import BudgetExceeded, InvalidInput
+from swarmstack.errors import AgentCancelled, BudgetExceeded, InvalidInput
 from swarmstack.spec.agents import Budget
 
 EventSink = Callable[[str, dict[str, Any]], None]
+
+# Set (by `sync_pool`) in the context a sync call runs in: that one call was abandoned.
+call_stop: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
+    "swarmstack_call_stop", default=None
+)
 
 
 @dataclass(slots=True)
@@ -74,6 +81,8 @@ class TaskContext:
     secret: Callable[[str], str] = resolve_secret
     extras: dict[str, Any] = field(default_factory=dict)
     history: list[dict[str, str]] = field(default_factory=list)
+    deadline: float | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
 
     def charge(
         self,
@@ -100,6 +109,31 @@ class TaskContext:
     def elapsed_s(self) -> float:
         """Seconds since the attempt started."""
         return time.monotonic() - self.started
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the task was cancelled or timed out, or this sync call was abandoned
+        (its step timed out); safe to read from any thread."""
+        call = call_stop.get()
+        return self.stop.is_set() or (call is not None and call.is_set())
+
+    def raise_if_cancelled(self) -> None:
+        """Raise AgentCancelled when `cancelled`: the cooperative stop for sync code."""
+        if self.cancelled:
+            raise AgentCancelled(f"task {self.task_id} was cancelled or timed out")
+
+    def cancel(self) -> None:
+        """Tell code still running for this attempt (in threads) to stop."""
+        self.stop.set()
+
+    def remaining_s(self) -> float | None:
+        """Seconds left before the attempt's deadline or its `max_wall_time`; None: no limit."""
+        limits = []
+        if self.deadline is not None:
+            limits.append(self.deadline - time.monotonic())
+        if self.budget is not None and self.budget.max_wall_time is not None:
+            limits.append(self.budget.max_wall_time - self.elapsed_s())
+        return max(min(limits), 0.0) if limits else None
 
 
 def trim_history(messages: list[dict[str, str]], max_tokens: int | None) -> list[dict[str, str]]:

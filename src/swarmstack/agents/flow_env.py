@@ -1,4 +1,4 @@
-"""What every flow runner needs: the built agents, their timeouts, the executor.
+"""What every flow runner needs: the built agents, their timeouts, the sync pool.
 
 Built once by `SwarmRuntime`; flow modules call `FlowEnv.step` so each step goes through
 `steps.run_step` (uniform trace entries and step events).
@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
 from swarmstack.agents.context import TaskContext
 from swarmstack.agents.steps import AgentCall, run_step
+from swarmstack.agents.sync_pool import SyncPool
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,7 @@ class FlowEnv:
     agents: dict[str, AgentCall]
     timeouts: dict[str, float | None] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)
-    executor: Executor | None = None
+    pool: SyncPool | None = None
 
     async def step(
         self, agent: str, data: Any, ctx: TaskContext, *, step: str, announce: bool = True
@@ -33,7 +33,7 @@ class FlowEnv:
             self.agents[agent],
             data,
             ctx,
-            self.executor,
+            self.pool,
             step=step,
             timeout_s=self.timeouts.get(agent),
             announce=announce,

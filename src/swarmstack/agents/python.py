@@ -1,22 +1,23 @@
 """Python callables as agents: `module:function`, sync or async, any framework.
 
-Sync callables run in the worker's thread pool so they never block its event loop. Outputs may
+Sync callables run in the swarm's thread pool (`sync_pool`) so they never block the event loop;
+`isolation: process` agents run in child processes (`process_pool`). Outputs may
 be str, dict, list, numbers or a pydantic model; they are turned into JSON-able values here.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import importlib
 import inspect
 from collections.abc import Callable
-from concurrent.futures import Executor
 from typing import Any
 
 from pydantic import BaseModel
 
 from swarmstack.agents.context import TaskContext
+from swarmstack.agents.process_pool import ProcessPool, check_isolable
+from swarmstack.agents.sync_pool import SyncPool, run_sync
 from swarmstack.errors import InvalidInput
 
 
@@ -62,24 +63,34 @@ def to_jsonable(value: Any) -> Any:
 
 
 class PythonCallable:
-    """A callable agent bound to its calling convention."""
+    """A callable agent bound to its calling convention and isolation."""
 
-    def __init__(self, name: str, fn: Callable[..., Any]) -> None:
+    def __init__(
+        self, name: str, fn: Callable[..., Any], processes: ProcessPool | None = None
+    ) -> None:
         self.name = name
         self._fn = fn
         self._is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
             type(fn).__call__
         )
         self._wants_ctx = _accepts_ctx(fn)
+        self.processes = processes
 
-    async def __call__(self, data: Any, ctx: TaskContext, executor: Executor | None) -> Any:
+    async def __call__(self, data: Any, ctx: TaskContext, pool: SyncPool | None) -> Any:
         """Run the callable on `data` and return its JSON-able output."""
+        if self.processes is not None:
+            return await self.processes.call(self._fn, data)
         kwargs = {"ctx": ctx} if self._wants_ctx else {}
         if self._is_async:
             return to_jsonable(await self._fn(data, **kwargs))
-        loop = asyncio.get_running_loop()
         call = functools.partial(self._fn, data, **kwargs)
-        return to_jsonable(await loop.run_in_executor(executor, call))
+        return to_jsonable(await run_sync(pool, call, ctx, self.name))
+
+
+def isolated(name: str, fn: Callable[..., Any], processes: int, where: str) -> PythonCallable:
+    """A PythonCallable whose calls run in child processes (checked to be possible)."""
+    check_isolable(fn, _accepts_ctx(fn), where)
+    return PythonCallable(name, fn, ProcessPool(name, processes))
 
 
 def _accepts_ctx(fn: Callable[..., Any]) -> bool:

@@ -1,14 +1,16 @@
 """A swarm version ready to run tasks: its agents built once, its flow, its budget.
 
 The worker builds one `SwarmRuntime` per swarm version and passes what it shares between them:
-the thread pool for sync code, one `httpx.AsyncClient` for LLM calls (connection pooling), and
-the metrics object. A runtime that created its own HTTP client closes it in `aclose()`.
+one `httpx.AsyncClient` for LLM calls (connection pooling) and the metrics object. Each runtime
+has its own bounded thread pool for sync code (`spec.runtime.sync_pool_size`) and a process pool
+per `isolation: process` agent; `aclose()` releases them (and an HTTP client it created).
 """
 
 from __future__ import annotations
 
-from concurrent.futures import Executor
-from typing import Any
+import asyncio
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 import httpx
 
@@ -17,11 +19,16 @@ from swarmstack.agents.flow_env import FlowEnv
 from swarmstack.agents.flows import run_flow
 from swarmstack.agents.http import new_http_client
 from swarmstack.agents.llm import ChatClient, LLMCallable, LLMMetrics
-from swarmstack.agents.python import PythonCallable, import_entrypoint
+from swarmstack.agents.python import PythonCallable, import_entrypoint, isolated
 from swarmstack.agents.steps import AgentCall
+from swarmstack.agents.sync_pool import DEFAULT_SYNC_POOL_SIZE, PoolMetrics, SyncPool
 from swarmstack.spec.agents import LLMAgent, PythonAgent
 from swarmstack.spec.flows import RouterFlow
 from swarmstack.spec.swarm import SwarmSpec
+
+
+class AgentMetrics(LLMMetrics, PoolMetrics, Protocol):
+    """Every metric agents update (satisfied by `swarmstack.metrics.Metrics`)."""
 
 
 class SwarmRuntime:
@@ -30,13 +37,13 @@ class SwarmRuntime:
     def __init__(
         self,
         spec: SwarmSpec,
-        executor: Executor | None = None,
         *,
         http_client: httpx.AsyncClient | None = None,
-        metrics: LLMMetrics | None = None,
+        metrics: AgentMetrics | None = None,
     ) -> None:
         self.spec = spec
-        self.executor = executor
+        size = spec.runtime.sync_pool_size or DEFAULT_SYNC_POOL_SIZE
+        self.pool = SyncPool(spec.name, size, metrics)
         self._owns_http = http_client is None and _has_llm(spec)
         self.http = http_client or (
             new_http_client(spec.runtime.max_concurrent) if self._owns_http else None
@@ -50,27 +57,47 @@ class SwarmRuntime:
         }
         self._add_rule()
         self.env = FlowEnv(
-            self.agents, self.timeouts, {n: a.description for n, a in spec.agents.items()}, executor
+            self.agents,
+            self.timeouts,
+            {n: a.description for n, a in spec.agents.items()},
+            self.pool,
         )
 
     async def run(self, data: Any, ctx: TaskContext) -> Any:
         """Run the task input through the flow and return the final output."""
         ctx.budget = ctx.budget or self.spec.runtime.budget
-        return await run_flow(self.spec.flow, self.env, data, ctx)
+        if ctx.deadline is None:  # the worker may set the task's own; else the swarm's timeout
+            ctx.deadline = ctx.started + self.spec.runtime.timeout
+        try:
+            return await run_flow(self.spec.flow, self.env, data, ctx)
+        except BaseException:  # cancelled, timed out or failed: tell threads still at it to stop
+            ctx.cancel()
+            raise
+
+    def saturation(self) -> str | None:
+        """Why this swarm cannot run sync code now (abandoned calls hold its threads), or None."""
+        return self.pool.saturation()
 
     async def aclose(self) -> None:
         """Release what the agents hold: the HTTP client, when this runtime created it."""
+        self.pool.shutdown()
+        for agent in self.agents.values():
+            if isinstance(agent, PythonCallable) and agent.processes is not None:
+                await asyncio.to_thread(agent.processes.close)
         if self._owns_http and self.http is not None:
             await self.http.aclose()
 
     def _build(
-        self, name: str, agent: PythonAgent | LLMAgent, metrics: LLMMetrics | None
+        self, name: str, agent: PythonAgent | LLMAgent, metrics: AgentMetrics | None
     ) -> AgentCall:
         if isinstance(agent, LLMAgent):
             assert self.chat is not None
             return LLMCallable(name, agent, self.chat, metrics=metrics, swarm=self.spec.name)
         where = f"{self.spec.name}: agents.{name}.entrypoint"
-        return PythonCallable(name, import_entrypoint(agent.entrypoint, where))
+        fn = import_entrypoint(agent.entrypoint, where)
+        if agent.isolation == "process":
+            return isolated(name, fn, agent.processes, f"{self.spec.name}: agents.{name}")
+        return PythonCallable(name, fn)
 
     def _add_rule(self) -> None:
         """A router flow's `module:function` rule becomes an agent named by its entrypoint."""
@@ -89,3 +116,8 @@ def _has_llm(spec: SwarmSpec) -> bool:
 def _step_timeout(agent: PythonAgent | LLMAgent) -> float | None:
     """A Python agent's `timeout` bounds its step; an LLM agent's bounds each call instead."""
     return agent.timeout if isinstance(agent, PythonAgent) else None
+
+
+def saturated(runtimes: Iterable[SwarmRuntime]) -> list[str]:
+    """Why each of `runtimes` that cannot run sync code now cannot (for `/ready`)."""
+    return [reason for rt in runtimes if (reason := rt.saturation()) is not None]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from concurrent.futures import Executor
 from typing import Any, Protocol
 
 from swarmstack.agents.context import TaskContext
+from swarmstack.agents.sync_pool import SyncPool
 from swarmstack.errors import AgentError, SwarmstackError, TaskTimeout
 
 
@@ -16,7 +16,7 @@ class AgentCall(Protocol):
 
     name: str
 
-    async def __call__(self, data: Any, ctx: TaskContext, executor: Executor | None) -> Any:
+    async def __call__(self, data: Any, ctx: TaskContext, pool: SyncPool | None) -> Any:
         """Run the agent on `data`."""
         ...
 
@@ -25,7 +25,7 @@ async def run_step(
     agent: AgentCall,
     data: Any,
     ctx: TaskContext,
-    executor: Executor | None,
+    pool: SyncPool | None,
     *,
     step: str,
     timeout_s: float | None = None,
@@ -37,7 +37,7 @@ async def run_step(
     if announce:
         ctx.emit("step_started", {"step": step, "agent": agent.name})
     try:
-        output = await _call(agent, data, ctx, executor, timeout_s)
+        output = await _call(agent, data, ctx, pool, timeout_s)
     except Exception as exc:
         error = _as_error(exc, step, agent.name, timeout_s)
         _record(ctx, step, agent.name, started, tokens_before, error=error.message, emit=announce)
@@ -51,13 +51,13 @@ async def _call(
     agent: AgentCall,
     data: Any,
     ctx: TaskContext,
-    executor: Executor | None,
+    pool: SyncPool | None,
     timeout_s: float | None,
 ) -> Any:
     if timeout_s is None:
-        return await agent(data, ctx, executor)
+        return await agent(data, ctx, pool)
     async with asyncio.timeout(timeout_s):
-        return await agent(data, ctx, executor)
+        return await agent(data, ctx, pool)
 
 
 def _as_error(exc: Exception, step: str, agent: str, timeout_s: float | None) -> SwarmstackError:

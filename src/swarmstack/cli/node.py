@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +20,7 @@ import uvloop
 from fastapi import FastAPI
 
 from swarmstack.agents import SwarmRuntime
+from swarmstack.agents.runtime import saturated
 from swarmstack.core.ids import new_api_key
 from swarmstack.core.retry import RetryPolicy
 from swarmstack.errors import InvalidInput, StoreUnavailable
@@ -104,9 +104,8 @@ async def ensure_admin_key(store: Store, settings: Settings) -> str | None:
 def build_worker(
     store: Store, specs: Sequence[SwarmSpec], settings: Settings, signals: Signals
 ) -> Worker:
-    """A worker for `specs` with a thread pool for blocking agents."""
-    executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="agent")
-    runtimes = {s.name: SwarmRuntime(s, executor, metrics=metrics) for s in specs}
+    """A worker for `specs`; each swarm's runtime has its own pool for blocking agents."""
+    runtimes = {s.name: SwarmRuntime(s, metrics=metrics) for s in specs}
     return Worker(store, runtimes, signals, settings.worker, metrics)
 
 
@@ -210,6 +209,7 @@ async def run_all(
         signals,
         metrics,
         local_worker_beat=(lambda: worker.last_beat) if worker else None,
+        local_saturation=(lambda: saturated(worker.runtimes.values())) if worker else None,
         cache=cache,
     )
     procs = spawn_workers(workers, settings) if workers else []

@@ -104,6 +104,18 @@ class Metrics:
             registry=r,
         )
         self.workers = Gauge("swarmstack_workers", "Live workers seen by this manager", registry=r)
+        self.sync_calls_abandoned = Counter(
+            "swarmstack_sync_calls_abandoned_total",
+            "Sync agent or tool calls that timed out or were cancelled while their thread ran on",
+            ["swarm", "agent"],
+            registry=r,
+        )
+        self.sync_threads_abandoned = Gauge(
+            "swarmstack_sync_threads_abandoned",
+            "Threads of a swarm's sync pool still held by abandoned calls",
+            ["swarm"],
+            registry=r,
+        )
 
 
 metrics = Metrics()
@@ -128,5 +140,7 @@ METRIC_NAMES = frozenset(
         "swarmstack_llm_requests_total",
         "swarmstack_budget_exceeded_total",
         "swarmstack_workers",
+        "swarmstack_sync_calls_abandoned_total",
+        "swarmstack_sync_threads_abandoned",
     }
 )

@@ -35,7 +35,8 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready")
 async def ready(request: Request) -> JSONResponse:
-    """Readiness: the store answers and a worker's event loop heartbeats (cached briefly)."""
+    """Readiness: the store answers, a worker's event loop heartbeats, and no swarm's sync pool
+    of the in-process worker is full of abandoned calls (cached briefly)."""
     cache: Readiness = request.app.state.readiness
     now = time.monotonic()
     if now - cache.at > READY_CACHE_S:
@@ -56,6 +57,8 @@ async def _check(manager: Manager) -> tuple[bool, dict[str, str]]:
         checks["store"] = str(exc)
         return False, checks
     checks["worker"] = await _worker_check(manager)
+    if manager.local_saturation is not None:
+        checks["sync_pools"] = "; ".join(manager.local_saturation()) or "ok"
     return all(v == "ok" for v in checks.values()), checks
 
 

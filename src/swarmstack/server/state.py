@@ -57,6 +57,7 @@ class Manager:
     metrics: Metrics
     id: str = field(default_factory=lambda: node_id(socket.gethostname(), os.getpid()))
     local_worker_beat: Callable[[], float] | None = None
+    local_saturation: Callable[[], list[str]] | None = None  # in-process worker's full pools
     cache: ResultCache | None = None
     waiters: Waiters = field(init=False)
     leader: Leader = field(init=False)

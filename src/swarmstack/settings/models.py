@@ -84,6 +84,9 @@ class AgentDefaults(BaseModel):
     timeout: Duration | None = Field(None, gt=0, description="Per-attempt timeout.")
     retry_attempts: int | None = Field(None, ge=0, description="Retries after the first attempt.")
     retry_delay: Duration | None = Field(None, ge=0, description="First retry delay.")
+    sync_pool_size: int | None = Field(
+        None, ge=1, le=1024, description="Threads per swarm for sync agents and tools (16)."
+    )
 
 
 class SecuritySettings(BaseModel):

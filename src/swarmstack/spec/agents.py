@@ -33,6 +33,15 @@ class PythonAgent(SpecModel):
     description: str = Field("", description="What the agent does, for people and routers.")
     timeout: Duration | None = Field(None, gt=0, description="Per-call timeout; default: none.")
     budget: Budget | None = Field(None, description="Limits for this agent's share of a task.")
+    isolation: Literal["thread", "process"] = Field(
+        "thread",
+        description="`thread`: sync code runs in the swarm's thread pool and can only stop "
+        "cooperatively; `process`: each call runs in a child process that is killed on cancel "
+        "or timeout (the function must be importable by name, its input and output picklable).",
+    )
+    processes: int = Field(
+        2, ge=1, le=64, description="Child processes kept for `isolation: process` calls."
+    )
 
 
 class ModelPrice(SpecModel):

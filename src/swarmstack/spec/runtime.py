@@ -26,6 +26,13 @@ class Runtime(SpecModel):
     lease: Duration = Field(30.0, ge=1, description="Lease on a claimed task; heartbeats renew it.")
     default_priority: Priority = Field("normal", description="Priority when a task names none.")
     budget: Budget | None = Field(None, description="Default per-task budget.")
+    sync_pool_size: int | None = Field(
+        None,
+        ge=1,
+        le=1024,
+        description="Threads for this swarm's sync Python agents and tools, its own pool so a "
+        "stuck call never starves another swarm; default: settings agents.sync_pool_size (16).",
+    )
 
 
 class Sessions(SpecModel):

@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from swarmstack.testing.fake_script import Plan, last_user_text, plan_answer
+from swarmstack.testing.fake_shapes import stream_deltas, whole_calls
 
 HANG_TICK_S = 0.05
 
@@ -90,6 +91,8 @@ def create_app(state: FakeState | None = None) -> Starlette:
 
 def _fault(plan: Plan) -> Response:
     headers = {"retry-after": plan.retry_after} if plan.retry_after else {}
+    if plan.retry_after_ms:
+        headers["retry-after-ms"] = plan.retry_after_ms
     error = {"message": f"fake provider: injected HTTP {plan.status}", "type": "injected_fault"}
     return JSONResponse({"error": error}, status_code=plan.status or 500, headers=headers)
 
@@ -103,7 +106,7 @@ async def _whole(plan: Plan, body: dict[str, Any], request: Request, fake: FakeS
     await asyncio.sleep(plan.slow_s)
     message: dict[str, Any] = {"role": "assistant", "content": plan.text or None}
     if plan.tool_calls:
-        message["tool_calls"] = plan.tool_calls
+        message["tool_calls"] = whole_calls(plan.tool_calls, plan.tool_shape)
     answer = _envelope(body, "chat.completion")
     answer["choices"] = [{"index": 0, "message": message, "finish_reason": _finish(plan)}]
     if plan.usage:
@@ -138,22 +141,7 @@ async def _chunks(plan: Plan, body: dict[str, Any]) -> AsyncIterator[dict[str, A
 def _deltas(plan: Plan) -> list[dict[str, Any]]:
     deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
     deltas += [{"content": word} for word in _words(plan.text)]
-    for index, call in enumerate(plan.tool_calls):
-        args = call["function"]["arguments"]
-        half = len(args) // 2
-        deltas.append(
-            {
-                "tool_calls": [
-                    {
-                        "index": index,
-                        "id": call["id"],
-                        "type": "function",
-                        "function": {"name": call["function"]["name"], "arguments": args[:half]},
-                    }
-                ]
-            }
-        )
-        deltas.append({"tool_calls": [{"index": index, "function": {"arguments": args[half:]}}]})
+    deltas += stream_deltas(plan.tool_calls, plan.tool_shape)
     return deltas
 
 

@@ -9,10 +9,14 @@ or in the system prompt (agent-level); the user message wins when both set the s
 - `[[repeat]]`: apply `call` directives on every turn (a runaway tool loop).
 - `[[status:CODE]]` / `[[status:CODE:N]]`: answer HTTP CODE (to the first N requests with this
   prompt only).
-- `[[retry-after:S]]`: send `Retry-After: S` with an injected status.
+- `[[retry-after:S]]`: send `Retry-After: S` with an injected status (S may be an HTTP date).
+- `[[retry-after-ms:MS]]`: send `retry-after-ms: MS` (as OpenAI and Azure do).
 - `[[slow:S]]`: wait S seconds before each streamed chunk (before a whole answer).
 - `[[hang]]`: never finish: stream a chunk every 50 ms forever, or never answer.
 - `[[no-usage]]`: leave `usage` out of the response.
+- `[[tool-shape:SHAPE]]`: send tool calls the way some deployed server does (see
+  `fake_shapes.SHAPES`): `openai` (default), `repeat-name`, `no-index`, `no-index-ids`,
+  `same-index`, `object-args`, `one-chunk`, `no-id`.
 
 Without directives the answer is `echo: <last user message>`; after tool results it is
 `tool results: <result> | <result>`. Directives never appear in answers, so a fault injected in
@@ -39,10 +43,12 @@ class Plan:
     status: int | None = None
     status_times: int | None = None
     retry_after: str | None = None
+    retry_after_ms: str | None = None
     slow_s: float = 0.0
     hang: bool = False
     usage: bool = True
     prompt_tokens: int = 0
+    tool_shape: str = "openai"
 
     @property
     def completion_tokens(self) -> int:
@@ -102,9 +108,11 @@ def _faults(plan: Plan, found: dict[str, str]) -> None:
         plan.status = int(code)
         plan.status_times = int(times) if times else None
     plan.retry_after = found.get("retry-after")
+    plan.retry_after_ms = found.get("retry-after-ms")
     plan.slow_s = float(found.get("slow") or 0.0)
     plan.hang = "hang" in found
     plan.usage = "no-usage" not in found
+    plan.tool_shape = found.get("tool-shape") or "openai"
 
 
 def _tool_call(arg: str, index: int, turn: int) -> dict[str, Any]:

@@ -13,7 +13,6 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Sequence
-from concurrent.futures import Executor
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -30,6 +29,7 @@ from swarmstack.agents.llm.client import ChatClient, ChatRequest
 from swarmstack.agents.llm.stream import ChatResult
 from swarmstack.agents.llm.tools import Tool, load_tool, run_tool
 from swarmstack.agents.python import to_jsonable
+from swarmstack.agents.sync_pool import SyncPool
 from swarmstack.errors import BudgetExceeded
 from swarmstack.spec.agents import LLMAgent
 from swarmstack.spec.interpolate import secret_name
@@ -60,7 +60,7 @@ class LLMCallable:
             tool = load_tool(entrypoint, where=f"{swarm}: agents.{name}.tools[{index}]")
             self.tools[tool.name] = tool
 
-    async def __call__(self, data: Any, ctx: TaskContext, executor: Executor | None) -> str:
+    async def __call__(self, data: Any, ctx: TaskContext, pool: SyncPool | None) -> str:
         """Answer `data`; the final assistant text is the step output."""
         messages = first_messages(self.spec.system_prompt, data, ctx.history)
         for round_ in range(self.spec.max_steps):
@@ -68,7 +68,7 @@ class LLMCallable:
             messages.append(result.message())
             if not result.tool_calls:
                 return result.content
-            messages += await self.use_tools(result.tool_calls, ctx, executor)
+            messages += await self.use_tools(result.tool_calls, ctx, pool)
         raise BudgetExceeded(
             f"agent {self.name!r} used its max_steps ({self.spec.max_steps}) "
             "tool-calling rounds without a final answer",
@@ -126,7 +126,9 @@ class LLMCallable:
         if self.tools:
             body["tools"] = [tool.schema() for tool in self.tools.values()]
         url = self.spec.base_url.rstrip("/") + "/chat/completions"
-        return ChatRequest(url, body, self.headers(ctx), self.spec.timeout)
+        left_s = ctx.remaining_s()
+        deadline = None if left_s is None else time.monotonic() + left_s
+        return ChatRequest(url, body, self.headers(ctx), self.spec.timeout, deadline)
 
     def headers(self, ctx: TaskContext) -> dict[str, str]:
         """Authorization from `api_key` (a `${secret:NAME}` or a literal), then `headers`."""
@@ -137,19 +139,19 @@ class LLMCallable:
         return headers
 
     async def use_tools(
-        self, calls: list[dict[str, Any]], ctx: TaskContext, executor: Executor | None
+        self, calls: list[dict[str, Any]], ctx: TaskContext, pool: SyncPool | None
     ) -> Messages:
         """Run the requested tools at once; one `tool` message per call, in order."""
-        return list(await asyncio.gather(*(self._tool(c, ctx, executor) for c in calls)))
+        return list(await asyncio.gather(*(self._tool(c, ctx, pool) for c in calls)))
 
     async def _tool(
-        self, call: dict[str, Any], ctx: TaskContext, executor: Executor | None
+        self, call: dict[str, Any], ctx: TaskContext, pool: SyncPool | None
     ) -> dict[str, Any]:
         function = call.get("function") or {}
         name = str(function.get("name", ""))
         started = time.monotonic()
         ok, text = await run_tool(
-            self.tools.get(name), name, function.get("arguments", ""), executor
+            self.tools.get(name), name, function.get("arguments", ""), pool, ctx
         )
         ctx.emit(
             "tool_call",

@@ -1,18 +1,22 @@
 """OpenAI-compatible Chat Completions over one shared `httpx.AsyncClient`.
 
 Used by `agent.LLMCallable`. Faults that may pass (429, 408, 5xx, a refused or dropped
-connection) are retried here with exponential backoff that honours `Retry-After`, as long as no
-streamed text has been forwarded yet; when the attempts are spent the call raises
-`LLMUnavailable` (a TemporaryError, so the worker may retry the task later). Other 4xx answers
-raise `LLMProviderError` (permanent). Both name the HTTP status and the provider's own message.
-A call longer than its timeout raises `LLMTimeout`. Cancelling the awaiting task closes the
-connection at once, because httpx aborts the request when its coroutine is cancelled.
+connection) are retried here with exponential backoff, as long as no streamed text has been
+forwarded yet. A server's own wait (`retry-after-ms`, `Retry-After` in seconds or as an HTTP date)
+is honoured in full, but only while it fits in the task's remaining time (`ChatRequest.deadline`);
+when it does not fit, or the attempts are spent, the call raises `LLMUnavailable` (a
+TemporaryError whose `delay_s` is the server's wait, so the task-level retry can honour it).
+Other 4xx answers raise `LLMProviderError` (permanent). Both name the HTTP status and the
+provider's own message. A call longer than its timeout raises `LLMTimeout`. Cancelling the
+awaiting task closes the connection at once: httpx aborts a request whose coroutine is cancelled.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +35,7 @@ from swarmstack.errors import LLMProviderError, LLMTimeout, LLMUnavailable
 
 TextSink = Callable[[str], None]
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+MIN_CALL_S = 1.0  # time a retried call needs after its wait to be worth making
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +46,12 @@ class ChatRequest:
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     timeout_s: float = 60.0
+    deadline: float | None = None  # time.monotonic() by which the task must be done
 
 
 @dataclass(frozen=True, slots=True)
 class Backoff:
-    """Bounded exponential backoff; `Retry-After` wins when the server sends it."""
+    """Bounded exponential backoff; the server's own wait wins, uncapped, when it sends one."""
 
     attempts: int = 4
     base_delay_s: float = 0.5
@@ -54,7 +60,7 @@ class Backoff:
     def delay_s(self, attempt: int, retry_after_s: float | None) -> float:
         """Seconds to wait after failed attempt `attempt` (1-based)."""
         if retry_after_s is not None:
-            return min(max(retry_after_s, 0.0), self.max_delay_s)
+            return max(retry_after_s, 0.0)
         return float(min(self.base_delay_s * 2 ** (attempt - 1), self.max_delay_s))
 
 
@@ -65,6 +71,16 @@ class _RetryableError(Exception):
         self.error = error
         self.retry_after_s = retry_after_s
         super().__init__(error.message)
+
+    def no_time(self, wait_s: float, left_s: float) -> LLMUnavailable:
+        """The error to raise when waiting `wait_s` would not leave time for another call."""
+        return LLMUnavailable(
+            f"{self.error.message}; waiting {wait_s:g}s before another call does not fit in "
+            f"the {max(left_s, 0):.3g}s the task has left",
+            http_status=self.error.http_status,
+            delay_s=wait_s,
+            fix="the task is retried after that wait; raise runtime.timeout to wait in the call",
+        )
 
 
 class ChatClient:
@@ -83,7 +99,11 @@ class ChatClient:
             except _RetryableError as fault:
                 if attempt == self.backoff.attempts or sent.any:
                     raise fault.error from None
-                await asyncio.sleep(self.backoff.delay_s(attempt, fault.retry_after_s))
+                wait_s = self.backoff.delay_s(attempt, fault.retry_after_s)
+                left_s = None if request.deadline is None else request.deadline - time.monotonic()
+                if left_s is not None and wait_s + MIN_CALL_S > left_s:
+                    raise fault.no_time(wait_s, left_s) from None
+                await asyncio.sleep(wait_s)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _attempt(self, request: ChatRequest, sent: _SentText) -> ChatResult:
@@ -105,7 +125,17 @@ class ChatClient:
     async def _whole(self, request: ChatRequest) -> ChatResult:
         response = await self.http.post(request.url, json=request.body, headers=request.headers)
         _check(response, request)
-        return parse_completion(response.json())
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise LLMProviderError(
+                f"{request.url} answered HTTP {response.status_code} without a JSON object: "
+                f"{response.text[:200]!r}",
+                fix="check that base_url points at an OpenAI-compatible endpoint",
+            )
+        return parse_completion(body)
 
     async def _streamed(self, request: ChatRequest, sent: _SentText) -> ChatResult:
         assembler = StreamAssembler()
@@ -144,7 +174,7 @@ def _check(response: httpx.Response, request: ChatRequest) -> None:
     model = request.body.get("model", "model")
     text = f"{model} at {request.url} answered HTTP {status}: {provider_message(response)}"
     if status in RETRY_STATUSES:
-        retry_after = retry_after_s(response.headers.get("retry-after"))
+        retry_after = server_wait_s(response.headers)
         error = LLMUnavailable(text, http_status=status, delay_s=retry_after or 1.0)
         raise _RetryableError(error, retry_after)
     raise LLMProviderError(text, http_status=status)
@@ -174,16 +204,32 @@ def _message_of(body: dict[str, Any]) -> str | None:
     return error if isinstance(error, str) else None
 
 
+def server_wait_s(headers: httpx.Headers) -> float | None:
+    """The wait a server asks for: `retry-after-ms` (OpenAI, Azure) first, then `Retry-After`."""
+    millis = _finite(headers.get("retry-after-ms"))
+    if millis is not None:
+        return max(millis, 0.0) / 1000
+    return retry_after_s(headers.get("retry-after"))
+
+
+def _finite(value: str | None) -> float | None:
+    try:
+        number = float(value) if value else None
+    except ValueError:
+        return None
+    return number if number is not None and math.isfinite(number) else None
+
+
 def retry_after_s(value: str | None) -> float | None:
     """`Retry-After` as seconds: a number, or an HTTP date turned into a wait from now."""
     if not value:
         return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
+    if (seconds := _finite(value)) is not None:
+        return max(seconds, 0.0)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())

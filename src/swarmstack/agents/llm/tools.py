@@ -2,26 +2,26 @@
 
 Used by `agent.LLMCallable`. A tool's JSON Schema comes from its type hints (through a pydantic
 model of its parameters) and its docstring: the first paragraph describes the tool, lines
-`name: text` under `Args:` describe parameters. Sync tools run in the executor. A tool that fails
+`name: text` under `Args:` describe parameters. Sync tools run in the swarm's pool. A failing tool
 (bad arguments, an exception) gives the model an `error: ...` result to act on; it never fails
 the task.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 import json
 import re
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, get_type_hints
 
 from pydantic import BaseModel, Field, ValidationError, create_model
 
+from swarmstack.agents.context import TaskContext
 from swarmstack.agents.python import import_entrypoint, to_jsonable
+from swarmstack.agents.sync_pool import SyncPool, run_sync
 
 _ARG_LINE = re.compile(r"^\s*(\w+)\s*(?:\([^)]*\))?\s*:\s*(.+)$")
 
@@ -87,14 +87,16 @@ def parse_docstring(doc: str) -> tuple[str, dict[str, str]]:
 
 
 async def run_tool(
-    tool: Tool | None, name: str, arguments: str, executor: Executor | None
+    tool: Tool | None, name: str, arguments: Any, pool: SyncPool | None, ctx: TaskContext
 ) -> tuple[bool, str]:
     """(ok, result text) of one tool call; failures become `error: ...` text."""
     if tool is None:
         return False, f"error: no tool named {name!r}"
     try:
-        values = dict(tool.arguments.model_validate_json(arguments or "{}"))
-        result = await _invoke(tool.fn, values, executor)
+        values = dict(tool.arguments.model_validate(parse_arguments(arguments)))
+        result = await _invoke(tool.fn, values, pool, ctx)
+    except BadArguments as exc:
+        return False, f"error: invalid arguments for {name}: {exc}"
     except ValidationError as exc:
         return False, f"error: invalid arguments for {name}: {_short(exc)}"
     except Exception as exc:
@@ -102,11 +104,33 @@ async def run_tool(
     return True, result if isinstance(result, str) else json.dumps(to_jsonable(result))
 
 
-async def _invoke(fn: Callable[..., Any], values: dict[str, Any], executor: Executor | None) -> Any:
+class BadArguments(ValueError):
+    """Tool arguments that are not a JSON object; the text goes back to the model."""
+
+
+def parse_arguments(arguments: Any) -> dict[str, Any]:
+    """Tool-call arguments (a JSON string, or an object some servers send) as a dict."""
+    if arguments is None or arguments == "":
+        return {}
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except ValueError as exc:
+            raise BadArguments(
+                f"not valid JSON ({exc.args[0] if exc.args else exc}); "
+                f"send the arguments as one JSON object, got {arguments[:200]!r}"
+            ) from None
+    if not isinstance(arguments, dict):
+        raise BadArguments(f"expected a JSON object, got {type(arguments).__name__}")
+    return arguments
+
+
+async def _invoke(
+    fn: Callable[..., Any], values: dict[str, Any], pool: SyncPool | None, ctx: TaskContext
+) -> Any:
     if inspect.iscoroutinefunction(fn):
         return await fn(**values)
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(executor, functools.partial(fn, **values))
+    return await run_sync(pool, functools.partial(fn, **values), ctx, f"tool {fn.__name__}")
 
 
 def _short(exc: ValidationError) -> str:
