@@ -117,3 +117,10 @@ def _closure() -> Any:
 
 
 closure_agent = _closure()
+
+
+def overloaded(data: Any) -> Any:
+    """What an LLM agent raises when the provider answered 429 with `Retry-After: 45`."""
+    from swarmstack.errors import LLMUnavailable
+
+    raise LLMUnavailable("provider busy (HTTP 429)", delay_s=45.0, http_status=429)

@@ -29,8 +29,13 @@ async def execute(
     """Run `task` once under its timeout; cancellation propagates to the caller. `now` is the
     clock that dates the outcome (the worker's)."""
     ctx = TaskContext(
-        task_id=task.id, swarm=task.swarm, attempt=task.attempts, emit=emit, history=history or []
+        task_id=task.id,
+        swarm=task.swarm,
+        attempt=task.attempts,
+        emit=emit,
+        history=history or [],
     )
+    ctx.deadline = ctx.started + task.timeout_s  # the task's own timeout, which may override
     started = now()
     try:
         async with asyncio.timeout(task.timeout_s):

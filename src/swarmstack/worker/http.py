@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from swarmstack import __version__
+from swarmstack.agents.runtime import saturated
 from swarmstack.worker import Worker
 
 STALE_S = 10.0
@@ -25,12 +26,14 @@ def create_worker_app(worker: Worker, metrics_enabled: bool = True) -> FastAPI:
     @app.get("/ready")
     async def ready() -> JSONResponse:
         age = time.time() - worker.last_beat
-        ok = age < STALE_S
+        full = saturated(worker.runtimes.values())
+        ok = age < STALE_S and not full
         return JSONResponse(
             {
                 "status": "ready" if ok else "not ready",
                 "heartbeat_age_s": round(age, 3),
                 "in_flight": len(worker.running),
+                "sync_pools": "; ".join(full) or "ok",
             },
             status_code=200 if ok else 503,
         )

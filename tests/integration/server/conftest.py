@@ -53,6 +53,7 @@ def swarms(make_spec: SpecFactory) -> list[SwarmSpec]:
         ),
         _pipeline(make_spec),
         make_spec("produce", "tests.support.agents:produce", runtime=fast),
+        make_spec("overloaded", "tests.support.agents:overloaded", runtime=fast),
         make_spec(
             "memory",
             "tests.support.agents:remember",

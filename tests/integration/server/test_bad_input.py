@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import pytest
@@ -113,3 +114,17 @@ async def test_nul_in_paths_and_queries_is_a_client_error(
 ) -> None:
     response = await node.http.request(method, path)
     assert response.status_code == status, response.text
+
+
+async def test_a_provider_retry_after_sets_the_task_level_retry(node: Node) -> None:
+    """The swarm's retry_delay is 0 s; the provider asked for 45 s: the retry waits 45 s."""
+    response = await node.http.post("/api/v1/tasks", json={"swarm": "overloaded", "input": 1})
+    task_id = response.json()["id"]
+    for _ in range(400):
+        task = await node.store.tasks.get(task_id)
+        if task.attempts == 1 and task.status.value == "queued":
+            break
+        await asyncio.sleep(0.025)
+    assert (task.status.value, task.attempts) == ("queued", 1)
+    assert 40 < task.run_at - time.time() <= 46
+    assert "HTTP 429" in (task.error or "")

@@ -12,11 +12,12 @@ import pytest
 from swarmstack.agents import SwarmRuntime
 from swarmstack.agents.runtime import saturated
 from swarmstack.metrics import Metrics
-from swarmstack.queue import LocalSignals
 from swarmstack.server import Manager, create_app
 from swarmstack.settings import Settings
+from swarmstack.signals import LocalSignals
 from swarmstack.store import open_store
 from swarmstack.worker import Worker
+from swarmstack.worker.http import create_worker_app
 from tests.conftest import SpecFactory
 from tests.support import agents as support
 
@@ -63,6 +64,11 @@ async def test_ready_reports_a_swarm_saturated_by_abandoned_calls(
         ready = await http.get("/ready")
     assert ready.status_code == 503
     assert "all 1 sync threads of swarm 'stuck'" in ready.json()["checks"]["sync_pools"]
+    own = httpx.ASGITransport(app=create_worker_app(worker))  # a worker in its own process
+    async with httpx.AsyncClient(transport=own, base_url="http://w") as http:
+        worker_ready = await http.get("/ready")
+    assert worker_ready.status_code == 503
+    assert "swarm 'stuck'" in worker_ready.json()["sync_pools"]
     support.STUCK_RELEASE.set()
     await worker.stop(drain_timeout_s=1)
     await manager.stop()
