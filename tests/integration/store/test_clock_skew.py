@@ -9,17 +9,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from swarmstack.agents import SwarmRuntime
 from swarmstack.core.ids import new_task_id
 from swarmstack.core.records import NewTask
 from swarmstack.core.states import TaskStatus
-from swarmstack.metrics import Metrics
-from swarmstack.settings.models import WorkerSettings
-from swarmstack.signals import LocalSignals
 from swarmstack.store import Store
 from swarmstack.worker import Worker
 from tests.conftest import SpecFactory
 from tests.integration.store.test_claims import submit
+from tests.support.workers import nap_worker
 
 HOUR = 3600.0
 
@@ -38,16 +35,7 @@ class SkewedClock:
 async def skewed_worker(
     request: pytest.FixtureRequest, store: Store, make_spec: SpecFactory
 ) -> AsyncIterator[Worker]:
-    spec = make_spec("s", "tests.support.agents:nap", runtime="{lease: 1s, retry_delay: 0s}")
-    metrics = Metrics()
-    worker = Worker(
-        store,
-        {"s": SwarmRuntime(spec, metrics=metrics)},
-        LocalSignals(),
-        WorkerSettings(poll_interval=0.05),
-        metrics,
-        clock=SkewedClock(request.param),
-    )
+    worker = nap_worker(store, make_spec, SkewedClock(request.param))
     await worker.start()
     yield worker
     await worker.stop(drain_timeout_s=1)

@@ -10,16 +10,12 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.engine import make_url
 
-from swarmstack.agents import SwarmRuntime
 from swarmstack.core.ids import new_task_id
 from swarmstack.core.records import NewTask
 from swarmstack.core.states import TaskStatus
-from swarmstack.metrics import Metrics
-from swarmstack.settings.models import WorkerSettings
-from swarmstack.signals import LocalSignals
 from swarmstack.store import open_store
-from swarmstack.worker import Worker
 from tests.conftest import SpecFactory, _pg_admin, throwaway_database
+from tests.support.workers import nap_worker
 
 
 @pytest.fixture
@@ -40,16 +36,8 @@ async def _lock_out(url: str, allow: bool) -> None:
 async def test_stop_returns_while_the_store_is_down_and_the_task_runs_again(
     own_database: str, make_spec: SpecFactory
 ) -> None:
-    spec = make_spec("s", "tests.support.agents:nap", runtime="{lease: 1s, retry_delay: 0s}")
     store = await open_store(own_database)
-    metrics = Metrics()
-    worker = Worker(
-        store,
-        {"s": SwarmRuntime(spec, metrics=metrics)},
-        LocalSignals(),
-        WorkerSettings(poll_interval=0.05),
-        metrics,
-    )
+    worker = nap_worker(store, make_spec)
     task = NewTask(new_task_id(), "s", {"s": 1.0}, 5, 3, 30.0, "t", time.time())
     await store.tasks.submit_many([task])
     await worker.start()
