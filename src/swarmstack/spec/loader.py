@@ -129,6 +129,8 @@ def _data_loc(loc: Loc, lines: dict[Loc, int]) -> Loc:
     """Drop pydantic's union tags from `loc`, keeping only steps that exist in the data."""
     out: Loc = ()
     for part in loc:
+        if part == "[key]":  # a dict key's own error: the key is the last step already
+            continue
         if (*out, part) in lines or not isinstance(part, str) or part not in _TAGS:
             out = (*out, part)
     return out
