@@ -22,16 +22,27 @@ from swarmstack.spec.yaml_nodes import Loc, compose, dotted
 
 def load_spec(path: str | Path, env: Mapping[str, str] | None = None) -> SwarmSpec:
     """Read, interpolate and validate the spec at `path`."""
+    return load_spec_lines(path, env)[0]
+
+
+def load_spec_lines(
+    path: str | Path, env: Mapping[str, str] | None = None
+) -> tuple[SwarmSpec, dict[Loc, int]]:
+    """The spec at `path` and the line of every path in it (for later checks' errors)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecError(f"cannot read {path}: {exc.strerror}", fix="check the path") from exc
-    return parse_spec(text, str(path), os.environ if env is None else env)
+    return _parse(text, str(path), os.environ if env is None else env)
 
 
 def parse_spec(text: str, source: str, env: Mapping[str, str]) -> SwarmSpec:
     """Validate spec text; `source` names it in errors."""
+    return _parse(text, source, env)[0]
+
+
+def _parse(text: str, source: str, env: Mapping[str, str]) -> tuple[SwarmSpec, dict[Loc, int]]:
     data, lines = compose(text, source, env)
     if not isinstance(data, dict):
         raise SpecError(
@@ -42,7 +53,7 @@ def parse_spec(text: str, source: str, env: Mapping[str, str]) -> SwarmSpec:
     # Top-level `x-...` keys hold anchors for merge keys, as in docker compose files.
     data = {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
     try:
-        return SwarmSpec.model_validate(data)
+        return SwarmSpec.model_validate(data), lines
     except ValidationError as exc:
         problems = [_describe(err, source, lines) for err in exc.errors()]
         raise SpecError(
@@ -57,11 +68,11 @@ def _describe(err: ErrorDetails, source: str, lines: dict[Loc, int]) -> str:
     message = err["msg"].removeprefix("Value error, ")
     if not loc and (named := _path_in_message(message, lines)):
         loc = named
-    line = _line_of(loc, lines)
+    line = line_of(loc, lines)
     return f"  {source}:{line} {dotted(loc) or '(top level)'}: {message}. Fix: {_fix(err, loc)}"
 
 
-def _line_of(loc: Loc, lines: dict[Loc, int]) -> int:
+def line_of(loc: Loc, lines: dict[Loc, int]) -> int:
     """The line of `loc`, or of its nearest parent in the file (a missing key's mapping)."""
     while loc and loc not in lines:
         loc = loc[:-1]
