@@ -145,3 +145,66 @@ def test_up_with_worker_processes_runs_tasks_and_stops_them(procs: Procs, tmp_pa
     while any(Path(f"/proc/{pid}").exists() for pid in children) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(Path(f"/proc/{pid}").exists() for pid in children), "workers outlived `up`"
+
+
+def test_later_starts_print_a_curl_line_that_works_with_the_exported_key(
+    procs: Procs, tmp_path: Path
+) -> None:
+    data, port = str(tmp_path / "data"), free_port()
+    args = ("up", "--port", str(port), "--data-dir", data)
+    first = procs.start(*args, name="first", env={"COLUMNS": "300"})
+    key = re.search(r"ssk_[\w-]+", banner_of(procs, r"ssk_[\w-]+")).group(0)  # type: ignore[union-attr]
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=30) == 0
+    second = procs.start(*args, name="second", env={"COLUMNS": "300"})
+    wait_ready(f"http://127.0.0.1:{port}")
+    text = banner_of(procs, r"Bearer \$SWARMSTACK_API_KEY")
+    assert "rotate-admin-key" in text and "SWARMSTACK_SECURITY__ADMIN_KEY" in text
+    curl = re.findall(r"^\s*(curl -s .*)$", text, re.MULTILINE)[-1]
+    run = subprocess.run(
+        ["bash", "-c", curl],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+        env={**os.environ, "SWARMSTACK_API_KEY": key},
+    )
+    assert json.loads(run.stdout)["status"] == "succeeded"
+    second.send_signal(signal.SIGTERM)
+    assert second.wait(timeout=30) == 0
+    assert "httpx" not in procs.logs()
+
+
+def test_a_key_from_the_environment_is_never_printed_and_replaces_the_earlier_one(
+    procs: Procs, tmp_path: Path
+) -> None:
+    data, port = str(tmp_path / "data"), free_port()
+    args = ("up", "--port", str(port), "--data-dir", data)
+    first = procs.start(*args, name="first", env={"COLUMNS": "300"})
+    old = re.search(r"ssk_[\w-]+", banner_of(procs, r"ssk_[\w-]+")).group(0)  # type: ignore[union-attr]
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=30) == 0
+    mine = "ssk_from_the_environment_0123456789"
+    env = {"COLUMNS": "300", "SWARMSTACK_SECURITY__ADMIN_KEY": mine}
+    for name in ("env-a", "env-b"):  # every start, not only the first
+        proc = procs.start(*args, name=name, env=env)
+        url = f"http://127.0.0.1:{port}"
+        wait_ready(url)
+        ok = httpx.get(f"{url}/api/v1/tasks", headers={"Authorization": f"Bearer {mine}"})
+        assert ok.status_code == 200
+        gone = httpx.get(f"{url}/api/v1/tasks", headers={"Authorization": f"Bearer {old}"})
+        assert gone.status_code == 401
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    logs = procs.logs()
+    assert mine not in logs
+    assert logs.count("shown once") == 1  # the first start's generated key only
+    rotated = subprocess.run(
+        [sys.executable, "-m", "swarmstack", "rotate-admin-key", "--data-dir", data],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert re.fullmatch(r"ssk_[\w-]+\n", rotated.stdout)
+    assert "1 earlier admin key(s) revoked" in rotated.stderr

@@ -26,9 +26,9 @@ def import_entrypoint(entrypoint: str, where: str = "entrypoint") -> Callable[..
     module_name, _, attr_path = entrypoint.partition(":")
     try:
         target: Any = importlib.import_module(module_name)
-    except ImportError as exc:
+    except Exception as exc:  # a module that fails while importing is as unusable as a missing one
         raise InvalidInput(
-            f"cannot import module {module_name!r}: {exc}",
+            f"cannot import module {module_name!r}: {type(exc).__name__}: {exc}",
             where=where,
             fix="check the module path and that its package is installed or on PYTHONPATH",
         ) from exc

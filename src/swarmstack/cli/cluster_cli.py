@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from typing import Any
 
 from rich.table import Table
 
-from swarmstack.cli.output import console
-from swarmstack.cli.tasks import DEFAULT_URL, Key, Url, client_for
+from swarmstack.cli.output import console, row, table
+from swarmstack.cli.tasks import DEFAULT_URL, Json, Key, Url, client_for
 
 
-def status(url: Url = DEFAULT_URL, api_key: Key = None) -> None:
+def status(url: Url = DEFAULT_URL, api_key: Key = None, as_json: Json = False) -> None:
     """Show managers (and the leader), workers with their in-flight tasks, and queue depth."""
     info = client_for(url, api_key).cluster()
+    if as_json:
+        sys.stdout.write(json.dumps(info) + "\n")
+        return
     console.print(_managers(info["managers"]))
     console.print(_workers(info))
     console.print(_queue(info["queue_depth"]))
 
 
 def _managers(rows: list[dict[str, Any]]) -> Table:
-    table = Table("manager", "host", "pid", "leader", "last seen", title="managers")
+    found = table("manager", "host", "pid", "leader", "last seen", title="managers")
     for m in rows:
-        leader = "[bold green]leader[/]" if m["leader"] else ""
-        table.add_row(m["id"], m["host"], str(m["pid"]), leader, f"{m['last_seen_s']:.1f}s ago")
-    return table
+        leader = "leader" if m["leader"] else ""
+        row(found, m["id"], m["host"], m["pid"], leader, f"{m['last_seen_s']:.1f}s ago")
+    return found
 
 
 def _workers(info: dict[str, Any]) -> Table:
@@ -32,15 +37,15 @@ def _workers(info: dict[str, Any]) -> Table:
     title = f"workers: {len(rows)}" + (f" of {expected} expected" if expected else "")
     if expected and len(rows) < expected:
         title = f"[bold yellow]{title}[/]"
-    table = Table("worker", "swarms", "in flight", "last seen", title=title)
+    found = table("worker", "swarms", "in flight", "last seen", title=title)
     for w in rows:
         seen = f"{w['last_seen_s']:.1f}s ago"
-        table.add_row(w["id"], ", ".join(w["swarms"]), str(w["in_flight"]), seen)
-    return table
+        row(found, w["id"], ", ".join(w["swarms"]), w["in_flight"], seen)
+    return found
 
 
 def _queue(depth: dict[str, int]) -> Table:
-    table = Table("swarm", "queued", title="queue")
+    found = table("swarm", "queued", title="queue")
     for swarm, count in depth.items():
-        table.add_row(swarm, str(count))
-    return table
+        row(found, swarm, count)
+    return found

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from pydantic import SecretStr
-from rich.table import Table
 
-from swarmstack.cli.output import console, mask_url
+from swarmstack.cli.output import HELP, console, mask_url, note, row, table
 from swarmstack.settings import Settings, load_layers, setting_keys
 
-app = typer.Typer(no_args_is_help=True, help="Inspect runtime settings.")
+app = typer.Typer(no_args_is_help=True, help="Inspect runtime settings.", context_settings=HELP)
 SECRET_KEYS = frozenset({"store.url", "redis.url", "security.admin_key"})
 
 
@@ -22,16 +23,24 @@ def show(
         Path | None, typer.Option(help="config.toml to read (default: ./config.toml).")
     ] = None,
     env_file: Annotated[Path | None, typer.Option(help=".env file (default: ./.env).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Print every setting with its value and source (defaults < config.toml < .env < env)."""
     loaded = load_layers(config_file=config, env_file=env_file)
-    table = Table("setting", "value", "source")
-    for key in setting_keys():
-        value = _masked(key, _value(loaded.settings, key))
-        table.add_row(key, value, loaded.sources.get(key, "default"))
-    console.print(table)
+    rows = [
+        (key, _masked(key, _value(loaded.settings, key)), loaded.sources.get(key, "default"))
+        for key in setting_keys()
+    ]
+    if as_json:
+        settings = [{"setting": k, "value": v, "source": s} for k, v, s in rows]
+        sys.stdout.write(json.dumps({"settings": settings, "notices": loaded.notices}) + "\n")
+        return
+    found = table("setting", "value", "source")
+    for key, value, source in rows:
+        row(found, key, value, source)
+    console.print(found)
     for notice in loaded.notices:
-        console.print(f"[yellow]note:[/] {notice}", highlight=False)
+        note(notice)
 
 
 def _value(settings: Settings, dotted: str) -> Any:

@@ -13,11 +13,13 @@ from typing import Annotated
 import typer
 
 from swarmstack import __version__
-from swarmstack.cli import cluster_cli, config_cli
+from swarmstack.cli import cluster_cli, config_cli, keys_cli
 from swarmstack.cli import render as render_cli
 from swarmstack.cli import tasks as tasks_cli
+from swarmstack.cli import validate as validate_cli
+from swarmstack.cli.banner import key_lines, print_banner
 from swarmstack.cli.node import Banner, data_dir_ready, run_all, run_loop, run_worker
-from swarmstack.cli.output import console, err_console, mask_url, print_error
+from swarmstack.cli.output import HELP, console, escape, note, print_error, quiet_libraries
 from swarmstack.errors import SwarmstackError
 from swarmstack.settings import Settings, load_layers
 from swarmstack.settings.defaults import with_agent_defaults
@@ -27,13 +29,17 @@ app = typer.Typer(
     name="swarmstack",
     no_args_is_help=True,
     add_completion=False,
-    help="Run multi-agent AI systems in production from one YAML spec.",
+    context_settings=HELP,
+    help="Run multi-agent AI systems in production from one YAML spec. "
+    "Exit codes: 0 ok, 1 error, 2 usage error, 130 interrupted.",
 )
 app.add_typer(tasks_cli.app, name="tasks")
 app.command("submit")(tasks_cli.submit)
 app.add_typer(config_cli.app, name="config")
 app.command("status")(cluster_cli.status)
 app.add_typer(render_cli.app, name="render")
+app.command("validate")(validate_cli.validate)
+app.command("rotate-admin-key")(keys_cli.rotate_admin_key)
 
 DEFAULT_SPEC = Path("examples/triage/swarm.yaml")
 Specs = Annotated[list[Path] | None, typer.Argument(help="Swarm spec files.")]
@@ -52,24 +58,13 @@ def _root(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("alembic").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    quiet_libraries(verbose)
 
 
 @app.command()
 def version() -> None:
     """Print the version."""
     console.print(__version__)
-
-
-@app.command()
-def validate(files: Annotated[list[Path], typer.Argument(help="Spec files.")]) -> None:
-    """Check swarm specs; errors name file:line, the field and a fix."""
-    for path in files:
-        spec = load_spec(path)
-        console.print(
-            f"[green]ok[/] {path}: swarm {spec.name!r} release {spec.release}, "
-            f"{len(spec.agents)} agents"
-        )
 
 
 @app.command()
@@ -150,26 +145,7 @@ def up(
 
 async def _print_banner(ready: asyncio.Event, banner: list[Banner], settings: Settings) -> None:
     await ready.wait()
-    info = banner[0]
-    console.print(
-        f"[bold green]swarmstack is up[/] at {info.url}  (store: {mask_url(settings.store_url())})",
-        soft_wrap=True,
-    )
-    if info.admin_key:
-        console.print(
-            f"admin API key (shown once, only its hash is stored): [bold]{info.admin_key}[/]",
-            soft_wrap=True,
-        )
-    key = info.admin_key or "$SWARMSTACK_API_KEY"
-    console.print("submit a task:")
-    console.print(
-        f"  curl -s -X POST {info.url}/api/v1/tasks?wait=10 "
-        f"-H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' "
-        f'-d \'{{"swarm": "{info.swarm}", "input": {{"text": "Urgent: login '
-        f"fails for ops@example.com since the outage\"}}}}'",
-        soft_wrap=True,
-        highlight=False,
-    )
+    print_banner(banner[0], settings.store_url())
 
 
 @app.command()
@@ -223,8 +199,8 @@ async def _announce_key(store: object, settings: Settings) -> None:
     from swarmstack.store import Store
 
     assert isinstance(store, Store)
-    if (key := await ensure_admin_key(store, settings)) and not settings.security.admin_key:
-        console.print(f"admin API key (shown once): [bold]{key}[/]")
+    for line in key_lines(await ensure_admin_key(store, settings)):
+        console.print(escape(line), soft_wrap=True, highlight=False)
 
 
 def _settings(host: str | None, port: int | None, data_dir: Path | None) -> Settings:
@@ -233,14 +209,14 @@ def _settings(host: str | None, port: int | None, data_dir: Path | None) -> Sett
     if not _state["verbose"]:
         logging.getLogger().setLevel(loaded.settings.log_level.upper())
     for notice in loaded.notices:
-        err_console.print(f"[yellow]note:[/] {notice}", highlight=False)
+        note(notice)
     return loaded.settings
 
 
 def main() -> None:
     """Entry point: run the app, turning errors into one-line messages."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # returns typer.Exit's code instead of exiting
     except SwarmstackError as exc:
         _fail(exc)
     except (typer.Abort, KeyboardInterrupt):
@@ -254,6 +230,8 @@ def main() -> None:
         if isinstance(exc, click.exceptions.Exit):
             sys.exit(exc.exit_code)
         _fail(exc)
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 def _fail(exc: BaseException) -> None:

@@ -44,8 +44,17 @@ class Banner:
     """What `up` prints once it listens."""
 
     url: str
-    admin_key: str | None
+    admin_key: AdminKey
     swarm: str
+
+
+@dataclass(frozen=True)
+class AdminKey:
+    """The admin key at start-up: `shown` is a key just generated (printed once, never one
+    given by the environment); `source` is generated | environment | stored."""
+
+    shown: str | None
+    source: str
 
 
 def policies(specs: Sequence[SwarmSpec]) -> dict[str, RetryPolicy]:
@@ -88,17 +97,26 @@ async def patiently(what: str, action: Callable[[], Awaitable[_T]]) -> _T:
             delay = min(delay * 2, 5.0)
 
 
-async def ensure_admin_key(store: Store, settings: Settings) -> str | None:
-    """Install SWARMSTACK_SECURITY__ADMIN_KEY, or create a key on first start; the new key."""
+async def ensure_admin_key(store: Store, settings: Settings) -> AdminKey:
+    """Install SWARMSTACK_SECURITY__ADMIN_KEY as the one admin key (revoking earlier ones), or
+    create a key on first start."""
     if settings.security.admin_key is not None:
-        key = settings.security.admin_key.get_secret_value()
-        await store.keys.add(key, "admin", "admin", time.time())
-        return key
+        await install_admin_key(store, settings.security.admin_key.get_secret_value())
+        return AdminKey(None, "environment")
     if await store.keys.count() == 0:
         key = new_api_key()
         await store.keys.add(key, "admin", "admin", time.time())
-        return key
-    return None
+        return AdminKey(key, "generated")
+    return AdminKey(None, "stored")
+
+
+async def install_admin_key(store: Store, key: str) -> int:
+    """Make `key` the one admin key; how many earlier admin keys were revoked."""
+    await store.keys.add(key, "admin", "admin", time.time())
+    revoked = await store.keys.make_sole("admin", key)
+    if revoked:
+        log.info("revoked %d earlier admin key(s): the admin key was replaced", revoked)
+    return revoked
 
 
 def build_worker(

@@ -7,11 +7,15 @@ from typing import Annotated
 
 import typer
 
-from swarmstack.cli.output import console
+from swarmstack.cli.output import HELP, console, escape
 from swarmstack.render import render_files, write
 from swarmstack.spec import SwarmSpec, load_spec
 
-app = typer.Typer(no_args_is_help=True, help="Render Kubernetes, compose and monitoring files.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Render Kubernetes, compose and monitoring files.",
+    context_settings=HELP,
+)
 Specs = Annotated[list[Path], typer.Argument(help="Swarm spec files.")]
 Out = Annotated[Path, typer.Option("--out", "-o", help="Directory to write into.")]
 PRINTED = {
@@ -30,7 +34,7 @@ def _specs(paths: list[Path]) -> list[SwarmSpec]:
 def _write(files: dict[str, str], out: Path, prefix: str) -> None:
     chosen = {k.removeprefix(prefix): v for k, v in files.items() if k.startswith(prefix)}
     written = write(chosen, out)
-    console.print(f"wrote {len(written)} files under {out}")
+    console.print(escape(f"wrote {len(written)} files under {out}"), highlight=False)
 
 
 @app.command("all")
@@ -52,7 +56,7 @@ def render_k8s(
         raise typer.BadParameter(f"no environment {env!r}; the specs define {overlays}")
     _write(files, out, "k8s/")
     if env is not None:
-        console.print(f"apply with: kubectl apply -k {out / 'overlays' / env}")
+        console.print(escape(f"apply with: kubectl apply -k {out / 'overlays' / env}"))
 
 
 @app.command("compose")

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Annotated, Any
 
 import typer
 
-from swarmstack.cli.output import console, task_table
+from swarmstack.cli.output import HELP, console, escape, task_table
 from swarmstack.client import SwarmClient
 from swarmstack.settings import load_settings
 
-app = typer.Typer(help="List, show and cancel tasks.", no_args_is_help=True)
+app = typer.Typer(help="List, show and cancel tasks.", no_args_is_help=True, context_settings=HELP)
 
 Url = Annotated[
     str, typer.Option(envvar=["SWARMSTACK_URL", "SWARM_MANAGER_URL"], help="Manager URL.")
 ]
 Key = Annotated[str | None, typer.Option(envvar="SWARMSTACK_API_KEY", help="API key.")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 DEFAULT_URL = "http://127.0.0.1:8080"
 
 
@@ -44,7 +46,9 @@ def submit(
     url: Url = DEFAULT_URL,
     api_key: Key = None,
 ) -> None:
-    """Submit a task to SWARM (input: JSON or text)."""
+    """Submit a task to SWARM (input: JSON or text); prints the task as JSON.
+
+    With --wait: exit 0 if it succeeded, 1 if it failed, 3 if it is still queued or running."""
     client = client_for(url, api_key)
     task = client.submit(swarm, _parse_input(data), priority=priority, wait_s=wait_s if wait else 0)
     console.print_json(json.dumps(task))
@@ -59,23 +63,39 @@ def list_(
     limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
     url: Url = DEFAULT_URL,
     api_key: Key = None,
+    as_json: Json = False,
 ) -> None:
-    """Newest tasks first."""
+    """Newest tasks first (full ids; --json for the API's page as is)."""
     page = client_for(url, api_key).list(status=status, swarm=swarm, limit=limit)
+    if as_json:
+        sys.stdout.write(json.dumps(page) + "\n")
+        return
     console.print(task_table(page["items"]))
 
 
 @app.command()
-def show(task_id: str, url: Url = DEFAULT_URL, api_key: Key = None) -> None:
-    """One task as JSON."""
+def show(
+    task_id: Annotated[str, typer.Argument(help="Task id.")],
+    url: Url = DEFAULT_URL,
+    api_key: Key = None,
+) -> None:
+    """One task as JSON (exit 1 if there is no such task)."""
     console.print_json(json.dumps(client_for(url, api_key).get(task_id)))
 
 
 @app.command()
-def cancel(task_id: str, url: Url = DEFAULT_URL, api_key: Key = None) -> None:
-    """Cancel a queued or running task."""
+def cancel(
+    task_id: Annotated[str, typer.Argument(help="Task id.")],
+    url: Url = DEFAULT_URL,
+    api_key: Key = None,
+    as_json: Json = False,
+) -> None:
+    """Cancel a queued or running task (exit 1 if it had already finished)."""
     task = client_for(url, api_key).cancel(task_id)
-    console.print(f"{task['id']}: {task['status']}")
+    if as_json:
+        sys.stdout.write(json.dumps(task) + "\n")
+        return
+    console.print(escape(f"{task['id']}: {task['status']}"), highlight=False)
 
 
 __all__ = ["app", "submit"]

@@ -104,4 +104,7 @@ def _problem(response: httpx.Response) -> SwarmstackError:
     except ValueError:
         body = {"detail": response.text[:200]}
     error = _BY_STATUS.get(response.status_code, SwarmstackError)
-    return error(f"{response.status_code}: {body.get('detail', body)}", fix=body.get("fix"))
+    detail, fix = str(body.get("detail", body)), body.get("fix")
+    if fix:  # the manager's detail already ends with its fix; say it once
+        detail = detail.removesuffix(f". Fix: {fix}")
+    return error(f"{response.status_code}: {detail}", fix=fix)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from typing import Any
 
 import yaml
 
 from swarmstack import __version__
+from swarmstack.render.names import APP, swarm_label, worker_name
 from swarmstack.spec import SwarmSpec
 from swarmstack.spec.deploy import Deploy
 
-APP = "swarmstack"
+__all__ = ["APP", "swarm_label", "worker_name"]
 PORT = 8080
 UID = 10001
 SPEC_DIR = "/etc/swarmstack/config"
@@ -22,11 +22,6 @@ SPEC_DIR = "/etc/swarmstack/config"
 def deploy_of(specs: Sequence[SwarmSpec]) -> Deploy:
     """The deployment-wide settings: the first spec's `deploy` section."""
     return specs[0].deploy
-
-
-def dns_name(name: str) -> str:
-    """A Kubernetes object name from a swarm name (lowercase, dashes, at most 50 chars)."""
-    return re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")[:50] or "swarm"
 
 
 def labels(component: str, swarm: str | None = None, version: str | None = None) -> dict[str, str]:
@@ -40,7 +35,7 @@ def labels(component: str, swarm: str | None = None, version: str | None = None)
         "app.kubernetes.io/version": version or __version__,
     }
     if swarm is not None:
-        found["swarmstack.dev/swarm"] = dns_name(swarm)
+        found["swarmstack.dev/swarm"] = swarm_label(swarm)
     return found
 
 
@@ -48,7 +43,7 @@ def selector(component: str, swarm: str | None = None) -> dict[str, str]:
     """The labels that select a component's pods (a stable subset of `labels`)."""
     chosen = {"app.kubernetes.io/name": APP, "app.kubernetes.io/component": component}
     if swarm is not None:
-        chosen["swarmstack.dev/swarm"] = dns_name(swarm)
+        chosen["swarmstack.dev/swarm"] = swarm_label(swarm)
     return chosen
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from swarmstack.errors import InvalidInput
 from swarmstack.render import compose, k8s, kustomize, monitoring, nginx
-from swarmstack.render.common import APP, deploy_of, dns_name, dump, spec_yaml
+from swarmstack.render.common import APP, deploy_of, dump, spec_yaml, worker_name
+from swarmstack.render.names import check_distinct
 from swarmstack.spec import SwarmSpec
 
 
@@ -19,12 +20,13 @@ def render_files(specs: Sequence[SwarmSpec]) -> dict[str, str]:
     names = [s.name for s in specs]
     if len(set(names)) != len(names):
         raise InvalidInput(f"two specs name the same swarm: {names}", fix="rename one")
+    check_distinct(names)
     deploy = deploy_of(specs)
     files: dict[str, str] = {}
     base = kustomize.base_files(k8s.objects(specs), deploy.namespace)
     files |= {f"k8s/base/{name}": text for name, text in base.items()}
     files |= {f"k8s/overlays/{p}": t for p, t in kustomize.overlay_files(specs).items()}
-    workers = [f"worker-{dns_name(s.name)}" for s in specs]
+    workers = [worker_name(s.name) for s in specs]
     files |= {
         "compose/docker-compose.yml": dump(compose.compose(specs)),
         "compose/.env.example": compose.ENV_EXAMPLE,

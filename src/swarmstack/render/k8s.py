@@ -14,11 +14,11 @@ from swarmstack.render.common import (
     UID,
     content_hash,
     deploy_of,
-    dns_name,
     image,
     labels,
     selector,
     spec_yaml,
+    worker_name,
 )
 from swarmstack.render.monitoring import prometheus_rule
 from swarmstack.spec import SwarmSpec
@@ -229,7 +229,7 @@ def manager_objects(config: str, specs: Sequence[SwarmSpec]) -> list[Obj]:
 
 def worker_objects(config: str, spec: SwarmSpec, specs: Sequence[SwarmSpec]) -> list[Obj]:
     deploy = deploy_of(specs)
-    name = f"{APP}-worker-{dns_name(spec.name)}"
+    name = worker_name(spec.name)
     env = [*store_env(specs), {"name": "SWARMSTACK_SWARM", "value": spec.name}]
     resources = spec.resources.model_dump()
     deployment = {

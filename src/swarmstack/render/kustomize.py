@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlparse
 
-from swarmstack.render.common import APP, deploy_of, dns_name, dump, labels
+from swarmstack.render.common import APP, deploy_of, dump, labels, worker_name
 from swarmstack.render.k8s import Obj
 from swarmstack.spec import SwarmSpec
 
@@ -49,7 +49,7 @@ def overlay_files(specs: Sequence[SwarmSpec]) -> dict[str, str]:
             patches += scaling_patches(spec, env.min_replicas, env.max_replicas)
         if env.host:
             patches.append(ingress_host(env.host))
-        files[f"{dns_name(env_name)}/kustomization.yaml"] = kustomization(
+        files[f"{env_name}/kustomization.yaml"] = kustomization(
             patches, {"swarmstack.dev/environment": env_name}
         )
     if deploy.regions:
@@ -63,7 +63,7 @@ def overlay_files(specs: Sequence[SwarmSpec]) -> dict[str, str]:
 
 
 def scaling_patches(spec: SwarmSpec, low: int | None, high: int | None) -> list[Obj]:
-    name = f"{APP}-worker-{dns_name(spec.name)}"
+    name = worker_name(spec.name)
     keda = spec.scaling.metric == "queue_depth"
     kind = "ScaledObject" if keda else "HorizontalPodAutoscaler"
     ops: list[tuple[str, Any]] = []

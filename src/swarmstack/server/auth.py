@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from swarmstack.errors import Unauthorized
 from swarmstack.server.state import Manager
@@ -33,7 +35,14 @@ class KeyCache:
         self._seen[key] = (who, time.monotonic() + _CACHE_S)
 
 
-async def authenticate(request: Request) -> Principal:
+# Declares the scheme in OpenAPI so /docs can authorise; the header is checked below.
+_BEARER = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer ssk_...`")
+
+
+async def authenticate(
+    request: Request,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)] = None,
+) -> Principal:
     """The principal behind `Authorization: Bearer <key>`, or 401."""
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")

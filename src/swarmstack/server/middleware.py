@@ -11,7 +11,10 @@ from swarmstack.server.problems import problem
 
 
 class BodyLimit:
-    """Answer 413 (problem+json) when a body is larger than `max_bytes`."""
+    """Answer 413 (problem+json) when a body is larger than `max_bytes`, whether it declares
+    its length or comes chunked. A chunked body is read here (up to the limit) before the app
+    sees it: the app reads bodies in many places, and a fault raised while FastAPI parses one
+    would turn into 400."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -22,23 +25,33 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared is not None and declared.isdigit():
+            if int(declared) > self.max_bytes:
+                await self._reject(scope, receive, send)
+            else:  # the server holds a declared length to its word
+                await self.app(scope, receive, send)
+            return
+        body = await self._read(receive)
+        if body is None:
             await self._reject(scope, receive, send)
             return
-        received = 0
+        await self.app(scope, _replay(body, receive), send)
 
-        async def limited() -> Message:
-            nonlocal received
+    async def _read(self, receive: Receive) -> bytes | None:
+        """The whole body, or None once it passes the limit."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
             message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await self._reject(scope, receive, send)
+            if message["type"] != "http.request":
+                return b"".join(chunks)
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(
@@ -48,11 +61,22 @@ class BodyLimit:
             "payload-too-large",
             fix="send a smaller body or raise SWARMSTACK_SERVER__MAX_BODY_BYTES",
         )
+        response.headers["Connection"] = "close"  # the rest of the body is not read
         await response(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that gives `body` once, then the server's own messages (disconnects)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 class HttpMetrics:

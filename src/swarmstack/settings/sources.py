@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dotenv import dotenv_values
 from pydantic import BaseModel, ValidationError
 
 from swarmstack.errors import InvalidInput
 from swarmstack.settings import seed
+from swarmstack.settings.dotenv_file import env_lines
 from swarmstack.settings.models import Settings
 from swarmstack.spec.interpolate import MissingVariable, interpolate
 
@@ -99,7 +99,7 @@ def load_layers(
         _read_toml(config, env, layers)
     dotenv = env_file or _file(env, "SWARMSTACK_ENV_FILE", ".env")
     if dotenv is not None:
-        _read_env(_dotenv(dotenv, env), layers, str(dotenv))
+        _read_env(_dotenv(dotenv, env, layers), layers, str(dotenv))
     _read_env(env, layers, "environment")
     for key, value in _flatten(dict(overrides or {})).items():
         if value is not None:
@@ -131,20 +131,27 @@ def _read_toml(path: Path, env: Mapping[str, str], layers: _Layers) -> None:
     for name, value in data.items():
         if isinstance(value, dict):
             for key, item in value.items():
-                where = f"{path} [{name}] {key}"
-                _toml_entry(name, key, _expand(item, env, where), where, layers)
+                _toml_item(name, key, item, env, f"{path} [{name}] {key}", layers)
         else:
-            _toml_entry("", name, _expand(value, env, f"{path} {name}"), f"{path} {name}", layers)
+            _toml_item("", name, value, env, f"{path} {name}", layers)
+
+
+def _toml_item(
+    section: str, key: str, value: Any, env: Mapping[str, str], where: str, layers: _Layers
+) -> None:
+    """One entry; an unsupported key is noted without expanding its `${VAR}`s, so a variable
+    that only it uses need not be set."""
+    if (section, key) in seed.TOML_UNSUPPORTED:
+        if value:
+            layers.notices.append(f"{where}: not supported: {seed.TOML_UNSUPPORTED[section, key]}")
+        return
+    _toml_entry(section, key, _expand(value, env, where), where, layers)
 
 
 def _toml_entry(section: str, key: str, value: Any, where: str, layers: _Layers) -> None:
     dotted = f"{section}.{key}" if section else key
     if dotted in KNOWN:
         layers.put(dotted, value, where)
-        return
-    if (section, key) in seed.TOML_UNSUPPORTED:
-        if value:
-            layers.notices.append(f"{where}: not supported: {seed.TOML_UNSUPPORTED[section, key]}")
         return
     target, mapped, notice = seed.toml_value(section, key, value)
     if notice:
@@ -169,12 +176,33 @@ def _expand(value: Any, env: Mapping[str, str], where: str) -> Any:
         raise InvalidInput(str(exc), where=where, fix=f"export {exc.name}=...") from exc
 
 
-def _dotenv(path: Path, env: Mapping[str, str]) -> dict[str, str]:
+def _dotenv(path: Path, env: Mapping[str, str], layers: _Layers) -> dict[str, str]:
+    """The file's values, as docker compose reads them: single-quoted values are literal,
+    double-quoted and unquoted ones expand `${VAR}` (`$${` is a literal `${`). A value that
+    swarmstack does not use is left out, with a notice, when a variable it names is unset."""
     values: dict[str, str] = {}
-    for name, value in dotenv_values(path, interpolate=False).items():
-        if value is not None:
-            values[name] = _expand(value, {**values, **env}, f"{path} {name}")
+    for entry in env_lines(path):
+        if isinstance(entry, int):
+            layers.notices.append(f"{path}:{entry}: ignored: not a NAME=value line")
+            continue
+        if entry.literal or entry.name in seed.ENV_UNSUPPORTED:
+            values[entry.name] = entry.value  # unsupported names are only noted, never expanded
+            continue
+        try:
+            values[entry.name] = interpolate(entry.value, {**values, **env})
+        except MissingVariable as exc:
+            where = f"{path}:{entry.line} {entry.name}"
+            if _used(entry.name):
+                raise InvalidInput(str(exc), where=where, fix=f"export {exc.name}=...") from exc
+            layers.notices.append(
+                f"{where}: left out: swarmstack does not use it, and {exc.name} is not set"
+            )
     return values
+
+
+def _used(name: str) -> bool:
+    """Whether swarmstack reads this .env name (else it is only kept for interpolation)."""
+    return _is_setting_name(name) or _is_setting_name(name.removesuffix("_FILE"))
 
 
 def _read_env(env: Mapping[str, str], layers: _Layers, source: str) -> None:

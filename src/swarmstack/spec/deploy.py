@@ -5,15 +5,16 @@ Used by the renderers; the runtime ignores this section.
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from swarmstack.spec.base import SpecModel
+from swarmstack.spec.k8s_names import DnsLabel, DnsSubdomain
 
 
 class Region(SpecModel):
     """A region with a share of global traffic (the seed's multi-region weights)."""
 
-    name: str = Field(pattern=r"^[a-z0-9-]+$", description="Region name, e.g. us-east-1.")
+    name: DnsLabel = Field(description="Region name, e.g. us-east-1 (a DNS label).")
     endpoint: str = Field(description="Public endpoint of the region.")
     weight: int = Field(ge=0, le=100, description="Percent of traffic sent to the region.")
 
@@ -31,12 +32,14 @@ class Ingress(SpecModel):
     """Public HTTP entry to the manager."""
 
     host: str = Field("swarm.example.com", description="DNS name served.")
-    class_name: str = Field("nginx", description="ingressClassName.")
-    tls_secret: str = Field("swarmstack-tls", description="Secret holding the TLS certificate.")
-    controller_namespace: str = Field(
+    class_name: DnsSubdomain = Field("nginx", description="ingressClassName.")
+    tls_secret: DnsSubdomain = Field(
+        "swarmstack-tls", description="Secret holding the TLS certificate."
+    )
+    controller_namespace: DnsLabel = Field(
         "ingress-nginx", description="Namespace of the ingress controller (allowed in)."
     )
-    monitoring_namespace: str = Field(
+    monitoring_namespace: DnsLabel = Field(
         "monitoring", description="Namespace of Prometheus (allowed to scrape)."
     )
 
@@ -67,15 +70,15 @@ class Alerting(SpecModel):
 class Deploy(SpecModel):
     """Deployment target of the swarm."""
 
-    namespace: str = Field("swarmstack", pattern=r"^[a-z0-9-]+$", description="Namespace.")
+    namespace: DnsLabel = Field("swarmstack", description="Namespace (a DNS label).")
     image: str = Field("ghcr.io/swarmstack/swarmstack:0.1.0", description="Container image.")
     image_digest: str | None = Field(
         None, pattern=r"^sha256:[a-f0-9]{64}$", description="Pin the image by digest."
     )
     manager_replicas: int = Field(2, ge=1, description="Manager replicas.")
-    environments: dict[str, Environment] = Field(
+    environments: dict[DnsLabel, Environment] = Field(
         default_factory=lambda: {"production": Environment()},
-        description="Environments, one overlay each.",
+        description="Environments, one overlay each (names are DNS labels).",
     )
     regions: list[Region] = Field(default_factory=list, description="Multi-region weights.")
     ingress: Ingress = Field(default_factory=Ingress, description="Public entry.")
@@ -86,3 +89,18 @@ class Deploy(SpecModel):
         default_factory=lambda: ["0.0.0.0/0"], description="Where LLM endpoints may be reached."
     )
     alerting: Alerting = Field(default_factory=Alerting, description="Alert routing.")
+
+    @model_validator(mode="after")
+    def _distinct_overlays(self) -> Deploy:
+        """Every environment and region renders to its own overlay directory."""
+        regions = [r.name for r in self.regions]
+        twice = sorted({r for r in regions if regions.count(r) > 1})
+        if twice:
+            raise ValueError(f"deploy.regions names {twice} more than once; keep one of each")
+        for region in regions:
+            if f"region-{region}" in self.environments:
+                raise ValueError(
+                    f"deploy.environments.region-{region} and region {region!r} would share "
+                    f"overlays/region-{region}; rename the environment"
+                )
+        return self

@@ -1,6 +1,7 @@
 """`${VAR}` interpolation for specs and config files.
 
-`${VAR}` and `${VAR:-default}` are replaced from the environment; `${secret:NAME}` is kept as a
+`${VAR}` and `${VAR:-default}` are replaced from the environment, and `$${` is a literal `${`
+(as in docker compose); `${secret:NAME}` is kept as a
 reference that the runtime resolves when it needs the value, so secrets never land in stored or
 rendered specs. Pure apart from reading the mapping it is given.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-_PATTERN = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+_PATTERN = re.compile(r"\$\$\{|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 _SECRET = re.compile(r"^\$\{secret:(?P<name>[A-Za-z_][A-Za-z0-9_]*)\}$")
 
 
@@ -23,9 +24,12 @@ class MissingVariable(ValueError):
 
 
 def interpolate(text: str, env: Mapping[str, str]) -> str:
-    """Replace every `${VAR}` in `text`; `${secret:...}` references are left for the runtime."""
+    """Replace every `${VAR}` in `text` and `$${` by `${`; `${secret:...}` references are left
+    for the runtime."""
 
     def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "$${":
+            return "${"
         name, default = match.group("name"), match.group("default")
         if name in env:
             return env[name]

@@ -12,38 +12,48 @@ from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from swarmstack.errors import SpecError
-from swarmstack.spec.interpolate import MissingVariable, interpolate
 from swarmstack.spec.swarm import SwarmSpec
-
-Loc = tuple[str | int, ...]
+from swarmstack.spec.yaml_nodes import Loc, compose, dotted
 
 
 def load_spec(path: str | Path, env: Mapping[str, str] | None = None) -> SwarmSpec:
     """Read, interpolate and validate the spec at `path`."""
+    return load_spec_lines(path, env)[0]
+
+
+def load_spec_lines(
+    path: str | Path, env: Mapping[str, str] | None = None
+) -> tuple[SwarmSpec, dict[Loc, int]]:
+    """The spec at `path` and the line of every path in it (for later checks' errors)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecError(f"cannot read {path}: {exc.strerror}", fix="check the path") from exc
-    return parse_spec(text, str(path), os.environ if env is None else env)
+    return _parse(text, str(path), os.environ if env is None else env)
 
 
 def parse_spec(text: str, source: str, env: Mapping[str, str]) -> SwarmSpec:
     """Validate spec text; `source` names it in errors."""
-    data, lines = _compose(text, source, env)
+    return _parse(text, source, env)[0]
+
+
+def _parse(text: str, source: str, env: Mapping[str, str]) -> tuple[SwarmSpec, dict[Loc, int]]:
+    data, lines = compose(text, source, env)
     if not isinstance(data, dict):
         raise SpecError(
             "a swarm spec must be a mapping",
             where=f"{source}:1",
             fix="start with `name: my-swarm` and `agents:`",
         )
+    # Top-level `x-...` keys hold anchors for merge keys, as in docker compose files.
+    data = {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("x-"))}
     try:
-        return SwarmSpec.model_validate(data)
+        return SwarmSpec.model_validate(data), lines
     except ValidationError as exc:
         problems = [_describe(err, source, lines) for err in exc.errors()]
         raise SpecError(
@@ -53,72 +63,16 @@ def parse_spec(text: str, source: str, env: Mapping[str, str]) -> SwarmSpec:
         ) from None
 
 
-def _compose(text: str, source: str, env: Mapping[str, str]) -> tuple[Any, dict[Loc, int]]:
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise SpecError(
-            f"not valid YAML: {getattr(exc, 'problem', exc)}",
-            where=f"{source}:{line}",
-            fix="check indentation and quoting",
-        ) from None
-    finally:
-        loader.dispose()
-    lines: dict[Loc, int] = {}
-    if node is None:
-        return None, lines
-    return _build(node, (), loader, source, env, lines), lines
-
-
-def _build(
-    node: yaml.Node,
-    loc: Loc,
-    loader: yaml.SafeLoader,
-    source: str,
-    env: Mapping[str, str],
-    lines: dict[Loc, int],
-) -> Any:
-    lines[loc] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node)
-            if key in out:
-                raise SpecError(
-                    f"key {key!r} appears twice",
-                    where=f"{source}:{key_node.start_mark.line + 1}",
-                    fix="keep one of them",
-                )
-            out[key] = _build(value_node, (*loc, key), loader, source, env, lines)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(v, (*loc, i), loader, source, env, lines) for i, v in enumerate(node.value)]
-    value = loader.construct_object(node)
-    if isinstance(value, str):
-        try:
-            return interpolate(value, env)
-        except MissingVariable as exc:
-            raise SpecError(
-                str(exc),
-                where=f"{source}:{lines[loc]} {_dotted(loc)}",
-                fix=f"set {exc.name} in the environment",
-            ) from None
-    return value
-
-
 def _describe(err: ErrorDetails, source: str, lines: dict[Loc, int]) -> str:
     loc = _data_loc(tuple(err["loc"]), lines)
     message = err["msg"].removeprefix("Value error, ")
     if not loc and (named := _path_in_message(message, lines)):
         loc = named
-    line = _line_of(loc, lines)
-    return f"  {source}:{line} {_dotted(loc) or '(top level)'}: {message}. Fix: {_fix(err, loc)}"
+    line = line_of(loc, lines)
+    return f"  {source}:{line} {dotted(loc) or '(top level)'}: {message}. Fix: {_fix(err, loc)}"
 
 
-def _line_of(loc: Loc, lines: dict[Loc, int]) -> int:
+def line_of(loc: Loc, lines: dict[Loc, int]) -> int:
     """The line of `loc`, or of its nearest parent in the file (a missing key's mapping)."""
     while loc and loc not in lines:
         loc = loc[:-1]
@@ -129,6 +83,8 @@ def _data_loc(loc: Loc, lines: dict[Loc, int]) -> Loc:
     """Drop pydantic's union tags from `loc`, keeping only steps that exist in the data."""
     out: Loc = ()
     for part in loc:
+        if part == "[key]":  # a dict key's own error: the key is the last step already
+            continue
         if (*out, part) in lines or not isinstance(part, str) or part not in _TAGS:
             out = (*out, part)
     return out
@@ -218,10 +174,3 @@ def _tag_of(model: Any) -> Any:
         if field is not None and get_args(field.annotation):
             return get_args(field.annotation)[0]
     return None
-
-
-def _dotted(loc: Loc) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out

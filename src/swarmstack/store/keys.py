@@ -6,7 +6,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from swarmstack.core.ids import hash_key
 from swarmstack.errors import StoreConflict
@@ -52,6 +52,22 @@ class KeyStore:
                 )
             )
         return Principal(key_id, name, role)
+
+    async def make_sole(self, name: str, key: str) -> int:
+        """Make `key` the one valid key called `name`: revoke the others (and restore `key`
+        if it was revoked). How many keys were revoked."""
+        digest = hash_key(key)
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(api_keys).where(api_keys.c.key_hash == digest).values(revoked=False)
+            )
+            done = await conn.execute(
+                update(api_keys)
+                .where(api_keys.c.name == name, api_keys.c.key_hash != digest)
+                .where(api_keys.c.revoked.is_(False))
+                .values(revoked=True)
+            )
+        return int(done.rowcount or 0)
 
     async def count(self) -> int:
         """How many keys exist."""

@@ -86,12 +86,60 @@ def test_the_seed_files_load_as_written(seed_files: tuple[Path, Path]) -> None:
     assert all("not supported" in n for n in loaded.notices)
 
 
-def test_a_variable_the_files_reference_must_be_set(seed_files: tuple[Path, Path]) -> None:
-    config, _ = seed_files
+def test_a_variable_only_unsupported_keys_use_need_not_be_set(
+    seed_files: tuple[Path, Path],
+) -> None:
+    config, env_file = seed_files
+    environ = {k: v for k, v in SEED_ENV.items() if k not in ("ENCRYPTION_KEY", "JWT_SECRET")}
+    loaded = load_layers(config, env_file, environ=environ)
+    assert loaded.settings.cluster.expected_workers == 10
+    notes = "\n".join(loaded.notices)
+    for name in ("[security] encryption_key", "[security] jwt_secret", "SWARM_ENCRYPTION_KEY"):
+        assert f"{name}: not supported" in notes, name
+
+
+def test_a_variable_a_used_key_references_must_be_set(seed_files: tuple[Path, Path]) -> None:
+    config, env_file = seed_files
+    environ = {k: v for k, v in SEED_ENV.items() if k != "DB_PASSWORD"}
     with pytest.raises(InvalidInput) as caught:
-        load_layers(config, None, environ={})
-    assert "${ENCRYPTION_KEY} is not set" in str(caught.value)
-    assert "[security] encryption_key" in str(caught.value.where)
+        load_layers(config, env_file, environ=environ)
+    assert "${DB_PASSWORD} is not set" in str(caught.value)
+    assert str(caught.value.where).endswith(".env.production:6 DB_PASSWORD")
+    (config.parent / "used.toml").write_text('[swarm]\nmanager_url = "${MANAGER}"\n')
+    with pytest.raises(InvalidInput, match=r"\$\{MANAGER\} is not set"):
+        load_layers(config.parent / "used.toml", None, environ={})
+
+
+def test_env_file_quoting_follows_docker_compose(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "# comment\n"
+        "\n"
+        "SWARMSTACK_SERVER__HOST=${HOST}\n"
+        "SWARMSTACK_STORE__URL='sqlite+aiosqlite:///${literal}.db'\n"
+        'SWARMSTACK_SECURITY__ADMIN_KEY="${HOST}-$${HOST}"\n'
+        "OTHER_TOOL=${UNSET_FOR_OTHER_TOOL}\n"
+        "export SWARM_MODE='worker'\n"
+    )
+    loaded = load_layers(None, env_file, environ={"HOST": "h"})
+    s = loaded.settings
+    assert s.server.host == "h"  # unquoted: expanded
+    assert s.store.url == "sqlite+aiosqlite:///${literal}.db"  # single-quoted: literal
+    assert s.security.admin_key is not None
+    assert s.security.admin_key.get_secret_value() == "h-${HOST}"  # double: expanded, $${ kept
+    assert s.mode == "worker"
+    assert loaded.sources["store.url"] == f"{env_file} SWARMSTACK_STORE__URL"
+    [note] = [n for n in loaded.notices if "OTHER_TOOL" in n]
+    assert note.startswith(f"{env_file}:6 OTHER_TOOL: left out")
+    assert "UNSET_FOR_OTHER_TOOL is not set" in note
+
+
+def test_a_literal_dollar_brace_in_config_toml(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[swarm]\nmanager_url = "http://$${not-a-var}:1"\n')
+    assert load_layers(config, None, environ={}).settings.cluster.manager_url == (
+        "http://${not-a-var}:1"
+    )
 
 
 def test_environment_beats_env_file_beats_config(tmp_path: Path) -> None:
