@@ -18,7 +18,8 @@ pytestmark = pytest.mark.process
 KEY = "ssk_contract_test_key_0123456789"
 CHECKS = (
     "not_a_server_error,response_schema_conformance,status_code_conformance,"
-    "content_type_conformance,response_headers_conformance,unsupported_method"
+    "content_type_conformance,response_headers_conformance,unsupported_method,"
+    "positive_data_acceptance"
 )
 
 

@@ -14,6 +14,8 @@ from pydantic_core import CoreSchema
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+# The same strings with a non-zero digit somewhere in the number: what a `gt=0` field accepts.
+_POSITIVE = r"^\s*(0*[1-9]\d*(\.\d+)?|\d+\.\d*[1-9]\d*)\s*(ms|s|m|h|d)?\s*$"
 
 
 def parse_duration(value: object) -> float:
@@ -41,6 +43,9 @@ def format_duration(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
+_BOUNDS = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum"}
+
+
 class _AlsoAString:
     """JSON Schema of a duration: the number of seconds, or a string such as `30s`."""
 
@@ -48,9 +53,14 @@ class _AlsoAString:
         self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         seconds: dict[str, Any] = handler(core_schema)
+        for bound, keyword in _BOUNDS.items():  # pydantic leaves gt/ge/... raw on this schema
+            if bound in seconds:
+                seconds[keyword] = seconds.pop(bound)
         if "minimum" not in seconds and "exclusiveMinimum" not in seconds:
             seconds["minimum"] = 0
-        text = {"type": "string", "pattern": _DURATION.pattern, "examples": ["30s", "5m", "500ms"]}
+        positive = seconds.get("exclusiveMinimum") == 0
+        pattern = _POSITIVE if positive else _DURATION.pattern
+        text = {"type": "string", "pattern": pattern, "examples": ["30s", "5m", "500ms"]}
         return {"anyOf": [seconds, text]}
 
 
