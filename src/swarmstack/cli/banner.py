@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import shlex
 
-from swarmstack.cli.node import AdminKey, Banner
+from swarmstack.cli.node import Banner
 from swarmstack.cli.output import console, escape, mask_url
+from swarmstack.node import AdminKey
 
 LOST_KEY_HINT = (
     "admin API key: created on the first start and printed then (only its hash is stored). "

@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 
-from swarmstack.cli.node import install_admin_key, run_loop
+from swarmstack.cli.node import run_loop
 from swarmstack.core.ids import new_api_key
+from swarmstack.node import install_admin_key
 from swarmstack.settings import load_settings
 from swarmstack.store import open_store
 

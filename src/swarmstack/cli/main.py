@@ -18,9 +18,17 @@ from swarmstack.cli import render as render_cli
 from swarmstack.cli import tasks as tasks_cli
 from swarmstack.cli import validate as validate_cli
 from swarmstack.cli.banner import key_lines, print_banner
-from swarmstack.cli.node import Banner, data_dir_ready, run_all, run_loop, run_worker
+from swarmstack.cli.node import (
+    Banner,
+    data_dir_ready,
+    run_all,
+    run_loop,
+    run_manager,
+    run_worker,
+)
 from swarmstack.cli.output import HELP, console, escape, note, print_error, quiet_libraries
 from swarmstack.errors import SwarmstackError
+from swarmstack.node import AdminKey
 from swarmstack.settings import Settings, load_layers
 from swarmstack.settings.defaults import with_agent_defaults
 from swarmstack.spec import SwarmSpec, load_spec, spec_schema
@@ -172,34 +180,11 @@ def serve(
     if role == "worker":
         run_loop(run_worker(loaded, settings, None if no_http else settings.server.port))
     else:
-        run_loop(_serve_manager(loaded, settings))
+        run_loop(run_manager(loaded, settings, _announce))
 
 
-async def _serve_manager(specs: list[SwarmSpec], settings: Settings) -> None:
-    from swarmstack.cli.node import close_links, open_for, serve_http
-    from swarmstack.metrics import metrics
-    from swarmstack.server import Manager, create_app
-    from swarmstack.signals import make_cache, make_signals
-
-    store = await open_for(specs, settings)
-    await _announce_key(store, settings)
-    signals, cache = make_signals(settings), make_cache(settings)
-    await signals.start()
-    specs_by_name = {s.name: s for s in specs}
-    manager = Manager(store, specs_by_name, settings, signals, metrics, cache=cache)
-    try:
-        await serve_http(create_app(manager), settings.server, asyncio.Event())
-    finally:
-        await close_links(signals, cache)
-        await store.close()
-
-
-async def _announce_key(store: object, settings: Settings) -> None:
-    from swarmstack.cli.node import ensure_admin_key
-    from swarmstack.store import Store
-
-    assert isinstance(store, Store)
-    for line in key_lines(await ensure_admin_key(store, settings)):
+def _announce(key: AdminKey) -> None:
+    for line in key_lines(key):
         console.print(escape(line), soft_wrap=True, highlight=False)
 
 

@@ -1,4 +1,5 @@
-"""Compose processes: manager and worker in one event loop (`up`), or one role (`serve`)."""
+"""Run processes: `up` (manager and worker in one event loop, or N worker processes) and
+`serve` (one role), around the wiring that `swarmstack.node.build_node` does."""
 
 from __future__ import annotations
 
@@ -9,34 +10,23 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import uvicorn
 import uvloop
 from fastapi import FastAPI
 
-from swarmstack.agents import SwarmRuntime
-from swarmstack.agents.runtime import saturated
-from swarmstack.core.ids import new_api_key
-from swarmstack.core.retry import RetryPolicy
-from swarmstack.errors import InvalidInput, StoreUnavailable
-from swarmstack.metrics import metrics
-from swarmstack.server import Manager, create_app
+from swarmstack.errors import InvalidInput
+from swarmstack.node import AdminKey, build_node
 from swarmstack.settings import Settings
 from swarmstack.settings.models import ServerSettings
-from swarmstack.signals import ResultCache, Signals, make_cache, make_signals
 from swarmstack.spec import SwarmSpec
-from swarmstack.store import Store, open_store
-from swarmstack.worker import Worker
 from swarmstack.worker.http import create_worker_app
 
 log = logging.getLogger("swarmstack")
-STARTUP_PATIENCE_S = 60.0
-_T = TypeVar("_T")
 
 
 @dataclass
@@ -48,83 +38,10 @@ class Banner:
     swarm: str
 
 
-@dataclass(frozen=True)
-class AdminKey:
-    """The admin key at start-up: `shown` is a key just generated (printed once, never one
-    given by the environment); `source` is generated | environment | stored."""
-
-    shown: str | None
-    source: str
-
-
-def policies(specs: Sequence[SwarmSpec]) -> dict[str, RetryPolicy]:
-    """Retry policies by swarm name."""
-    return {s.name: RetryPolicy.of(s.runtime) for s in specs}
-
-
-async def open_for(specs: Sequence[SwarmSpec], settings: Settings) -> Store:
-    """Open (and migrate) the store configured in `settings`, waiting for it if it is down."""
-    return await patiently(
-        "open the store",
-        lambda: open_store(
-            settings.store_url(),
-            policies=policies(specs),
-            pool_size=settings.store.pool_size,
-            max_overflow=settings.store.max_overflow,
-        ),
-    )
-
-
 def run_loop(main: Coroutine[Any, Any, None]) -> None:
     """Run `main` on uvloop (a faster event loop, part of uvicorn[standard])."""
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         runner.run(main)
-
-
-async def patiently(what: str, action: Callable[[], Awaitable[_T]]) -> _T:
-    """`action()`, retried with backoff while the store is unavailable, for up to
-    STARTUP_PATIENCE_S: nodes often start before their database (or while it restarts)."""
-    deadline = time.monotonic() + STARTUP_PATIENCE_S
-    delay = 0.5
-    while True:
-        try:
-            return await action()
-        except StoreUnavailable as exc:
-            if time.monotonic() + delay > deadline:
-                raise
-            log.warning("cannot %s yet (%s); retrying in %.1fs", what, exc, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
-
-
-async def ensure_admin_key(store: Store, settings: Settings) -> AdminKey:
-    """Install SWARMSTACK_SECURITY__ADMIN_KEY as the one admin key (revoking earlier ones), or
-    create a key on first start."""
-    if settings.security.admin_key is not None:
-        await install_admin_key(store, settings.security.admin_key.get_secret_value())
-        return AdminKey(None, "environment")
-    if await store.keys.count() == 0:
-        key = new_api_key()
-        await store.keys.add(key, "admin", "admin", time.time())
-        return AdminKey(key, "generated")
-    return AdminKey(None, "stored")
-
-
-async def install_admin_key(store: Store, key: str) -> int:
-    """Make `key` the one admin key; how many earlier admin keys were revoked."""
-    await store.keys.add(key, "admin", "admin", time.time())
-    revoked = await store.keys.make_sole("admin", key)
-    if revoked:
-        log.info("revoked %d earlier admin key(s): the admin key was replaced", revoked)
-    return revoked
-
-
-def build_worker(
-    store: Store, specs: Sequence[SwarmSpec], settings: Settings, signals: Signals
-) -> Worker:
-    """A worker for `specs`; each swarm's runtime has its own pool for blocking agents."""
-    runtimes = {s.name: SwarmRuntime(s, metrics=metrics) for s in specs}
-    return Worker(store, runtimes, signals, settings.worker, metrics)
 
 
 def tls_options(server: ServerSettings) -> dict[str, str]:
@@ -214,67 +131,50 @@ async def run_all(
     banner: list[Banner] | None = None,
 ) -> None:
     """Manager plus workers: in-process (`workers == 0`) or as N worker processes."""
-    store = await open_for(specs, settings)
-    signals = make_signals(settings)
-    await signals.start()
-    cache = make_cache(settings)
-    key = await ensure_admin_key(store, settings)
-    worker = build_worker(store, specs, settings, signals) if workers == 0 else None
-    manager = Manager(
-        store,
-        {s.name: s for s in specs},
-        settings,
-        signals,
-        metrics,
-        local_worker_beat=(lambda: worker.last_beat) if worker else None,
-        local_saturation=(lambda: saturated(worker.runtimes.values())) if worker else None,
-        cache=cache,
-    )
+    node = await build_node(specs, settings, worker=workers == 0)
     procs = spawn_workers(workers, settings) if workers else []
     listening = on_ready or asyncio.Event()
     try:
-        if worker:
-            await worker.start()
+        await node.start_worker()
         tls_options(settings.server)
-        if banner is not None:
-            banner.append(Banner(base_url(settings.server), key, specs[0].name))
-        await serve_http(create_app(manager), settings.server, listening)
+        if banner is not None and node.admin_key is not None:
+            banner.append(Banner(base_url(settings.server), node.admin_key, specs[0].name))
+        await serve_http(node.app(), settings.server, listening)
     finally:
-        if worker:
-            await worker.stop()
         stop_processes(procs)
-        await close_links(signals, cache)
-        await store.close()
+        await node.stop()
+
+
+async def run_manager(
+    specs: Sequence[SwarmSpec], settings: Settings, announce: Callable[[AdminKey], None]
+) -> None:
+    """A manager process (`serve` with SWARM_MODE=manager); `announce` tells the admin key."""
+    node = await build_node(specs, settings, worker=False)
+    try:
+        if node.admin_key is not None:
+            announce(node.admin_key)
+        await serve_http(node.app(), settings.server, asyncio.Event())
+    finally:
+        await node.stop()
 
 
 async def run_worker(specs: Sequence[SwarmSpec], settings: Settings, port: int | None) -> None:
     """A worker process; with `port`, it also serves /health, /ready and /metrics."""
-    store = await open_for(specs, settings)
-    signals = make_signals(settings)
-    await signals.start()
-    worker = build_worker(store, specs, settings, signals)
-    await patiently("register the worker", worker.start)
+    node = await build_node(specs, settings, manager=False)
+    await node.start_worker()
+    assert node.worker is not None
     try:
         if port is None:
             await _wait_for_signal()
         else:
             await serve_http(
-                create_worker_app(worker, settings.server.metrics_enabled),
+                create_worker_app(node.worker, settings.server.metrics_enabled),
                 settings.server,
                 asyncio.Event(),
                 port,
             )
     finally:
-        await worker.stop()
-        await close_links(signals, None)
-        await store.close()
-
-
-async def close_links(signals: Signals, cache: ResultCache | None) -> None:
-    """Close the signal channel and the result cache."""
-    await signals.aclose()
-    if cache is not None:
-        await cache.aclose()
+        await node.stop()
 
 
 async def _wait_for_signal() -> None:

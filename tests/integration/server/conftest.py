@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,13 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from swarmstack.agents import SwarmRuntime
 from swarmstack.metrics import Metrics
-from swarmstack.server import Manager, create_app
+from swarmstack.node import build_node
+from swarmstack.server import Manager
 from swarmstack.settings import Settings
-from swarmstack.signals import LocalSignals
 from swarmstack.spec import SwarmSpec
-from swarmstack.store import Store, open_store
+from swarmstack.store import Store
 from swarmstack.worker import Worker
 from tests.conftest import SpecFactory
 
@@ -84,30 +82,21 @@ async def node(
 ) -> AsyncIterator[Node]:
     """Manager + worker + ASGI client; everything stopped afterwards."""
     server = {"max_body_bytes": 4096, **server_overrides}
-    settings = Settings(data_dir=tmp_path, server=server)  # type: ignore[arg-type]
-    store = await open_store(settings.store_url())
-    await store.keys.add(ADMIN_KEY, "admin", "admin", time.time())
-    metrics = Metrics()
-    signals = LocalSignals()
-    runtimes = {s.name: SwarmRuntime(s, metrics=metrics) for s in swarms}
-    worker = Worker(store, runtimes, signals, settings.worker, metrics)
-    manager = Manager(
-        store,
-        {s.name: s for s in swarms},
-        settings,
-        signals,
-        metrics,
-        local_worker_beat=lambda: worker.last_beat,
+    settings = Settings(
+        data_dir=tmp_path,
+        server=server,  # type: ignore[arg-type]
+        security={"admin_key": ADMIN_KEY},  # type: ignore[arg-type]
     )
-    await manager.start()
-    await worker.start()
-    transport = httpx.ASGITransport(app=create_app(manager, manage_lifecycle=False))
+    built = await build_node(swarms, settings, metrics=Metrics())
+    assert built.manager is not None and built.worker is not None
+    manager, worker, store, metrics = built.manager, built.worker, built.store, built.metrics
+    await built.start_manager()
+    await built.start_worker()
+    transport = httpx.ASGITransport(app=built.app(manage_lifecycle=False))
     async with httpx.AsyncClient(
         transport=transport,
         base_url="http://swarm",
         headers={"Authorization": f"Bearer {ADMIN_KEY}"},
     ) as http:
         yield Node(http, manager, worker, store, metrics)
-    await worker.stop(drain_timeout_s=1)
-    await manager.stop()
-    await store.close()
+    await built.stop(drain_timeout_s=1)

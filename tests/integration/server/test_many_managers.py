@@ -14,16 +14,14 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from swarmstack.agents import SwarmRuntime
 from swarmstack.metrics import Metrics
-from swarmstack.server import Manager, create_app
+from swarmstack.node import build_node
 from swarmstack.settings import Settings
 from swarmstack.signals import PgSignals, RedisSignals, ResultCache
 from swarmstack.signals.remote import RemoteSignals
 from swarmstack.spec import SwarmSpec
-from swarmstack.store import open_store
+from swarmstack.store import Store, open_store
 from swarmstack.store.advisory import AdvisoryLock
-from swarmstack.worker import Worker
 from tests.conftest import SpecFactory
 from tests.support.redis_server import REDIS_URL
 
@@ -64,13 +62,19 @@ async def cluster(
             signals = link(request.param, pg_url, channel)
             await signals.start()
             stack.push_async_callback(signals.aclose)
-            specs = {s.name: s for s in swarms}
-            manager = Manager(
-                store, specs, settings, signals, Metrics(), id=f"manager-{name}", cache=cache
+            node = await build_node(
+                swarms,
+                settings,
+                worker=False,
+                metrics=Metrics(),
+                store=store,
+                signals=signals,
+                cache=cache,
+                manager_id=f"manager-{name}",
             )
-            await manager.start()
-            stack.push_async_callback(manager.stop)
-            app = create_app(manager, manage_lifecycle=False)
+            await node.start_manager()
+            stack.push_async_callback(node.stop)
+            app = node.app(manage_lifecycle=False)
             client = httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app),
                 base_url=f"http://{name}",
@@ -84,7 +88,7 @@ async def cluster(
 
 async def _start_worker(
     stack: AsyncExitStack,
-    store: object,
+    store: Store,
     swarms: list[SwarmSpec],
     settings: Settings,
     signals: RemoteSignals,
@@ -92,11 +96,11 @@ async def _start_worker(
     await signals.start()
     stack.push_async_callback(signals.aclose)
     await asyncio.wait_for(signals.connected.wait(), timeout=10)
-    metrics = Metrics()
-    runtimes = {s.name: SwarmRuntime(s, metrics=metrics) for s in swarms}
-    worker = Worker(store, runtimes, signals, settings.worker, metrics)  # type: ignore[arg-type]
-    await worker.start()
-    stack.push_async_callback(worker.stop, 1)
+    node = await build_node(
+        swarms, settings, manager=False, metrics=Metrics(), store=store, signals=signals
+    )
+    await node.start_worker()
+    stack.push_async_callback(node.stop, 1)
     await asyncio.sleep(0.3)  # the worker's first claim finds nothing and sleeps 30 s
 
 

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from swarmstack.agents import SwarmRuntime
-from swarmstack.agents.runtime import saturated
 from swarmstack.metrics import Metrics
-from swarmstack.server import Manager, create_app
+from swarmstack.node import build_node
 from swarmstack.settings import Settings
-from swarmstack.signals import LocalSignals
-from swarmstack.store import open_store
-from swarmstack.worker import Worker
 from swarmstack.worker.http import create_worker_app
 from tests.conftest import SpecFactory
 from tests.support import agents as support
@@ -39,24 +33,16 @@ async def test_ready_reports_a_swarm_saturated_by_abandoned_calls(
         "tests.support.agents:stuck",
         runtime="{retry_attempts: 0, timeout: 100ms, sync_pool_size: 1}",
     )
-    settings = Settings(data_dir=tmp_path)
-    store = await open_store(settings.store_url())
-    await store.keys.add(ADMIN_KEY, "admin", "admin", time.time())
-    metrics, signals = Metrics(), LocalSignals()
-    runtimes = {spec.name: SwarmRuntime(spec, metrics=metrics)}
-    worker = Worker(store, runtimes, signals, settings.worker, metrics)
-    manager = Manager(
-        store,
-        {spec.name: spec},
-        settings,
-        signals,
-        metrics,
-        local_worker_beat=lambda: worker.last_beat,
-        local_saturation=lambda: saturated(runtimes.values()),
+    settings = Settings(
+        data_dir=tmp_path,
+        security={"admin_key": ADMIN_KEY},  # type: ignore[arg-type]
     )
-    await manager.start()
-    await worker.start()
-    transport = httpx.ASGITransport(app=create_app(manager, manage_lifecycle=False))
+    node = await build_node([spec], settings, metrics=Metrics())
+    assert node.worker is not None
+    worker = node.worker
+    await node.start_manager()
+    await node.start_worker()
+    transport = httpx.ASGITransport(app=node.app(manage_lifecycle=False))
     headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
     async with httpx.AsyncClient(transport=transport, base_url="http://s", headers=headers) as http:
         done = await http.post("/api/v1/tasks", params={"wait": 10}, json={"input": "x"})
@@ -70,7 +56,4 @@ async def test_ready_reports_a_swarm_saturated_by_abandoned_calls(
     assert worker_ready.status_code == 503
     assert "swarm 'stuck'" in worker_ready.json()["sync_pools"]
     support.STUCK_RELEASE.set()
-    await worker.stop(drain_timeout_s=1)
-    await manager.stop()
-    await runtimes["stuck"].aclose()
-    await store.close()
+    await node.stop(drain_timeout_s=1)

@@ -16,9 +16,9 @@ import typer
 
 from swarmstack.cli.banner import curl_line
 from swarmstack.cli.main import app
-from swarmstack.cli.node import AdminKey
 from swarmstack.cli.output import console, task_table
 from swarmstack.client.http import _problem
+from swarmstack.node import AdminKey
 from tests.conftest import REPO
 
 

@@ -124,7 +124,9 @@ def test_env_file_quoting_follows_docker_compose(tmp_path: Path) -> None:
     loaded = load_layers(None, env_file, environ={"HOST": "h"})
     s = loaded.settings
     assert s.server.host == "h"  # unquoted: expanded
-    assert s.store.url == "sqlite+aiosqlite:///${literal}.db"  # single-quoted: literal
+    assert (
+        s.store.url.get_secret_value() == "sqlite+aiosqlite:///${literal}.db"
+    )  # single-quoted: literal
     assert s.security.admin_key is not None
     assert s.security.admin_key.get_secret_value() == "h-${HOST}"  # double: expanded, $${ kept
     assert s.mode == "worker"
