@@ -10,6 +10,7 @@ from __future__ import annotations
 from swarmstack.core.retry import RetryPolicy
 from swarmstack.store.claims import Applied, ClaimStore
 from swarmstack.store.cluster import ClusterStore, ManagerInfo, WorkerInfo
+from swarmstack.store.deployments import Deployment, DeploymentStore, HistoryLine, Route
 from swarmstack.store.engine import Database
 from swarmstack.store.events import EventStore
 from swarmstack.store.keys import KeyStore, Principal
@@ -29,6 +30,7 @@ class Store:
         self.keys = KeyStore(db)
         self.cluster = ClusterStore(db)
         self.sessions = SessionStore(db)
+        self.deployments = DeploymentStore(db)
 
     async def close(self) -> None:
         """Close the connection pools."""
@@ -54,8 +56,12 @@ async def open_store(
 
 __all__ = [
     "Applied",
+    "Deployment",
+    "DeploymentStore",
+    "HistoryLine",
     "ManagerInfo",
     "Principal",
+    "Route",
     "Store",
     "SubmitResult",
     "WorkerInfo",

@@ -36,7 +36,10 @@ from swarmstack.errors import (
 # resources, 55 lock not available, 57 operator intervention (shutdown), 58 system error.
 # Source: PostgreSQL manual, Appendix A "PostgreSQL Error Codes".
 _PG_UNAVAILABLE_CLASSES = frozenset({"08", "25", "40", "53", "55", "57", "58"})
-_PG_UNIQUE_VIOLATION = "23505"
+# A unique or primary key clash: PostgreSQL 23505 covers both; SQLite names them apart.
+_UNIQUE_VIOLATIONS = frozenset(
+    {"23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
+)
 # SQLite result codes that mean "try again later" (busy, locked, I/O, full, cannot open).
 # Source: https://www.sqlite.org/rescode.html
 _SQLITE_UNAVAILABLE = (
@@ -159,7 +162,7 @@ def translate(exc: BaseException) -> SwarmstackError:
     detail = _detail(exc)
     if _is_unavailable(exc):
         return StoreUnavailable(f"the task store is unavailable: {detail}", delay_s=2.0)
-    if _code_of(exc) in (_PG_UNIQUE_VIOLATION, "SQLITE_CONSTRAINT_UNIQUE"):
+    if _code_of(exc) in _UNIQUE_VIOLATIONS:
         return StoreConflict(f"the store refused a duplicate key: {detail}")
     return StoreRejected(
         f"the store refused a value: {detail}",

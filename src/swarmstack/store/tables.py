@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData(
@@ -135,4 +136,46 @@ leader_leases = Table(
     Column("name", String(64), primary_key=True),
     Column("owner", String(80), nullable=False),
     Column("expires_at", Float, nullable=False),
+)
+
+# --- deployments: immutable versions of swarms, and where each swarm's traffic goes ---------
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("swarm", String(64), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("spec", Text, nullable=False),
+    Column("code_version", String(100)),
+    Column("created_at", Float, nullable=False),
+    Column("created_by", String(80), nullable=False),
+    Column("message", Text, nullable=False),
+    UniqueConstraint("swarm", "version"),
+    UniqueConstraint("swarm", "content_hash"),
+)
+
+rollouts = Table(
+    "rollouts",
+    metadata,
+    Column("swarm", String(64), primary_key=True),
+    Column("stable", String(64), nullable=False),
+    Column("candidate", String(64)),
+    Column("weight", SmallInteger, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+rollout_history = Table(
+    "rollout_history",
+    metadata,
+    Column("id", EventId, primary_key=True, autoincrement=True),
+    Column("swarm", String(64), nullable=False, index=True),
+    Column("action", String(40), nullable=False),
+    Column("version", String(64)),
+    Column("previous", String(64)),
+    Column("by", String(80), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
 )

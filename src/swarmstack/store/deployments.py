@@ -1,0 +1,319 @@
+"""Deployments (immutable versions of swarms) and each swarm's rollout state.
+
+A deployment is stored once per content: deploying identical content again returns the stored
+version; a `release` label reused with other content is a Conflict. Each swarm has one
+`rollouts` row (stable, candidate, weight, the state as JSON and a `generation` counter). Every
+change to it is a compare-and-set on `generation`, so the leader's controller and an operator's
+command never overwrite each other: the loser re-reads and decides again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from swarmstack.core.ids import new_task_id
+from swarmstack.core.rollout_types import RolloutState
+from swarmstack.errors import Conflict, NotFound, StoreConflict
+from swarmstack.store.codec import dumps, storable_text
+from swarmstack.store.engine import Database
+from swarmstack.store.tables import deployments, rollout_history, rollouts
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """One immutable version of a swarm."""
+
+    id: str
+    swarm: str
+    version: str
+    content_hash: str
+    spec: dict[str, Any]
+    code_version: str | None
+    created_at: float
+    created_by: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where new tasks of a swarm go: `weight` percent to `candidate`, the rest to `stable`."""
+
+    swarm: str
+    stable: str
+    candidate: str | None
+    weight: int
+    generation: int
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    """One line of a swarm's rollout history."""
+
+    id: int
+    swarm: str
+    action: str
+    version: str | None
+    previous: str | None
+    by: str
+    message: str
+    created_at: float
+
+
+class DeploymentStore:
+    """Deployments, routes and rollout states."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(
+        self,
+        swarm: str,
+        version: str,
+        content_hash: str,
+        spec: dict[str, Any],
+        *,
+        code_version: str | None,
+        by: str,
+        message: str,
+        now: float,
+    ) -> tuple[Deployment, bool]:
+        """Store a version; (deployment, created). Identical content returns the stored one.
+
+        Raises Conflict when `version` names other content of the same swarm."""
+        try:
+            return await self._add(
+                swarm, version, content_hash, spec, code_version, by, message, now
+            )
+        except StoreConflict:  # another manager stored the same version at the same instant
+            return await self._add(
+                swarm, version, content_hash, spec, code_version, by, message, now
+            )
+
+    async def _add(
+        self,
+        swarm: str,
+        version: str,
+        content_hash: str,
+        spec: dict[str, Any],
+        code_version: str | None,
+        by: str,
+        message: str,
+        now: float,
+    ) -> tuple[Deployment, bool]:
+        async with self.db.write() as conn:
+            same = await _one(
+                conn,
+                deployments.c.swarm == swarm,
+                deployments.c.content_hash == content_hash,
+            )
+            if same is not None:
+                return same, False
+            named = await _one(conn, deployments.c.swarm == swarm, deployments.c.version == version)
+            if named is not None and named.content_hash == content_hash:
+                return named, False  # stored by another writer between the two reads
+            if named is not None:
+                raise Conflict(
+                    f"version {version!r} of swarm {swarm!r} is already deployed with other "
+                    f"content (deployment {named.id})",
+                    fix="give the changed spec a new `release`, or leave `release` unset so the "
+                    "version is named by its content hash",
+                )
+            row = {
+                "id": "d_" + new_task_id()[2:],
+                "swarm": swarm,
+                "version": version,
+                "content_hash": content_hash,
+                "spec": dumps(spec),
+                "code_version": code_version,
+                "created_at": now,
+                "created_by": by[:80],
+                "message": storable_text(message) or "",
+            }
+            await conn.execute(insert(deployments).values(**row))
+            await _history(conn, swarm, "deploy", version, None, by, message or "", now)
+        return _deployment({**row, "spec": spec}), True
+
+    async def get(self, swarm: str, version: str) -> Deployment:
+        """One version of a swarm; NotFound when there is none."""
+        async with self.db.read() as conn:
+            found = await _one(conn, deployments.c.swarm == swarm, deployments.c.version == version)
+        if found is None:
+            raise NotFound(
+                f"swarm {swarm!r} has no version {version!r}",
+                fix="list its versions with `swarmstack deployments list --swarm NAME`",
+            )
+        return found
+
+    async def by_id(self, deployment_id: str) -> Deployment:
+        """One deployment by id; NotFound when there is none."""
+        async with self.db.read() as conn:
+            found = await _one(conn, deployments.c.id == deployment_id)
+        if found is None:
+            raise NotFound(f"no deployment {deployment_id!r}", fix="check the id")
+        return found
+
+    async def versions(self, swarm: str | None = None, limit: int = 100) -> list[Deployment]:
+        """Deployments, newest first (of one swarm when given)."""
+        query = select(deployments).order_by(deployments.c.created_at.desc()).limit(limit)
+        if swarm is not None:
+            query = query.where(deployments.c.swarm == swarm)
+        async with self.db.read() as conn:
+            return [_deployment(dict(r._mapping)) for r in await conn.execute(query)]
+
+    async def loadable(
+        self, swarms: Sequence[str], versions: Sequence[tuple[str, str]]
+    ) -> list[Deployment]:
+        """The deployments named by (swarm, version) pairs, for workers loading versions."""
+        if not versions:
+            return []
+        wanted = set(versions)
+        query = select(deployments).where(deployments.c.swarm.in_(swarms))
+        async with self.db.read() as conn:
+            rows = [_deployment(dict(r._mapping)) for r in await conn.execute(query)]
+        return [d for d in rows if (d.swarm, d.version) in wanted]
+
+    # --- routes and rollout states ------------------------------------------------------------
+    async def routes(self) -> list[Route]:
+        """Every swarm's route (small: one row per swarm)."""
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(
+                    rollouts.c.swarm,
+                    rollouts.c.stable,
+                    rollouts.c.candidate,
+                    rollouts.c.weight,
+                    rollouts.c.generation,
+                )
+            )
+            return [Route(r.swarm, r.stable, r.candidate, r.weight, r.generation) for r in rows]
+
+    async def state(self, swarm: str) -> tuple[RolloutState, int] | None:
+        """A swarm's rollout state and its generation, or None before its first deploy."""
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(rollouts.c.state, rollouts.c.generation).where(rollouts.c.swarm == swarm)
+                )
+            ).first()
+        if row is None:
+            return None
+        return RolloutState.from_dict(json.loads(row.state)), int(row.generation)
+
+    async def states(self) -> list[tuple[str, RolloutState, int]]:
+        """Every swarm's rollout state and generation."""
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(rollouts.c.swarm, rollouts.c.state, rollouts.c.generation)
+            )
+            return [
+                (r.swarm, RolloutState.from_dict(json.loads(r.state)), int(r.generation))
+                for r in rows
+            ]
+
+    async def save_state(
+        self,
+        swarm: str,
+        state: RolloutState,
+        generation: int | None,
+        now: float,
+        history: Sequence[tuple[str, str, str | None, str | None]] = (),
+        by: str = "controller",
+    ) -> int | None:
+        """Store `state` if the stored generation is still `generation` (None: the swarm has no
+        state yet); the new generation, or None when another writer changed it first.
+
+        `history` lines are (action, message, version, previous), written in the same
+        transaction."""
+        values = {
+            "stable": state.stable,
+            "candidate": state.candidate,
+            "weight": state.weight,
+            "state": dumps(state.to_dict()),
+            "updated_at": now,
+        }
+        try:
+            async with self.db.write() as conn:
+                if generation is None:
+                    await conn.execute(insert(rollouts).values(swarm=swarm, generation=1, **values))
+                    new = 1
+                else:
+                    changed = await conn.execute(
+                        update(rollouts)
+                        .where(rollouts.c.swarm == swarm, rollouts.c.generation == generation)
+                        .values(generation=generation + 1, **values)
+                    )
+                    if not changed.rowcount:
+                        return None
+                    new = generation + 1
+                for action, message, version, previous in history:
+                    await _history(conn, swarm, action, version, previous, by, message, now)
+                return new
+        except StoreConflict:
+            return None  # another manager created the swarm's state first
+
+    async def history(self, swarm: str, limit: int = 100) -> list[HistoryLine]:
+        """A swarm's rollout history, newest first."""
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(rollout_history)
+                .where(rollout_history.c.swarm == swarm)
+                .order_by(rollout_history.c.id.desc())
+                .limit(limit)
+            )
+            return [HistoryLine(**dict(r._mapping)) for r in rows]
+
+    async def count(self) -> int:
+        """How many deployments are stored."""
+        async with self.db.read() as conn:
+            return int(
+                (await conn.execute(select(func.count()).select_from(deployments))).scalar() or 0
+            )
+
+
+async def _one(conn: AsyncConnection, *where: Any) -> Deployment | None:
+    row = (await conn.execute(select(deployments).where(*where))).first()
+    return None if row is None else _deployment(dict(row._mapping))
+
+
+def _deployment(row: dict[str, Any]) -> Deployment:
+    spec = row["spec"]
+    return Deployment(
+        id=row["id"],
+        swarm=row["swarm"],
+        version=row["version"],
+        content_hash=row["content_hash"],
+        spec=json.loads(spec) if isinstance(spec, str) else spec,
+        code_version=row["code_version"],
+        created_at=row["created_at"],
+        created_by=row["created_by"],
+        message=row["message"],
+    )
+
+
+async def _history(
+    conn: AsyncConnection,
+    swarm: str,
+    action: str,
+    version: str | None,
+    previous: str | None,
+    by: str,
+    message: str,
+    now: float,
+) -> None:
+    await conn.execute(
+        insert(rollout_history).values(
+            swarm=swarm,
+            action=action[:40],
+            version=version,
+            previous=previous,
+            by=by[:80],
+            message=storable_text(message) or "",
+            created_at=now,
+        )
+    )
