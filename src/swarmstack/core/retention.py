@@ -100,6 +100,15 @@ class Plan:
             for keep, statuses in sorted(windows.by_status().items())
         ]
 
+    def longest_by_status(self) -> dict[str, float]:
+        """Per final status, the longest any swarm keeps it (what the store-age alert allows)."""
+        longest: dict[str, float] = {}
+        for _, windows in self.scopes():
+            for keep, statuses in windows.by_status().items():
+                for status in statuses:
+                    longest[status] = max(keep, longest.get(status, 0.0))
+        return longest
+
     @property
     def longest_s(self) -> float:
         """The longest any finished task is kept under this plan."""
