@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from swarmstack import __version__
-from swarmstack.cli import cluster_cli, config_cli
+from swarmstack.cli import cluster_cli, config_cli, store_cli
 from swarmstack.cli import render as render_cli
 from swarmstack.cli import tasks as tasks_cli
 from swarmstack.cli.node import Banner, data_dir_ready, run_all, run_loop, run_worker
@@ -34,6 +34,7 @@ app.command("submit")(tasks_cli.submit)
 app.add_typer(config_cli.app, name="config")
 app.command("status")(cluster_cli.status)
 app.add_typer(render_cli.app, name="render")
+app.add_typer(store_cli.app, name="store")
 
 DEFAULT_SPEC = Path("examples/triage/swarm.yaml")
 Specs = Annotated[list[Path] | None, typer.Argument(help="Swarm spec files.")]
@@ -248,10 +249,12 @@ def main() -> None:
     except Exception as exc:
         import click
 
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
+        # typer raises its own vendored click's exceptions (typer.TyperException) for usage
+        # errors, which are not click's: both exit with their code (2 for usage).
+        if isinstance(exc, click.exceptions.ClickException | typer.TyperException):
+            exc.show()  # type: ignore[union-attr]
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
+        if isinstance(exc, click.exceptions.Exit | typer.Exit):
             sys.exit(exc.exit_code)
         _fail(exc)
 
