@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Annotated
 import typer
 
 from swarmstack import __version__
-from swarmstack.cli import cluster_cli, config_cli, store_cli
+from swarmstack.cli import cluster_cli, config_cli, logs, store_cli
 from swarmstack.cli import render as render_cli
 from swarmstack.cli import tasks as tasks_cli
 from swarmstack.cli.node import Banner, data_dir_ready, run_all, run_loop, run_worker
@@ -49,11 +48,7 @@ def _root(
     # Like uvicorn's --app-dir default: agents named `module:function` import from the cwd.
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("alembic").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logs.setup(verbose)
 
 
 @app.command()
@@ -231,8 +226,8 @@ async def _announce_key(store: object, settings: Settings) -> None:
 def _settings(host: str | None, port: int | None, data_dir: Path | None) -> Settings:
     overrides = {"server": {"host": host, "port": port}, "data_dir": data_dir}
     loaded = load_layers(overrides=overrides)
-    if not _state["verbose"]:
-        logging.getLogger().setLevel(loaded.settings.log_level.upper())
+    level = None if _state["verbose"] else loaded.settings.log_level
+    logs.apply(level, loaded.settings.log_format)
     for notice in loaded.notices:
         err_console.print(f"[yellow]note:[/] {notice}", highlight=False)
     return loaded.settings
