@@ -5,6 +5,7 @@
     python bench/run.py drain          # (b) 20,000 pre-queued 0.5 s tasks, 10,000 in flight
     python bench/run.py llm            # (c) the same with LLM agents against a 0.5 s local server
     python bench/run.py scale          # (d) PostgreSQL, 1 manager + 2 workers, vs Celery on Redis
+    python bench/run.py soak --backend sqlite --duration 180 --rate 100   # (e) see bench/soak.py
     python bench/run.py ... --quick    # smaller sizes, for a smoke run
 
 Results print as a table and are written to bench/results/<scenario>.json. docs/benchmarks.md
@@ -538,8 +539,12 @@ def run_celery(work: Path, tasks: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "scenario", choices=["all", "throughput", "drain", "llm", "scale"], nargs="?"
+        "scenario", choices=["all", "throughput", "drain", "llm", "scale", "soak"], nargs="?"
     )
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--duration", type=int, default=180, help="soak: seconds")
+    parser.add_argument("--rate", type=float, default=100.0, help="soak: tasks per second")
+    parser.add_argument("--window", type=int, default=15, help="soak: seconds per sample")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
@@ -563,6 +568,14 @@ def main() -> None:
         if scenario in ("all", "scale"):
             report["scale"] = run_scale(work, 1_000 if args.quick else 5_000)
             show("scale", report["scale"])
+        if scenario == "soak":
+            sys.path.insert(0, str(REPO))  # bench.soak imports bench.run's helpers
+            from bench.soak import run_soak
+
+            soak = run_soak(work, args.backend, args.duration, args.rate, args.window)
+            report["soak"] = soak
+            show("soak", soak)
+            scenario = f"soak-{args.backend}"
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

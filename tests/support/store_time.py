@@ -7,10 +7,12 @@ database clock moving forward by `seconds`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import update
 
 from swarmstack.store import Store
-from swarmstack.store.tables import leader_leases, tasks
+from swarmstack.store.tables import leader_leases, task_events, tasks
 
 
 async def travel(store: Store, seconds: float) -> None:
@@ -24,4 +26,25 @@ async def travel(store: Store, seconds: float) -> None:
         )
         await conn.execute(
             update(leader_leases).values(expires_at=leader_leases.c.expires_at - seconds)
+        )
+
+
+async def age(store: Store, seconds: float, ids: Sequence[str] | None = None) -> None:
+    """Make tasks (all, or those of `ids`) and their events `seconds` older: for retention,
+    which compares `created_at` and `finished_at` with the database's clock."""
+    where = [tasks.c.id.in_(list(ids))] if ids is not None else []
+    event_where = [task_events.c.task_id.in_(list(ids))] if ids is not None else []
+    async with store.db.write() as conn:
+        await conn.execute(
+            update(tasks)
+            .where(*where)
+            .values(
+                created_at=tasks.c.created_at - seconds,
+                finished_at=tasks.c.finished_at - seconds,
+            )
+        )
+        await conn.execute(
+            update(task_events)
+            .where(*event_where)
+            .values(created_at=task_events.c.created_at - seconds)
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Annotated
 import typer
 
 from swarmstack import __version__
-from swarmstack.cli import cluster_cli, config_cli, keys_cli
+from swarmstack.cli import cluster_cli, config_cli, keys_cli, logs, store_cli
 from swarmstack.cli import render as render_cli
 from swarmstack.cli import tasks as tasks_cli
 from swarmstack.cli import validate as validate_cli
@@ -26,7 +25,7 @@ from swarmstack.cli.node import (
     run_manager,
     run_worker,
 )
-from swarmstack.cli.output import HELP, console, escape, note, print_error, quiet_libraries
+from swarmstack.cli.output import HELP, console, escape, note, print_error
 from swarmstack.errors import SwarmstackError
 from swarmstack.node import AdminKey
 from swarmstack.settings import Settings, load_layers
@@ -48,6 +47,7 @@ app.command("status")(cluster_cli.status)
 app.add_typer(render_cli.app, name="render")
 app.command("validate")(validate_cli.validate)
 app.command("rotate-admin-key")(keys_cli.rotate_admin_key)
+app.add_typer(store_cli.app, name="store")
 
 DEFAULT_SPEC = Path("examples/triage/swarm.yaml")
 Specs = Annotated[list[Path] | None, typer.Argument(help="Swarm spec files.")]
@@ -62,11 +62,7 @@ def _root(
     # Like uvicorn's --app-dir default: agents named `module:function` import from the cwd.
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    quiet_libraries(verbose)
+    logs.setup(verbose)
 
 
 @app.command()
@@ -191,8 +187,8 @@ def _announce(key: AdminKey) -> None:
 def _settings(host: str | None, port: int | None, data_dir: Path | None) -> Settings:
     overrides = {"server": {"host": host, "port": port}, "data_dir": data_dir}
     loaded = load_layers(overrides=overrides)
-    if not _state["verbose"]:
-        logging.getLogger().setLevel(loaded.settings.log_level.upper())
+    level = None if _state["verbose"] else loaded.settings.log_level
+    logs.apply(level, loaded.settings.log_format)
     for notice in loaded.notices:
         note(notice)
     return loaded.settings
@@ -209,10 +205,12 @@ def main() -> None:
     except Exception as exc:
         import click
 
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
+        # typer raises its own vendored click's exceptions (typer.TyperException) for usage
+        # errors, which are not click's: both exit with their code (2 for usage).
+        if isinstance(exc, click.exceptions.ClickException | typer.TyperException):
+            exc.show()  # type: ignore[union-attr]
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
+        if isinstance(exc, click.exceptions.Exit | typer.Exit):
             sys.exit(exc.exit_code)
         _fail(exc)
     if isinstance(code, int) and code:

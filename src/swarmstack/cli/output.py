@@ -6,7 +6,6 @@ it: `[security]` or a regex's `[a-z]` would otherwise be read as markup and vani
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rich.console import Console
@@ -17,13 +16,6 @@ from sqlalchemy.engine import make_url
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 HELP = {"help_option_names": ["-h", "--help"]}
-QUIET = ("httpx", "httpcore", "alembic")  # one INFO line per request or migration step
-
-
-def quiet_libraries(verbose: bool) -> None:
-    """Libraries log only warnings unless --verbose (in the CLI and in worker processes)."""
-    for name in QUIET:
-        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def escape(text: object) -> str:

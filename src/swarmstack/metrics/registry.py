@@ -117,6 +117,59 @@ class Metrics:
             registry=r,
         )
 
+        self._store_metrics(r)
+
+    def _store_metrics(self, r: CollectorRegistry) -> None:
+        """Retention counters (the leader's rounds) and store size gauges."""
+        self.retention_deleted = Counter(
+            "swarmstack_retention_deleted_rows_total",
+            "Rows retention deleted (pruned tasks, their attempts and events, compacted events)",
+            ["table"],
+            registry=r,
+        )
+        self.idempotency_keys_expired = Counter(
+            "swarmstack_idempotency_keys_expired_total",
+            "Idempotency-Keys cleared after retention.idempotency",
+            registry=r,
+        )
+        self.tasks_compacted = Counter(
+            "swarmstack_tasks_compacted_total",
+            "Finished tasks whose step events were folded into one summary event",
+            registry=r,
+        )
+        self.tasks_archived = Counter(
+            "swarmstack_tasks_archived_total",
+            "Pruned tasks written to the retention archive",
+            registry=r,
+        )
+        self.retention_seconds = Gauge(
+            "swarmstack_retention_seconds",
+            "Longest time any swarm keeps finished tasks of a status",
+            ["status"],
+            registry=r,
+        )
+        self.store_rows = Gauge(
+            "swarmstack_store_rows", "Rows per store table (estimate)", ["table"], registry=r
+        )
+        self.store_bytes = Gauge(
+            "swarmstack_store_bytes",
+            "Bytes per store table with its indexes",
+            ["table"],
+            registry=r,
+        )
+        self.store_dead_rows = Gauge(
+            "swarmstack_store_dead_rows",
+            "Dead tuples per table not yet vacuumed (PostgreSQL)",
+            ["table"],
+            registry=r,
+        )
+        self.store_oldest_finished_age = Gauge(
+            "swarmstack_store_oldest_finished_age_seconds",
+            "Age of the oldest stored finished task of a status",
+            ["status"],
+            registry=r,
+        )
+
 
 metrics = Metrics()
 
@@ -142,5 +195,14 @@ METRIC_NAMES = frozenset(
         "swarmstack_workers",
         "swarmstack_sync_calls_abandoned_total",
         "swarmstack_sync_threads_abandoned",
+        "swarmstack_retention_deleted_rows_total",
+        "swarmstack_idempotency_keys_expired_total",
+        "swarmstack_tasks_compacted_total",
+        "swarmstack_tasks_archived_total",
+        "swarmstack_retention_seconds",
+        "swarmstack_store_rows",
+        "swarmstack_store_bytes",
+        "swarmstack_store_dead_rows",
+        "swarmstack_store_oldest_finished_age_seconds",
     }
 )

@@ -84,6 +84,14 @@ def alert_rules(specs: Sequence[SwarmSpec]) -> list[Obj]:
             "critical",
             f"{{{{ $labels.swarm }}}} succeeds less than {a.sla_success_ratio:.1%}",
         ),
+        rule(
+            "SwarmstackStoreBeyondRetention",
+            "max by (status) (swarmstack_store_oldest_finished_age_seconds) > on (status) "
+            "(1.1 * max by (status) (swarmstack_retention_seconds) + 3600)",
+            "30m",
+            "warning",
+            "The store keeps {{ $labels.status }} tasks past their retention; it keeps growing",
+        ),
     ]
 
 
@@ -114,6 +122,9 @@ RUNBOOKS = {
     "SwarmstackBudgetOverruns": "Inspect the tasks that hit budget_exceeded; raise the budget "
     "or fix the runaway agent.",
     "SwarmstackSLABreach": "Find the failing swarm in the error-rate panel and act on it.",
+    "SwarmstackStoreBeyondRetention": "Run `swarmstack store stats` and `swarmstack store prune "
+    "--dry-run`; check the leader manager's logs for failing retention rounds and that "
+    "retention.enabled is true.",
 }
 
 
@@ -166,6 +177,11 @@ def rules_test(specs: Sequence[SwarmSpec]) -> Obj:
         {"series": f'up{{job="{APP}-worker-s"}}', "values": "0x60"},
         {"series": "swarmstack_workers", "values": "0x60"},
         {"series": 'swarmstack_budget_exceeded_total{swarm="s"}', "values": "0+1x60"},
+        {
+            "series": 'swarmstack_store_oldest_finished_age_seconds{status="succeeded"}',
+            "values": "700000+60x60",
+        },
+        {"series": 'swarmstack_retention_seconds{status="succeeded"}', "values": "604800x60"},
     ]
     expected = {r["alert"]: r for r in alert_rules(specs)}
     tests = []
@@ -173,7 +189,8 @@ def rules_test(specs: Sequence[SwarmSpec]) -> Obj:
         exp_labels = {"severity": alert["labels"]["severity"]}
         exp_labels |= label_set(name)
         annotations = {
-            k: v.replace("{{ $labels.swarm }}", "s") for k, v in alert["annotations"].items()
+            k: v.replace("{{ $labels.swarm }}", "s").replace("{{ $labels.status }}", "succeeded")
+            for k, v in alert["annotations"].items()
         }
         tests.append(
             {
@@ -196,6 +213,8 @@ def label_set(alert: str) -> dict[str, str]:
         return {"job": f"{APP}-worker-s"}
     if alert == "SwarmstackNoWorkers":
         return {}
+    if alert == "SwarmstackStoreBeyondRetention":
+        return {"status": "succeeded"}
     return {"swarm": "s"}
 
 

@@ -1,4 +1,5 @@
-"""Work only one manager does at a time: sweeping expired leases and refreshing gauges.
+"""Work only one manager does at a time: sweeping expired leases, retention (`housekeeping`)
+and refreshing gauges.
 
 Leadership is a lease row renewed every few seconds; when the leader dies another manager takes
 over once the lease expires.
@@ -15,6 +16,7 @@ import time
 from swarmstack.core.states import TaskStatus
 from swarmstack.errors import StoreUnavailable
 from swarmstack.metrics import Metrics
+from swarmstack.server.housekeeping import Housekeeping
 from swarmstack.signals import Signals
 from swarmstack.store import ManagerInfo, Store
 from swarmstack.store.advisory import AdvisoryLock
@@ -36,6 +38,7 @@ class Leader:
         interval_s: float = 1.0,
         ttl_s: float = 10.0,
         lock: AdvisoryLock | None = None,
+        housekeeping: Housekeeping | None = None,
     ) -> None:
         self.swarms = swarms
         self.store = store
@@ -47,6 +50,7 @@ class Leader:
         self.is_leader = False
         self.started_at = time.time()
         self.lock = lock
+        self.housekeeping = housekeeping
 
     async def run(self) -> None:
         """Loop forever: take or renew leadership, then sweep and refresh gauges."""
@@ -71,6 +75,8 @@ class Leader:
         if self.is_leader:
             await self._sweep(now)
         await self._gauges(now)
+        if self.is_leader and self.housekeeping is not None:
+            await self.housekeeping.tick()
 
     async def _lead(self, now: float) -> bool:
         """Whether this manager leads: the advisory lock on PostgreSQL, else the lease row."""

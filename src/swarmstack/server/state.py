@@ -15,9 +15,11 @@ from typing import Any
 from swarmstack.core.batcher import Batcher
 from swarmstack.core.ids import new_task_id, node_id, request_hash
 from swarmstack.core.records import NewTask, TaskRecord
+from swarmstack.core.retention import plan_of
 from swarmstack.core.states import Priority
 from swarmstack.errors import NotFound, SwarmstackError
 from swarmstack.metrics import Metrics
+from swarmstack.server.housekeeping import Housekeeping
 from swarmstack.server.leader import Leader
 from swarmstack.server.schemas import TaskOut
 from swarmstack.server.waiters import Waiters
@@ -74,6 +76,12 @@ class Manager:
             list(self.specs),
             interval_s=self.settings.worker.sweep_interval,
             lock=advisory_lock(self.settings),
+            housekeeping=Housekeeping(
+                self.store,
+                self.settings.retention,
+                plan_of(self.settings.retention, {n: s.retention for n, s in self.specs.items()}),
+                self.metrics,
+            ),
         )
         self._submits = Batcher(
             self._flush_submits, max_size=self.settings.server.submit_batch_size, name="submits"

@@ -89,6 +89,43 @@ class AgentDefaults(BaseModel):
     )
 
 
+class RetentionSettings(BaseModel):
+    """How long finished tasks, idempotency keys and full event streams are kept; the leader
+    prunes what is older in small batches (a swarm's spec `retention:` overrides these)."""
+
+    enabled: bool = Field(True, description="Prune, expire keys and compact events at all.")
+    succeeded: Duration = Field(7 * 86400.0, gt=0, description="Keep succeeded tasks this long.")
+    failed: Duration = Field(
+        30 * 86400.0, gt=0, description="Keep failed tasks (the dead letter) this long."
+    )
+    other: Duration = Field(
+        7 * 86400.0,
+        gt=0,
+        description="Keep cancelled, timed_out and budget_exceeded tasks this long.",
+    )
+    idempotency: Duration = Field(
+        86400.0, gt=0, description="Honour an Idempotency-Key this long after submit."
+    )
+    events: Duration = Field(
+        3600.0,
+        gt=0,
+        description="Keep a finished task's step events in full this long, then compact them.",
+    )
+    batch_size: int = Field(500, ge=1, le=10_000, description="Rows per prune transaction.")
+    max_batches: int = Field(8, ge=1, description="Most prune transactions per round.")
+    interval: Duration = Field(10.0, gt=0, description="Time between prune rounds.")
+    stats_interval: Duration = Field(
+        60.0, gt=0, description="Time between refreshes of the store size gauges."
+    )
+    archive_dir: Path | None = Field(
+        None,
+        description="Write pruned tasks (attempts, events) as gzip JSON Lines here first.",
+    )
+    vacuum_pages: int = Field(
+        2000, ge=0, description="SQLite pages returned to the OS after each prune round."
+    )
+
+
 class SecuritySettings(BaseModel):
     """Credentials."""
 
@@ -105,6 +142,9 @@ class Settings(BaseModel):
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="Log level of the process."
     )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="`json`: one JSON object per log line (time, level, logger, ...)."
+    )
     store: StoreSettings = Field(default_factory=StoreSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
@@ -112,6 +152,7 @@ class Settings(BaseModel):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     agents: AgentDefaults = Field(default_factory=AgentDefaults)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     def store_url(self) -> str:
         """The store URL; SQLite under `data_dir` unless one is set."""

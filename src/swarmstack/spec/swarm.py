@@ -10,6 +10,7 @@ from swarmstack.spec.agents import NAME, Agent
 from swarmstack.spec.base import SpecModel
 from swarmstack.spec.deploy import Deploy
 from swarmstack.spec.flows import ConcurrentFlow, Flow, GraphFlow, RouterFlow, SequentialFlow
+from swarmstack.spec.retention import Retention
 from swarmstack.spec.runtime import Resources, Rollout, Runtime, Scaling, Sessions
 
 
@@ -26,6 +27,11 @@ class SwarmSpec(SpecModel):
     )
     runtime: Runtime = Field(default_factory=Runtime, description="How tasks run.")
     sessions: Sessions = Field(default_factory=Sessions, description="Session behaviour.")
+    retention: Retention = Field(
+        default_factory=Retention,
+        description="How long this swarm's finished tasks, keys and events are kept "
+        "(unset keys: the [retention] settings).",
+    )
     resources: Resources = Field(default_factory=Resources, description="Worker pod resources.")
     scaling: Scaling = Field(default_factory=Scaling, description="Worker autoscaling.")
     rollout: Rollout = Field(default_factory=Rollout, description="How new versions roll out.")

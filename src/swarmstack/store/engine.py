@@ -103,6 +103,17 @@ class Database:
         async with self.read() as conn:
             await conn.execute(text("SELECT 1"))
 
+    async def sqlite_script(self, script: str) -> None:
+        """Run `script` on the SQLite writer outside a transaction, stepping every statement to
+        its end (`PRAGMA incremental_vacuum(N)` frees one page per step: run through
+        `execute`, it would free one page only)."""
+        try:
+            async with self.writer.connect() as conn:
+                raw = await conn.get_raw_connection()
+                await raw.driver_connection.executescript(script)  # type: ignore[union-attr]
+        except _STORE_FAULTS as exc:
+            raise translate(exc) from exc
+
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.writer.dispose()

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData(
@@ -57,7 +58,11 @@ tasks = Table(
     Column("created_at", Float, nullable=False),
     Column("started_at", Float),
     Column("finished_at", Float),
+    # Set once a finished task's step events are folded into one summary (core.retention).
+    Column("events_compacted", Boolean, nullable=False, default=False, server_default=false()),
     Index(None, "status", "swarm", "priority", "run_at"),
+    Index(None, "status", "finished_at"),  # prune: finished tasks older than their window
+    Index(None, "events_compacted", "finished_at"),  # compaction: the oldest not yet done
     Index(None, "lease_expires_at"),
     Index(None, "lease_owner"),
     Index(None, "created_at"),

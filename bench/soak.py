@@ -1,0 +1,143 @@
+"""The soak scenario: a steady rate for minutes with retention set short, on SQLite or
+PostgreSQL. Every window it records the store's size (SQLite: file + WAL; PostgreSQL: the
+database), PostgreSQL's dead tuples, the RSS of every swarmstack process, and the
+submit-to-result p50/p99 of that window. Goal: size flat once the retention window is full.
+
+    python bench/run.py soak --backend sqlite --duration 180 --rate 100
+    python bench/run.py soak --backend postgresql --duration 180 --rate 100
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.run import (
+    NOOP_SPEC,
+    base_env,
+    free_port,
+    paced,
+    pct,
+    process,
+    rss_mb,
+    swarmstack,
+    wait_http,
+)
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+RETENTION = {  # short, so the window fills within a few minutes
+    "SWARMSTACK_RETENTION__SUCCEEDED": "60s",
+    "SWARMSTACK_RETENTION__OTHER": "60s",
+    "SWARMSTACK_RETENTION__FAILED": "60s",
+    "SWARMSTACK_RETENTION__IDEMPOTENCY": "60s",
+    "SWARMSTACK_RETENTION__EVENTS": "20s",
+    "SWARMSTACK_RETENTION__INTERVAL": "2s",
+    "SWARMSTACK_RETENTION__STATS_INTERVAL": "5s",
+}
+
+
+def run_soak(work: Path, backend: str, duration_s: int, rate: float, window_s: int) -> Any:
+    """Soak one backend; one row per window."""
+    if backend == "sqlite":
+        return _soak(work, f"sqlite+aiosqlite:///{work / 'soak.db'}", duration_s, rate, window_s)
+    name = f"swarmstack_soak_{os.getpid()}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+        return _soak(work, url, duration_s, rate, window_s)
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _soak(work: Path, url: str, duration_s: int, rate: float, window_s: int) -> dict[str, Any]:
+    spec = work / "noop.yaml"
+    spec.write_text(NOOP_SPEC)
+    env = {**base_env(work / "soak.db"), "SWARMSTACK_STORE__URL": url, **RETENTION}
+    port = free_port()
+    args = swarmstack("up", str(spec), "--port", str(port), "--workers", "2")
+    args += ["--data-dir", str(work / "data")]
+    rows = []
+    with process(args, work / "soak.log", env) as proc:
+        base = f"http://127.0.0.1:{port}"
+        wait_http(base + "/ready")
+        began = time.monotonic()
+        while time.monotonic() - began < duration_s:
+            latencies = asyncio.run(paced(base, rate, window_s))
+            rows.append(
+                {
+                    "t_s": round(time.monotonic() - began),
+                    "store_mb": round(_store_bytes(url) / 1e6, 2),
+                    "dead_tuples": _dead_tuples(url),
+                    "rss_mb": [round(rss_mb(p)) for p in [proc.pid, *_children(proc.pid)]],
+                    "p50_ms": round(pct(latencies, 0.5) * 1000, 1),
+                    "p99_ms": round(pct(latencies, 0.99) * 1000, 1),
+                }
+            )
+            print(rows[-1], flush=True)
+    third = max(1, len(rows) // 3)
+    return {
+        "backend": url.split("+")[0],
+        "rate": rate,
+        "duration_s": duration_s,
+        "retention": RETENTION,
+        "windows": rows,
+        "p99_first_third_ms": max(r["p99_ms"] for r in rows[:third]),
+        "p99_last_third_ms": max(r["p99_ms"] for r in rows[-third:]),
+        "store_mb_max": max(r["store_mb"] for r in rows),
+        "store_mb_end": rows[-1]["store_mb"],
+    }
+
+
+def _store_bytes(url: str) -> int:
+    if url.startswith("sqlite"):
+        path = Path(url.split("///", 1)[1])
+        files = [path, path.with_name(path.name + "-wal")]
+        return sum(f.stat().st_size for f in files if f.exists())
+    return int(_pg(url, "SELECT pg_database_size(current_database())")[0][0])
+
+
+def _dead_tuples(url: str) -> int | None:
+    if url.startswith("sqlite"):
+        return None
+    return int(_pg(url, "SELECT COALESCE(SUM(n_dead_tup), 0) FROM pg_stat_user_tables")[0][0])
+
+
+def _children(pid: int) -> list[int]:
+    with contextlib.suppress(OSError):
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        return [int(p) for p in text.split()]
+    return []
+
+
+def _pg(url: str, sql: str) -> list[Any]:
+    import asyncpg
+
+    async def run() -> list[Any]:
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            return list(await conn.fetch(sql))
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+async def _admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def sparkline(values: list[float]) -> str:
+    """Values as a one-line chart (for docs/benchmarks.md)."""
+    bars = "▁▂▃▄▅▆▇█"
+    top = max(values) or 1.0
+    return "".join(bars[min(len(bars) - 1, int(v / top * (len(bars) - 1)))] for v in values)

@@ -1,0 +1,92 @@
+"""`swarmstack store stats|prune` as users run them, on SQLite (--data-dir) and PostgreSQL
+(SWARMSTACK_STORE__URL); old tasks are made old with the store-time helpers, not by waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from swarmstack.core.records import OutcomeKind
+from swarmstack.store import open_store
+from tests.conftest import REPO
+from tests.integration.store.test_retention import DAY, finished
+from tests.support.store_time import age
+
+pytestmark = pytest.mark.process
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "swarmstack", *args],
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+async def old_tasks(url: str) -> None:
+    """Two succeeded tasks 8 days old, one failed 8 days old (kept: 30 days), one fresh."""
+    store = await open_store(url)
+    try:
+        ids = await finished(store, n=2) + await finished(store, OutcomeKind.FAILED)
+        await age(store, 8 * DAY, ids)
+        await finished(store)
+    finally:
+        await store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def where(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[list[str], dict[str, str]]:
+    """CLI arguments and environment naming the store of each backend."""
+    if request.param == "sqlite":
+        data = tmp_path / "data"
+        asyncio.run(old_tasks(f"sqlite+aiosqlite:///{data / 'swarmstack.db'}"))
+        return ["--data-dir", str(data)], {}
+    url = request.getfixturevalue("fresh_pg_url")
+    asyncio.run(old_tasks(url))
+    return [], {"SWARMSTACK_STORE__URL": url}
+
+
+def test_stats_dry_run_and_prune(where: tuple[list[str], dict[str, str]], tmp_path: Path) -> None:
+    args, env = where
+    stats = cli("store", "stats", "--json", "--exact", *args, env=env)
+    assert stats.returncode == 0, stats.stderr
+    data = json.loads(stats.stdout)
+    rows = {t["name"]: t["rows"] for t in data["store"]["tables"]}
+    assert rows["tasks"] == 4
+    assert data["due"]["tasks_deleted"] == 2
+    assert set(data["store"]["oldest_finished_at"]) == {"succeeded", "failed"}
+
+    dry = cli("store", "prune", "--dry-run", "--json", *args, env=env)
+    assert json.loads(dry.stdout)["tasks_deleted"] == 2
+
+    archive = tmp_path / "archive"
+    env = {**env, "SWARMSTACK_RETENTION__ARCHIVE_DIR": str(archive)}
+    done = cli("store", "prune", "--json", *args, env=env)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["tasks_deleted"], report["tasks_archived"]) == (2, 2)
+    with gzip.open(report["archive_files"][0], "rt") as lines:
+        assert len(lines.readlines()) == 2
+    after = json.loads(cli("store", "stats", "--json", "--exact", *args, env=env).stdout)
+    assert {t["name"]: t["rows"] for t in after["store"]["tables"]}["tasks"] == 2
+
+    human = cli("store", "stats", *args, env=env)
+    assert human.returncode == 0 and "task_events" in human.stdout
+
+
+def test_usage_errors_exit_2_and_store_errors_exit_1(tmp_path: Path) -> None:
+    assert cli("store", "prune", "--no-such-flag").returncode == 2
+    bad = cli("store", "stats", env={"SWARMSTACK_STORE__URL": "mysql://x@y/z"})
+    assert bad.returncode == 1
+    assert "not supported" in bad.stderr
+    assert "Usage" in cli("store", "prune", "-h").stdout
