@@ -25,6 +25,7 @@ from swarmstack.agents import SwarmRuntime
 from swarmstack.agents.runtime import saturated
 from swarmstack.core.ids import new_api_key, node_id
 from swarmstack.core.retry import RetryPolicy
+from swarmstack.deploy.service import Deployer
 from swarmstack.errors import StoreUnavailable
 from swarmstack.metrics import Metrics
 from swarmstack.metrics import metrics as process_metrics
@@ -138,8 +139,13 @@ async def build_node(
         owns_signals=signals is None,
         owns_cache=cache is None,
     )
+    deployed = await patiently(
+        "deploy the spec files", lambda: Deployer(store).deploy_files(specs, by="startup")
+    )
     if worker:
         node.worker = build_worker(store, specs, settings, link, metrics)
+        for result in deployed:  # the worker's own runtime runs its files' version
+            node.worker.versions.adopt(result.deployment.swarm, result.deployment.version)
     if manager:
         node.cache = cache or make_cache(settings)
         node.admin_key = await ensure_admin_key(store, settings)

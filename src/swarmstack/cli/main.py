@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from swarmstack import __version__
-from swarmstack.cli import cluster_cli, config_cli, keys_cli, logs, store_cli
+from swarmstack.cli import cluster_cli, config_cli, deploy_cli, keys_cli, logs, store_cli
 from swarmstack.cli import render as render_cli
 from swarmstack.cli import tasks as tasks_cli
 from swarmstack.cli import validate as validate_cli
@@ -48,6 +48,10 @@ app.add_typer(render_cli.app, name="render")
 app.command("validate")(validate_cli.validate)
 app.command("rotate-admin-key")(keys_cli.rotate_admin_key)
 app.add_typer(store_cli.app, name="store")
+app.command("deploy")(deploy_cli.deploy)
+app.add_typer(deploy_cli.deployments_app, name="deployments")
+app.add_typer(deploy_cli.rollout_app, name="rollout")
+app.command("rollback")(deploy_cli.rollback)
 
 DEFAULT_SPEC = Path("examples/triage/swarm.yaml")
 Specs = Annotated[list[Path] | None, typer.Argument(help="Swarm spec files.")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import httpx
@@ -77,6 +78,60 @@ class SwarmClient:
         return self._call("POST", f"/api/v1/tasks/{task_id}/cancel")
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        body: dict[str, Any] = self._call_any(method, path, **kwargs)
+        return body
+
+    # --- deployments and rollouts -----------------------------------------------------------
+    def deploy(
+        self,
+        spec: dict[str, Any],
+        *,
+        strategy: str | None = None,
+        message: str = "",
+        code_version: str | None = None,
+    ) -> dict[str, Any]:
+        """Deploy a spec (a JSON object): the version and its rollout."""
+        body: dict[str, Any] = {"spec": spec, "message": message}
+        if strategy:
+            body["strategy"] = strategy
+        if code_version:
+            body["code_version"] = code_version
+        return self._call("POST", "/api/v1/deployments", json=body)
+
+    def deployments(
+        self, swarm: str | None = None, limit: int = 100
+    ) -> builtins.list[dict[str, Any]]:
+        """Versions, newest first."""
+        params: dict[str, Any] = {"limit": limit}
+        if swarm:
+            params["swarm"] = swarm
+        found: builtins.list[dict[str, Any]] = self._call_any(
+            "GET", "/api/v1/deployments", params=params
+        )
+        return found
+
+    def deployment(self, deployment_id: str) -> dict[str, Any]:
+        """One version with its spec."""
+        return self._call("GET", f"/api/v1/deployments/{deployment_id}")
+
+    def swarms(self) -> builtins.list[dict[str, Any]]:
+        """Every deployed swarm with its versions and weights."""
+        found: builtins.list[dict[str, Any]] = self._call_any("GET", "/api/v1/swarms")
+        return found
+
+    def rollout(self, swarm: str) -> dict[str, Any]:
+        """A swarm's rollout."""
+        return self._call("GET", f"/api/v1/swarms/{swarm}/rollout")
+
+    def steer(self, swarm: str, verb: str) -> dict[str, Any]:
+        """promote | promote-full | abort | pause | resume | retry."""
+        return self._call("POST", f"/api/v1/swarms/{swarm}/rollout/{verb}")
+
+    def rollback(self, swarm: str, to: str | None = None) -> dict[str, Any]:
+        """Roll back to `to` (default: the stable before the current)."""
+        return self._call("POST", f"/api/v1/swarms/{swarm}/rollback", json={"to": to})
+
+    def _call_any(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
@@ -86,8 +141,7 @@ class SwarmClient:
             ) from exc
         if response.status_code >= 400:
             raise _problem(response)
-        body: dict[str, Any] = response.json()
-        return body
+        return response.json()
 
     def cluster(self) -> dict[str, Any]:
         """Managers, workers and queue depth (GET /api/v1/cluster)."""

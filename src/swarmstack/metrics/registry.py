@@ -116,6 +116,30 @@ class Metrics:
             ["swarm"],
             registry=r,
         )
+        self.rollout_weight = Gauge(
+            "swarmstack_rollout_weight",
+            "Percent of new tasks routed to the swarm's candidate version",
+            ["swarm"],
+            registry=r,
+        )
+        self.rollout_phase = Gauge(
+            "swarmstack_rollout_phase",
+            "1 for the swarm's current rollout phase (healthy, progressing, paused, aborted)",
+            ["swarm", "phase"],
+            registry=r,
+        )
+        self.analysis_runs = Counter(
+            "swarmstack_analysis_runs_total",
+            "Rollout analyses by verdict (pass, fail, inconclusive)",
+            ["swarm", "verdict"],
+            registry=r,
+        )
+        self.versions_unrunnable = Gauge(
+            "swarmstack_versions_unrunnable",
+            "1 for a version with queued tasks that no live worker can run",
+            ["swarm", "version"],
+            registry=r,
+        )
 
         self._store_metrics(r)
 

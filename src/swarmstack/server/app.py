@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from swarmstack import __version__
-from swarmstack.server import health, problems, routes_cluster, routes_tasks
+from swarmstack.server import health, problems, routes_cluster, routes_deployments, routes_tasks
 from swarmstack.server.auth import KeyCache
 from swarmstack.server.middleware import BodyLimit, HttpMetrics
 from swarmstack.server.state import Manager
@@ -41,6 +41,7 @@ def create_app(manager: Manager, *, manage_lifecycle: bool = True) -> FastAPI:
     app.include_router(health.router)
     app.include_router(routes_tasks.router)
     app.include_router(routes_cluster.router)
+    app.include_router(routes_deployments.router)
     if manager.settings.server.gzip:
         app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(HttpMetrics, metrics=manager.metrics)

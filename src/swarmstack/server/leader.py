@@ -14,6 +14,7 @@ import socket
 import time
 
 from swarmstack.core.states import TaskStatus
+from swarmstack.deploy.controller import RolloutController
 from swarmstack.errors import StoreUnavailable
 from swarmstack.metrics import Metrics
 from swarmstack.server.housekeeping import Housekeeping
@@ -39,6 +40,7 @@ class Leader:
         ttl_s: float = 10.0,
         lock: AdvisoryLock | None = None,
         housekeeping: Housekeeping | None = None,
+        rollouts: RolloutController | None = None,
     ) -> None:
         self.swarms = swarms
         self.store = store
@@ -51,6 +53,7 @@ class Leader:
         self.started_at = time.time()
         self.lock = lock
         self.housekeeping = housekeeping
+        self.rollouts = rollouts
 
     async def run(self) -> None:
         """Loop forever: take or renew leadership, then sweep and refresh gauges."""
@@ -75,6 +78,10 @@ class Leader:
         if self.is_leader:
             await self._sweep(now)
         await self._gauges(now)
+        if self.is_leader and self.rollouts is not None:
+            changed = await self.rollouts.tick(await self.store.db.now())
+            if changed:
+                self.signals.work_submitted(changed)  # workers load new versions at once
         if self.is_leader and self.housekeeping is not None:
             await self.housekeeping.tick()
 

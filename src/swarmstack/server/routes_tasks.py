@@ -30,6 +30,14 @@ LastEventId = Annotated[
         pattern=r"^[0-9]{0,18}$",  # checked by the route as documented; fits a 64-bit id
     ),
 ]
+PinnedVersion = Annotated[
+    StorableName | None,
+    Header(
+        alias="X-Swarm-Version",
+        max_length=64,
+        description="Run the task on this version (as the body's `version` field).",
+    ),
+]
 Wait = Annotated[float, Query(ge=0, le=3600, description="Seconds to wait for the outcome.")]
 
 
@@ -62,10 +70,14 @@ async def submit_task(
     who: Who,
     idempotency_key: IdemKey = None,
     wait: Wait = 0,
+    pinned: PinnedVersion = None,
 ) -> TaskOut:
-    """Queue a task; 202 once it is stored (200 if it finished within `wait`)."""
+    """Queue a task; 202 once it is stored (200 if it finished within `wait`). It runs on the
+    version its swarm's route picks (by session, else by id), or on the one pinned by the
+    `version` field or the `X-Swarm-Version` header (a preview)."""
+    version = body.version or pinned
     req = SubmitRequest(
-        body.swarm, body.input, body.priority, body.timeout, body.session, idempotency_key
+        body.swarm, body.input, body.priority, body.timeout, body.session, idempotency_key, version
     )
     return await _accept(request, response, req, who, wait)
 

@@ -70,6 +70,11 @@ class TaskIn(BaseModel):
     session: StorableName | None = Field(
         None, max_length=200, description="Session this task joins."
     )
+    version: StorableName | None = Field(
+        None,
+        max_length=64,
+        description="Run on this version of the swarm (a preview); default: as routed.",
+    )
 
 
 class LegacyTaskIn(BaseModel):

@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from swarmstack.core.batcher import Batcher
-from swarmstack.core.ids import new_task_id, node_id, request_hash
+from swarmstack.core.ids import TaskId, new_task_id, node_id, request_hash
 from swarmstack.core.records import NewTask, TaskRecord
 from swarmstack.core.retention import plan_of
 from swarmstack.core.states import Priority
+from swarmstack.deploy.controller import RolloutController
+from swarmstack.deploy.router import Router
+from swarmstack.deploy.service import Deployer
 from swarmstack.errors import NotFound, SwarmstackError
 from swarmstack.metrics import Metrics
 from swarmstack.server.housekeeping import Housekeeping
@@ -40,6 +43,7 @@ class SubmitRequest:
     timeout_s: float | None = None
     session: str | None = None
     idempotency_key: str | None = None
+    version: str | None = None  # pin the task to this version (a preview, a blue-green test)
 
 
 def advisory_lock(settings: Settings) -> AdvisoryLock | None:
@@ -63,11 +67,15 @@ class Manager:
     cache: ResultCache | None = None
     waiters: Waiters = field(init=False)
     leader: Leader = field(init=False)
+    router: Router = field(init=False)
+    deployer: Deployer = field(init=False)
     _submits: Batcher[NewTask, SubmitResult] = field(init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.waiters = Waiters(self.store)
+        self.router = Router(self.store)
+        self.deployer = Deployer(self.store, on_change=self._deployed)
         self.leader = Leader(
             self.store,
             self.signals,
@@ -76,6 +84,7 @@ class Manager:
             list(self.specs),
             interval_s=self.settings.worker.sweep_interval,
             lock=advisory_lock(self.settings),
+            rollouts=RolloutController(self.store, self.metrics),
             housekeeping=Housekeeping(
                 self.store,
                 self.settings.retention,
@@ -100,11 +109,26 @@ class Manager:
 
     @property
     def default_swarm(self) -> str:
-        """The swarm used when a request names none (the first loaded)."""
-        return next(iter(self.specs))
+        """The swarm used when a request names none (the first loaded, else the first
+        deployed); NotFound when there is none."""
+        for name in [*self.specs, *self.router.swarms()]:
+            return name
+        raise NotFound("no swarm is deployed yet", fix="deploy one: swarmstack deploy SPEC")
+
+    def _deployed(self, swarm: str) -> None:
+        """After a change made here: refresh routes soon and wake workers to load versions."""
+        self.signals.work_submitted([swarm])
+        self._tasks.append(asyncio.create_task(self._refresh_routes(), name="routes"))
+
+    async def _refresh_routes(self) -> None:
+        with contextlib.suppress(SwarmstackError):
+            await self.router.refresh()
 
     async def start(self) -> None:
-        """Start background loops (waiter poller, leader)."""
+        """Start background loops (waiter poller, leader, route refresh)."""
+        with contextlib.suppress(SwarmstackError):
+            await self.router.refresh()
+        self.router.start()
         self.waiters.start()
         self._tasks.append(asyncio.create_task(self.leader.run(), name="leader"))
 
@@ -112,6 +136,7 @@ class Manager:
         """Stop background loops."""
         await self._submits.aclose()
         await self.waiters.aclose()
+        await self.router.aclose()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -119,18 +144,29 @@ class Manager:
         await self.leader.resign()
 
     def spec(self, swarm: str | None) -> SwarmSpec:
-        """The spec of `swarm` (default when None), or NotFound listing known swarms."""
+        """The stable spec of `swarm` (default when None), or NotFound listing known swarms."""
         name = swarm or self.default_swarm
+        routed = self.router.stable_spec(name)
+        if routed is not None:
+            return routed
         if name not in self.specs:
-            raise NotFound(
-                f"no swarm named {name!r}", fix=f"use one of: {', '.join(sorted(self.specs))}"
-            )
+            known = sorted({*self.specs, *self.router.swarms()})
+            raise NotFound(f"no swarm named {name!r}", fix=f"use one of: {', '.join(known)}")
         return self.specs[name]
 
     async def submit(self, req: SubmitRequest, who: Principal) -> TaskRecord:
-        """Store a task (202 only after commit) and wake workers."""
-        spec = self.spec(req.swarm)
-        new = self._new_task(req, spec, who)
+        """Store a task (202 only after commit) and wake workers. The task runs on the version
+        the client pinned, else on the one the swarm's route picks for its routing key (its
+        session, else its id), and that version's spec sets its retries and timeout."""
+        name = self.spec(req.swarm).name
+        task_id = new_task_id()
+        if req.version is not None:
+            version: str | None = req.version
+            spec = await self.router.pinned(name, req.version)
+        else:
+            version = self.router.version_for(name, req.session or task_id)
+            spec = self.router.specs.get((name, version or ""), self.spec(name))
+        new = self._new_task(req, spec, who, task_id, version)
         result = await self._submits.submit(new)
         if isinstance(result, SwarmstackError):
             raise result
@@ -138,7 +174,14 @@ class Manager:
             self.metrics.tasks_submitted.labels(spec.name).inc()
         return result
 
-    def _new_task(self, req: SubmitRequest, spec: SwarmSpec, who: Principal) -> NewTask:
+    def _new_task(
+        self,
+        req: SubmitRequest,
+        spec: SwarmSpec,
+        who: Principal,
+        task_id: TaskId,
+        version: str | None,
+    ) -> NewTask:
         priority = req.priority or spec.runtime.default_priority
         timeout_s = req.timeout_s or spec.runtime.timeout
         key = f"{who.id}:{req.idempotency_key}" if req.idempotency_key else None
@@ -154,7 +197,7 @@ class Manager:
             else None
         )
         return NewTask(
-            id=new_task_id(),
+            id=task_id,
             swarm=spec.name,
             input=req.input,
             priority=Priority.value(priority),
@@ -166,6 +209,7 @@ class Manager:
             request_hash=fingerprint,
             session=req.session,
             session_policy=spec.sessions.on_conflict,
+            version=version,
         )
 
     async def _flush_submits(self, batch: Sequence[NewTask]) -> list[SubmitResult]:

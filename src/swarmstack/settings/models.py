@@ -55,6 +55,14 @@ class WorkerSettings(BaseModel):
     )
     sweep_interval: Duration = Field(1.0, gt=0, description="How often expired leases are swept.")
     drain_timeout: Duration = Field(30.0, ge=0, description="Time to finish tasks on SIGTERM.")
+    code_version: str | None = Field(
+        None,
+        description="The code this worker carries (an image tag or package version); versions "
+        "deployed with another code_version are left to workers that carry it.",
+    )
+    version_refresh: Duration = Field(
+        1.0, gt=0, description="How often workers look for newly deployed versions to load."
+    )
 
 
 class RedisSettings(BaseModel):

@@ -30,7 +30,7 @@ from swarmstack.store import sessions
 from swarmstack.store.clock import db_now
 from swarmstack.store.codec import dumps, storable_text, task_from_row
 from swarmstack.store.engine import Database
-from swarmstack.store.tables import tasks
+from swarmstack.store.tables import rollouts, tasks
 from swarmstack.store.transitions import (
     add_attempts,
     add_events,
@@ -77,13 +77,20 @@ class ClaimStore:
         self.rand = rand
 
     async def claim(
-        self, worker: WorkerId, swarms: Sequence[str], limit: int, now: float, lease_s: float
+        self,
+        worker: WorkerId,
+        swarms: Sequence[str],
+        limit: int,
+        now: float,
+        lease_s: float,
+        versions: Sequence[str] | None = None,
     ) -> list[TaskRecord]:
         """Lease up to `limit` runnable tasks of `swarms`, highest priority first.
 
         A task is runnable once `run_at` has passed on the database's clock; the lease ends
         `lease_s` seconds after the claim on that clock. `now` (the caller's clock) only dates
-        the `started` events.
+        the `started` events. With `versions`, only tasks on one of them (or on no version) are
+        claimed: a worker claims only what it can run.
         """
         if limit <= 0 or not swarms:
             return []
@@ -94,6 +101,7 @@ class ClaimStore:
                 tasks.c.swarm.in_(swarms),
                 tasks.c.run_at <= db_now(),
                 _session_free(),
+                *([] if versions is None else [_on_versions(versions)]),
             )
             .order_by(tasks.c.priority.desc(), tasks.c.run_at, tasks.c.id)
             .limit(limit)
@@ -189,19 +197,25 @@ class ClaimStore:
             return await _apply_success(conn, outcome)
         row = (
             await conn.execute(
-                select(tasks.c.swarm, tasks.c.max_attempts).where(*_held_by(outcome))
+                select(tasks.c.swarm, tasks.c.max_attempts, tasks.c.version).where(
+                    *_held_by(outcome)
+                )
             )
         ).first()
         if row is None:
             return None
-        status, values = self.failure(
-            row.swarm,
-            outcome.attempt,
-            row.max_attempts,
-            retryable=outcome.retryable,
-            final=_FINAL_OF[outcome.kind],
-            retry_after_s=outcome.retry_after_s,
-        )
+        stable = await _stable_if_candidate(conn, row.swarm, row.version)
+        if stable is not None:  # a candidate's failure: its task runs again on stable
+            status, values = self.rerun_on(stable, outcome.attempt, row.swarm)
+        else:
+            status, values = self.failure(
+                row.swarm,
+                outcome.attempt,
+                row.max_attempts,
+                retryable=outcome.retryable,
+                final=_FINAL_OF[outcome.kind],
+                retry_after_s=outcome.retry_after_s,
+            )
         values |= {
             "error": storable_text(outcome.error),
             "trace": _maybe(outcome.trace),
@@ -223,6 +237,7 @@ class ClaimStore:
                     outcome.error,
                     outcome.started_at,
                     outcome.finished_at,
+                    version=row.version,
                 )
             ],
         )
@@ -255,6 +270,19 @@ class ClaimStore:
         if verdict.delay_s is not None:
             values["run_at"] = db_now() + verdict.delay_s
         return verdict.status, values
+
+    def rerun_on(self, stable: str, attempt: int, swarm: str) -> tuple[TaskStatus, dict[str, Any]]:
+        """A failed attempt on a rollout's candidate: the task goes back to the queue on the
+        stable version at once, with stable's full retry allowance after the attempts it used
+        (clients see stable's answer, never the candidate's failure)."""
+        policy = self.policies.get(swarm, RetryPolicy())
+        return TaskStatus.QUEUED, {
+            "lease_owner": None,
+            "lease_expires_at": None,
+            "run_at": db_now(),
+            "version": stable,
+            "max_attempts": attempt + policy.max_attempts,
+        }
 
     async def release(self, worker: WorkerId, ids: Sequence[TaskId], now: float) -> int:
         """Give leased tasks back to the queue at once (graceful drain); the attempt is undone.
@@ -289,6 +317,7 @@ class ClaimStore:
                         tasks.c.max_attempts,
                         tasks.c.lease_owner,
                         tasks.c.started_at,
+                        tasks.c.version,
                     )
                     .where(
                         tasks.c.status == TaskStatus.RUNNING.value,
@@ -304,9 +333,13 @@ class ClaimStore:
         self, conn: AsyncConnection, row: Any, now: float
     ) -> tuple[str, TaskStatus] | None:
         error = f"lease held by {row.lease_owner} expired (worker lost?)"
-        status, values = self.failure(
-            row.swarm, row.attempts, row.max_attempts, retryable=True, final=TaskStatus.FAILED
-        )
+        stable = await _stable_if_candidate(conn, row.swarm, row.version)
+        if stable is not None:
+            status, values = self.rerun_on(stable, row.attempts, row.swarm)
+        else:
+            status, values = self.failure(
+                row.swarm, row.attempts, row.max_attempts, retryable=True, final=TaskStatus.FAILED
+            )
         values["error"] = error
         if status.terminal:
             values["finished_at"] = now
@@ -329,6 +362,7 @@ class ClaimStore:
                     error,
                     row.started_at,
                     now,
+                    version=row.version,
                 )
             ],
         )
@@ -337,6 +371,23 @@ class ClaimStore:
             conn, [event_row(row.id, kind, {"attempt": row.attempts, "error": error}, now)]
         )
         return row.swarm, status
+
+
+async def _stable_if_candidate(
+    conn: AsyncConnection, swarm: str, version: str | None
+) -> str | None:
+    """Stable's version when `version` is the candidate of the swarm's rollout (in flight or
+    aborted), else None."""
+    if version is None:
+        return None
+    row = (
+        await conn.execute(
+            select(rollouts.c.stable, rollouts.c.candidate).where(rollouts.c.swarm == swarm)
+        )
+    ).first()
+    if row is None or row.candidate != version or row.stable == version:
+        return None
+    return str(row.stable)
 
 
 def unrecordable(outcome: Outcome, exc: StoreRejected) -> Outcome:
@@ -391,6 +442,11 @@ def _session_free() -> Any:
         ),
     )
     return or_(tasks.c.session.is_(None), ~blocked)
+
+
+def _on_versions(versions: Sequence[str]) -> Any:
+    """A task on one of `versions`, or on no version (stored before versions existed)."""
+    return or_(tasks.c.version.is_(None), tasks.c.version.in_(list(versions)))
 
 
 def _held_by(outcome: Outcome) -> list[Any]:

@@ -27,6 +27,7 @@ class WorkerInfo:
     in_flight: int
     started_at: float
     heartbeat_at: float
+    versions: tuple[str, ...] = ()  # swarm@version it can run
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,16 @@ class ClusterStore:
                 )
             )
 
+    async def set_versions(self, worker_id: str, versions: list[str]) -> None:
+        """Record the `swarm@version`s a worker can run (the leader reports versions no live
+        worker runs)."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(workers)
+                .where(workers.c.id == worker_id)
+                .values(versions=json.dumps(versions))
+            )
+
     async def beat(self, worker_id: str, in_flight: int, now: float) -> None:
         """Mark a worker alive (on the database's clock; `now` is unused)."""
         async with self.db.write() as conn:
@@ -93,6 +104,7 @@ class ClusterStore:
                     r.in_flight,
                     r.started_at,
                     r.heartbeat_at,
+                    tuple(json.loads(r.versions)) if r.versions else (),
                 )
                 for r in rows
             ]

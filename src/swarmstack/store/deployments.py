@@ -10,6 +10,7 @@ command never overwrite each other: the loser re-reads and decides again.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,11 +19,11 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from swarmstack.core.ids import new_task_id
-from swarmstack.core.rollout_types import RolloutState
+from swarmstack.core.rollout_types import RolloutState, VersionStats
 from swarmstack.errors import Conflict, NotFound, StoreConflict
 from swarmstack.store.codec import dumps, storable_text
 from swarmstack.store.engine import Database
-from swarmstack.store.tables import deployments, rollout_history, rollouts
+from swarmstack.store.tables import deployments, rollout_history, rollouts, task_attempts, tasks
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,13 +167,12 @@ class DeploymentStore:
         async with self.db.read() as conn:
             return [_deployment(dict(r._mapping)) for r in await conn.execute(query)]
 
-    async def loadable(
-        self, swarms: Sequence[str], versions: Sequence[tuple[str, str]]
-    ) -> list[Deployment]:
-        """The deployments named by (swarm, version) pairs, for workers loading versions."""
-        if not versions:
+    async def named(self, pairs: Sequence[tuple[str, str]]) -> list[Deployment]:
+        """The deployments named by (swarm, version) pairs (for nodes loading versions)."""
+        if not pairs:
             return []
-        wanted = set(versions)
+        wanted = set(pairs)
+        swarms = sorted({swarm for swarm, _ in pairs})
         query = select(deployments).where(deployments.c.swarm.in_(swarms))
         async with self.db.read() as conn:
             rows = [_deployment(dict(r._mapping)) for r in await conn.execute(query)]
@@ -205,6 +205,14 @@ class DeploymentStore:
             return None
         return RolloutState.from_dict(json.loads(row.state)), int(row.generation)
 
+    async def plan(self, swarm: str) -> dict[str, Any] | None:
+        """The strategy override stored with the swarm's current candidate, if any."""
+        async with self.db.read() as conn:
+            value = (
+                await conn.execute(select(rollouts.c.plan).where(rollouts.c.swarm == swarm))
+            ).scalar()
+        return None if value is None else dict(json.loads(value))
+
     async def states(self) -> list[tuple[str, RolloutState, int]]:
         """Every swarm's rollout state and generation."""
         async with self.db.read() as conn:
@@ -224,19 +232,23 @@ class DeploymentStore:
         now: float,
         history: Sequence[tuple[str, str, str | None, str | None]] = (),
         by: str = "controller",
+        plan: dict[str, Any] | bool | None = False,
     ) -> int | None:
         """Store `state` if the stored generation is still `generation` (None: the swarm has no
         state yet); the new generation, or None when another writer changed it first.
 
         `history` lines are (action, message, version, previous), written in the same
-        transaction."""
-        values = {
+        transaction. `plan` (a JSON-able strategy override, or None to clear it) is stored with
+        the state; False leaves the stored one as it is."""
+        values: dict[str, Any] = {
             "stable": state.stable,
             "candidate": state.candidate,
             "weight": state.weight,
             "state": dumps(state.to_dict()),
             "updated_at": now,
         }
+        if plan is not False:
+            values["plan"] = None if plan is None or plan is True else dumps(plan)
         try:
             async with self.db.write() as conn:
                 if generation is None:
@@ -257,6 +269,39 @@ class DeploymentStore:
         except StoreConflict:
             return None  # another manager created the swarm's state first
 
+    async def stats(self, swarm: str, version: str, since: float) -> VersionStats:
+        """What `version` of `swarm` did since `since`: successes are tasks it finished
+        (`finished_at` on the worker's clock), errors are its failed attempts (failed, timed
+        out, over budget, lease lost), so a candidate failure re-run on stable still counts
+        against the candidate. Latency is the run time of successful attempts; cost and tokens
+        are per successful task. Reads at most STATS_ROWS rows of each kind."""
+        async with self.db.read() as conn:
+            done = (
+                await conn.execute(
+                    select(tasks.c.started_at, tasks.c.finished_at, tasks.c.usage)
+                    .where(
+                        tasks.c.swarm == swarm,
+                        tasks.c.version == version,
+                        tasks.c.status == "succeeded",
+                        tasks.c.finished_at >= since,
+                    )
+                    .limit(STATS_ROWS)
+                )
+            ).all()
+            failed = (
+                await conn.execute(
+                    select(task_attempts.c.status)
+                    .join(tasks, tasks.c.id == task_attempts.c.task_id)
+                    .where(
+                        tasks.c.swarm == swarm,
+                        task_attempts.c.version == version,
+                        task_attempts.c.finished_at >= since,
+                    )
+                    .limit(STATS_ROWS)
+                )
+            ).all()
+        return _stats(done, [str(r.status) for r in failed])
+
     async def history(self, swarm: str, limit: int = 100) -> list[HistoryLine]:
         """A swarm's rollout history, newest first."""
         async with self.db.read() as conn:
@@ -274,6 +319,35 @@ class DeploymentStore:
             return int(
                 (await conn.execute(select(func.count()).select_from(deployments))).scalar() or 0
             )
+
+
+STATS_ROWS = 20_000
+
+
+def _stats(done: Sequence[Any], failures: Sequence[str]) -> VersionStats:
+    durations = sorted(
+        max(0.0, r.finished_at - r.started_at) for r in done if r.started_at is not None
+    )
+    usages = [json.loads(r.usage) for r in done if r.usage]
+    costs = [float(u.get("cost_usd") or 0.0) for u in usages]
+    tokens = [float(u.get("total_tokens") or 0) for u in usages]
+    samples = len(done) + len(failures)
+    return VersionStats(
+        samples=samples,
+        errors=len(failures),
+        budget_exceeded=sum(1 for s in failures if s == "budget_exceeded"),
+        p95_latency_s=_p95(durations),
+        cost_per_task=sum(costs) / len(done) if done else None,
+        tokens_per_task=sum(tokens) / len(done) if done else None,
+    )
+
+
+def _p95(sorted_values: Sequence[float]) -> float | None:
+    """The 95th percentile by the nearest-rank method (Hyndman & Fan definition 1)."""
+    if not sorted_values:
+        return None
+    rank = max(1, math.ceil(0.95 * len(sorted_values)))
+    return sorted_values[rank - 1]
 
 
 async def _one(conn: AsyncConnection, *where: Any) -> Deployment | None:

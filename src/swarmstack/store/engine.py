@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -29,6 +29,7 @@ from swarmstack.errors import (
     StoreUnavailable,
     SwarmstackError,
 )
+from swarmstack.store.clock import db_now
 
 # PostgreSQL SQLSTATE classes that mean "the server or the link is not usable right now":
 # 08 connection exception, 25 invalid transaction state (e.g. a read-only standby after a
@@ -97,6 +98,11 @@ class Database:
                 yield conn
         except _STORE_FAULTS as exc:
             raise translate(exc) from exc
+
+    async def now(self) -> float:
+        """The database server's clock, seconds since the epoch (see `store.clock`)."""
+        async with self.read() as conn:
+            return float((await conn.execute(select(db_now()))).scalar_one())
 
     async def ping(self) -> None:
         """Raise StoreUnavailable unless the store answers."""

@@ -75,6 +75,7 @@ task_attempts = Table(
     Column("id", EventId, primary_key=True, autoincrement=True),
     Column("task_id", String(40), nullable=False, index=True),
     Column("attempt", Integer, nullable=False),
+    Column("version", String(64)),  # the version it ran on (rollout analysis counts it)
     Column("worker", String(80)),
     Column("status", String(20), nullable=False),
     Column("error", Text),
@@ -123,6 +124,7 @@ workers = Table(
     Column("in_flight", Integer, nullable=False, default=0),
     Column("started_at", Float, nullable=False),
     Column("heartbeat_at", Float, nullable=False),
+    Column("versions", Text),  # JSON list of swarm@version the worker can run
 )
 
 managers = Table(
@@ -168,6 +170,7 @@ rollouts = Table(
     Column("candidate", String(64)),
     Column("weight", SmallInteger, nullable=False),
     Column("state", Text, nullable=False),
+    Column("plan", Text),  # a deploy's strategy override for its candidate, as JSON
     Column("generation", Integer, nullable=False),
     Column("updated_at", Float, nullable=False),
 )

@@ -10,12 +10,13 @@ the store refuses is retried item by item, so one bad item never fails its batch
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -165,6 +166,40 @@ class TaskStore:
             current = await self.get(task_id)  # raises NotFound
             raise Conflict(f"task {task_id} already {current.status}; nothing to cancel")
         return await self.get(task_id)
+
+    async def repoint(self, swarm: str, from_version: str, to_version: str) -> int:
+        """Move the queued tasks of `swarm` on `from_version` to `to_version` (a rejected
+        candidate's backlog goes to stable); how many moved."""
+        async with self.db.write() as conn:
+            result = await conn.execute(
+                update(tasks)
+                .where(
+                    tasks.c.swarm == swarm,
+                    tasks.c.version == from_version,
+                    tasks.c.status == TaskStatus.QUEUED.value,
+                )
+                .values(version=to_version)
+            )
+            return int(result.rowcount or 0)
+
+    async def queued_versions(
+        self, swarms: Sequence[str], limit: int = 100
+    ) -> builtins.list[tuple[str, str]]:
+        """Distinct (swarm, version) pairs of queued tasks of `swarms` (for workers to load)."""
+        if not swarms:
+            return []
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(tasks.c.swarm, tasks.c.version)
+                .where(
+                    tasks.c.status == TaskStatus.QUEUED.value,
+                    tasks.c.swarm.in_(list(swarms)),
+                    tasks.c.version.is_not(None),
+                )
+                .distinct()
+                .limit(limit)
+            )
+            return [(str(r.swarm), str(r.version)) for r in rows]
 
     async def queue_depth(self) -> dict[str, int]:
         """Queued tasks per swarm."""

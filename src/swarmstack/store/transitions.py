@@ -57,9 +57,13 @@ def attempt_row(
     error: str | None,
     started_at: float | None,
     finished_at: float,
+    *,
+    version: str | None = None,
 ) -> dict[str, Any]:
-    """A `task_attempts` row (one failed attempt, kept for the dead letter)."""
+    """A `task_attempts` row (one failed attempt, kept for the dead letter; `version` is the
+    version it ran on, which rollout analysis counts)."""
     return {
+        "version": version,
         "task_id": task_id,
         "attempt": attempt,
         "worker": worker,

@@ -30,6 +30,7 @@ from swarmstack.store import Applied, Store, WorkerInfo
 from swarmstack.worker.events import EventBuffer
 from swarmstack.worker.execute import execute
 from swarmstack.worker.recording import observe
+from swarmstack.worker.versions import VersionSet
 
 log = logging.getLogger(__name__)
 LOOP_RETRY_S = 1.0  # pause after an unexpected error in a background loop
@@ -69,6 +70,7 @@ class Worker:
             max_wait_s=settings.batch_timeout,
             name="outcomes",
         )
+        self.versions = VersionSet(store, runtimes, metrics, settings.code_version)
         signals.on_cancel(self._cancel_local)
         store.claims.policies.update(
             {name: RetryPolicy.of(rt.spec.runtime) for name, rt in runtimes.items()}
@@ -95,7 +97,9 @@ class Worker:
         self.last_beat = now
         self._events.start()
         cancel_after = await self.store.events.last_id()
+        await self._refresh_versions()
         self._loops = [
+            asyncio.create_task(self._versions_loop(), name="versions"),
             asyncio.create_task(self._claim_loop(), name="claim"),
             asyncio.create_task(self._heartbeat_loop(), name="heartbeat"),
             asyncio.create_task(self._cancel_loop(cancel_after), name="cancel-feed"),
@@ -125,6 +129,7 @@ class Worker:
             loop.cancel()
         await asyncio.gather(*self._loops, return_exceptions=True)
         await self._events.aclose()
+        await self.versions.aclose(keep=self.runtimes.values())
         for runtime in self.runtimes.values():
             await runtime.aclose()
         with contextlib.suppress(StoreUnavailable):
@@ -157,8 +162,9 @@ class Worker:
             if limit <= 0:
                 continue
             lease_s = self.runtimes[swarm].spec.runtime.lease
+            versions = self.versions.of(swarm)
             for task in await self.store.claims.claim(
-                self.id, [swarm], limit, self.clock.now(), lease_s
+                self.id, [swarm], limit, self.clock.now(), lease_s, versions
             ):
                 self._spawn(task)
                 total += 1
@@ -171,7 +177,7 @@ class Worker:
 
     async def _run_one(self, task: TaskRecord) -> None:
         try:
-            runtime = self.runtimes[task.swarm]
+            runtime = self.versions.runtime(task.swarm, task.version)
             outcome = await execute(
                 task,
                 runtime,
@@ -230,6 +236,22 @@ class Worker:
             self.signals.work_submitted(retried)
         by_id = {a.outcome.task_id: a for a in applied}
         return [by_id.get(o.task_id) for o in outcomes]
+
+    async def _versions_loop(self) -> None:
+        """Load newly deployed versions of this worker's swarms (a canary, a pinned preview)."""
+        while True:
+            await asyncio.sleep(self.settings.version_refresh)
+            try:
+                await self._refresh_versions()
+            except StoreUnavailable as exc:
+                log.warning("looking for new versions failed (%s)", exc)
+            except Exception:
+                log.exception("looking for new versions failed")
+
+    async def _refresh_versions(self) -> None:
+        if await self.versions.refresh():
+            await self.store.cluster.set_versions(self.id, self.versions.names())
+            self._slot_freed.set()  # claim at once what the new versions can run
 
     async def _heartbeat_loop(self) -> None:
         interval = max(0.2, min(2.0, self.lease_s / 3))

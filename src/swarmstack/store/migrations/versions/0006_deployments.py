@@ -1,4 +1,4 @@
-"""deployments, rollouts and rollout_history: versions of swarms and their traffic
+"""deployments, rollouts, rollout_history and task_attempts.version: versions and traffic
 
 Revision ID: 0006
 Revises: 0005
@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("candidate", sa.String(length=64), nullable=True),
         sa.Column("weight", sa.SmallInteger(), nullable=False),
         sa.Column("state", sa.Text(), nullable=False),
+        sa.Column("plan", sa.Text(), nullable=True),
         sa.Column("generation", sa.Integer(), nullable=False),
         sa.Column("updated_at", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("swarm", name=op.f("pk_rollouts")),
@@ -57,9 +58,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rollout_history")),
     )
     op.create_index(op.f("ix_rollout_history_swarm"), "rollout_history", ["swarm"], unique=False)
+    with op.batch_alter_table("task_attempts") as batch:
+        batch.add_column(sa.Column("version", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("workers") as batch:
+        batch.add_column(sa.Column("versions", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("workers") as batch:
+        batch.drop_column("versions")
+    with op.batch_alter_table("task_attempts") as batch:
+        batch.drop_column("version")
     op.drop_index(op.f("ix_rollout_history_swarm"), table_name="rollout_history")
     op.drop_table("rollout_history")
     op.drop_table("rollouts")
