@@ -1,0 +1,171 @@
+"""Deployments and rollouts end to end through the HTTP API, on SQLite and PostgreSQL: deploy,
+identical redeploy, sticky routing, canary promote, canary abort with the re-run on stable,
+blue-green preview, promote and instant switch-back, rollback with config, and a version whose
+code no worker carries."""
+
+from __future__ import annotations
+
+import asyncio
+
+from swarmstack.core.routing import choose
+from tests.conftest import SpecFactory
+from tests.integration.deploy.conftest import Cluster, canary_spec
+
+ECHO = "tests.support.agents:echo"
+UPPER = "tests.support.agents:upper"
+FAILS = "tests.support.agents:always_fails"
+
+
+async def test_the_start_files_are_the_stable_version(cluster: Cluster) -> None:
+    state = await cluster.rollout()
+    assert (state["phase"], state["stable"], state["candidate"]) == ("healthy", "1.0.0", None)
+    task = await cluster.submit("hi")
+    assert (task["status"], task["version"], task["result"]) == ("succeeded", "1.0.0", "hi")
+
+
+async def test_identical_content_is_not_a_new_version(
+    cluster: Cluster, make_spec: SpecFactory
+) -> None:
+    same = canary_spec(make_spec, ECHO, "1.0.0", "{strategy: canary}")
+    again = await cluster.deploy(same)
+    assert again.status_code == 200
+    assert again.json()["created"] is False
+    assert [d["version"] for d in (await cluster.http.get("/api/v1/deployments")).json()] == [
+        "1.0.0"
+    ]
+
+
+async def test_a_changed_spec_with_an_old_release_gets_its_own_version(
+    cluster: Cluster, make_spec: SpecFactory
+) -> None:
+    changed = canary_spec(make_spec, UPPER, "1.0.0", "{strategy: all-at-once}")
+    answer = await cluster.deploy(changed)
+    assert answer.status_code == 201
+    assert answer.json()["deployment"]["version"].startswith("1.0.0+")
+
+
+async def test_canary_routes_by_session_and_promotes_after_a_pause_for_a_human(
+    cluster: Cluster, make_spec: SpecFactory
+) -> None:
+    v2 = canary_spec(
+        make_spec, UPPER, "2.0.0", "{strategy: canary, steps: [{weight: 50, pause: {}}]}"
+    )
+    answer = await cluster.deploy(v2, message="louder")
+    assert answer.status_code == 201, answer.text
+    state = await cluster.until(lambda s: s["phase"] == "paused")
+    assert (state["candidate"], state["weight"]) == ("2.0.0", 50)
+    await asyncio.sleep(0.3)  # managers learn routes by refresh (every second at most)
+    await cluster.node.manager.router.refresh()  # type: ignore[union-attr]
+    for session in ("alice", "bob", "carol", "dave"):
+        expected = choose(session, "1.0.0", "2.0.0", 50)
+        first = await cluster.submit("x", session=session)
+        again = await cluster.submit("y", session=session)
+        assert first["version"] == again["version"] == expected  # a conversation stays put
+        assert first["result"] == ("X" if expected == "2.0.0" else "x")
+    promoted = await cluster.http.post("/api/v1/swarms/s/rollout/promote")
+    assert promoted.status_code == 200, promoted.text
+    state = await cluster.until(lambda s: s["phase"] == "healthy")
+    assert (state["stable"], state["candidate"], state["weight"]) == ("2.0.0", None, 0)
+    assert "promote" in [h["action"] for h in state["history"]]
+
+
+async def test_a_failing_canary_is_aborted_and_its_failures_rerun_on_stable(
+    cluster: Cluster, make_spec: SpecFactory
+) -> None:
+    bad = canary_spec(
+        make_spec,
+        FAILS,
+        "2.0.0",
+        "{strategy: canary, steps: [{weight: 100, pause: 60s}],"
+        " analysis: {interval: 200ms, min_samples: 3, max_error_rate: 0.1}}",
+    )
+    assert (await cluster.deploy(bad)).status_code == 201
+    await cluster.until(lambda s: s["weight"] == 100)
+    await cluster.node.manager.router.refresh()  # type: ignore[union-attr]
+    tasks = await asyncio.gather(*(cluster.submit(i) for i in range(6)))
+    assert all(t["status"] == "succeeded" for t in tasks), tasks  # clients see stable's answers
+    assert {t["version"] for t in tasks} == {"1.0.0"}
+    assert all(t["attempt_errors"] and t["attempt_errors"][0]["status"] == "failed" for t in tasks)
+    state = await cluster.until(lambda s: s["phase"] == "aborted")
+    assert state["weight"] == 0
+    failed = [a for a in state["analyses"] if a["verdict"] == "fail"]
+    assert failed and any(
+        c["name"] == "error_rate" and c["verdict"] == "fail" for c in failed[-1]["checks"]
+    )
+    after = await cluster.submit("later")
+    assert (after["version"], after["status"]) == ("1.0.0", "succeeded")
+
+
+async def test_blue_green_preview_is_pinned_then_promoted_and_switched_back(
+    cluster: Cluster, make_spec: SpecFactory
+) -> None:
+    green = canary_spec(make_spec, UPPER, "2.0.0", "{strategy: blue-green, auto_promote: false}")
+    assert (await cluster.deploy(green)).status_code == 201
+    state = await cluster.until(lambda s: s["candidate"] == "2.0.0")
+    assert state["weight"] == 0
+    preview = await cluster.submit("p", version="2.0.0")
+    assert (preview["version"], preview["result"]) == ("2.0.0", "P")
+    plain = await cluster.submit("p")
+    assert plain["version"] == "1.0.0"
+    header = await cluster.http.post(
+        "/api/v1/tasks",
+        params={"wait": 10},
+        json={"swarm": "s", "input": "h"},
+        headers={"X-Swarm-Version": "2.0.0"},
+    )
+    assert header.json()["version"] == "2.0.0"
+    assert (await cluster.http.post("/api/v1/swarms/s/rollout/promote")).status_code == 200
+    state = await cluster.until(lambda s: s["stable"] == "2.0.0")
+    await cluster.node.manager.router.refresh()  # type: ignore[union-attr]
+    assert (await cluster.submit("n"))["version"] == "2.0.0"
+    back = await cluster.http.post("/api/v1/swarms/s/rollback", json={})
+    assert back.status_code == 200, back.text
+    assert back.json()["stable"] == "1.0.0"
+    await cluster.node.manager.router.refresh()  # type: ignore[union-attr]
+    assert (await cluster.submit("b"))["result"] == "b"  # the old version, warm and at once
+
+
+async def test_rollback_to_a_named_version_brings_its_config(
+    cluster: Cluster, make_spec: SpecFactory
+) -> None:
+    v2 = canary_spec(make_spec, UPPER, "2.0.0", "{strategy: all-at-once}")
+    await cluster.deploy(v2)
+    await cluster.until(lambda s: s["stable"] == "2.0.0")
+    back = await cluster.http.post("/api/v1/swarms/s/rollback", json={"to": "1.0.0"})
+    assert back.json()["stable"] == "1.0.0"
+    await cluster.node.manager.router.refresh()  # type: ignore[union-attr]
+    task = await cluster.submit("cfg")
+    assert (task["version"], task["result"]) == ("1.0.0", "cfg")
+    missing = await cluster.http.post("/api/v1/swarms/s/rollback", json={"to": "9.9.9"})
+    assert missing.status_code == 404
+
+
+async def test_a_version_whose_code_no_worker_carries_is_reported(
+    cluster: Cluster, make_spec: SpecFactory
+) -> None:
+    v2 = canary_spec(make_spec, UPPER, "2.0.0", "{strategy: blue-green, auto_promote: false}")
+    answer = await cluster.deploy(v2, code_version="image-2")
+    assert answer.status_code == 201
+    await asyncio.sleep(0.5)  # the worker looks for versions every 100 ms here
+    [swarm] = (await cluster.http.get("/api/v1/swarms")).json()
+    runnable = {v["version"]: v["runnable"] for v in swarm["versions"]}
+    assert runnable == {"1.0.0": True, "2.0.0": False}
+    pinned = await cluster.http.post(
+        "/api/v1/tasks", json={"swarm": "s", "input": 1, "version": "2.0.0"}
+    )
+    assert pinned.status_code == 202
+    await asyncio.sleep(0.3)
+    task = (await cluster.http.get(f"/api/v1/tasks/{pinned.json()['id']}")).json()
+    assert task["status"] == "queued"  # never claimed by a worker without that code
+
+
+async def test_unknown_versions_and_verbs_are_clear_errors(cluster: Cluster) -> None:
+    pinned = await cluster.http.post(
+        "/api/v1/tasks", json={"swarm": "s", "input": 1, "version": "nope"}
+    )
+    assert pinned.status_code == 404
+    assert "1.0.0" in pinned.text  # names the versions there are
+    wrong = await cluster.http.post("/api/v1/swarms/s/rollout/promote")
+    assert wrong.status_code == 409
+    unknown = await cluster.http.get("/api/v1/swarms/zz/rollout")
+    assert unknown.status_code == 404
