@@ -98,6 +98,7 @@ class Check:
     value: float | None
     limit: float
     verdict: Verdict
+    note: str = ""  # why an inconclusive check is inconclusive, for humans
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,9 @@ class Analysis:
     checks: tuple[Check, ...]
     candidate: VersionStats
     stable: VersionStats
+    # Inconclusive only for want of finished tasks (candidate's, or stable's for a ratio): the
+    # rollout keeps its phase and waits for more, where any other inconclusive pauses it.
+    low_samples: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +133,9 @@ class RolloutState:
     pause_reason: str | None = None
     previous: str | None = None  # blue-green: the old stable, kept warm after promotion
     retire_at: float | None = None  # blue-green: when `previous` may be unloaded
+    # A low-samples analysis leaves its window open: the next one measures from here, so a
+    # quiet candidate gathers samples across intervals instead of starting from zero each time.
+    pending_window_start: float | None = None
     analyses: tuple[Analysis, ...] = ()  # the newest few, newest last
 
     def to_dict(self) -> dict[str, Any]:
@@ -144,11 +151,14 @@ class RolloutState:
                 window_start=a["window_start"],
                 verdict=Verdict(a["verdict"]),
                 checks=tuple(
-                    Check(c["name"], c["value"], c["limit"], Verdict(c["verdict"]))
+                    Check(
+                        c["name"], c["value"], c["limit"], Verdict(c["verdict"]), c.get("note", "")
+                    )
                     for c in a["checks"]
                 ),
                 candidate=VersionStats(**a["candidate"]),
                 stable=VersionStats(**a["stable"]),
+                low_samples=a.get("low_samples", False),
             )
             for a in data.get("analyses", ())
         )

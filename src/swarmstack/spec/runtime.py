@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from swarmstack.spec.agents import Budget
 from swarmstack.spec.base import SpecModel
@@ -83,28 +83,126 @@ class Scaling(SpecModel):
         return self
 
 
+def _empty_is_none(value: object) -> object:
+    """`pause: {}` (Argo's spelling) means the same as `pause: null`: wait for promote."""
+    return None if value == {} else value
+
+
+def _new_strategy_name(value: object) -> object:
+    """The old spellings `bluegreen` and `blue_green` mean `blue-green`."""
+    return "blue-green" if value in ("bluegreen", "blue_green") else value
+
+
+def _also_empty_object(schema: dict[str, Any]) -> None:
+    schema["anyOf"].append({"type": "object", "maxProperties": 0})
+
+
 class RolloutStep(SpecModel):
-    """One canary step: a traffic weight held for a pause."""
+    """One canary step: a traffic weight held for a pause, or until `promote`."""
 
     weight: int = Field(ge=0, le=100, description="Percent of new tasks sent to the new version.")
-    pause: Duration = Field(60.0, ge=0, description="How long to hold and analyse this weight.")
+    pause: Annotated[Duration | None, BeforeValidator(_empty_is_none)] = Field(
+        0.0,
+        json_schema_extra=_also_empty_object,
+        description="How long to hold and analyse this weight before the next step; "
+        "0 (the default) moves on at once, `{}` or null waits for `swarmstack promote`.",
+    )
 
 
 class Analysis(SpecModel):
-    """Gates a rollout on measured outcomes of the new version."""
+    """Gates a rollout on measured outcomes of the new version (null: threshold not checked)."""
 
     interval: Duration = Field(30.0, gt=0, description="How often to analyse.")
-    max_error_rate: float = Field(0.05, ge=0, le=1, description="Highest failed fraction.")
-    max_p95_latency: Duration = Field(10.0, gt=0, description="Highest p95 task latency.")
-    min_samples: int = Field(20, ge=1, description="Finished tasks needed for a verdict.")
+    min_samples: int = Field(
+        20,
+        ge=1,
+        description="Finished tasks of the new version needed in a window for a verdict; "
+        "fewer: the analysis is inconclusive and the rollout waits (never a pass).",
+    )
+    max_error_rate: float | None = Field(
+        0.05, ge=0, le=1, description="Highest failed fraction of the new version's tasks."
+    )
+    max_p95_latency: Annotated[Duration, Field(gt=0)] | None = Field(
+        10.0, description="Highest p95 task latency of the new version."
+    )
+    max_cost_per_task: float | None = Field(
+        None, ge=0, description="Highest mean cost per task in USD, from recorded usage."
+    )
+    max_tokens_per_task: float | None = Field(
+        None, ge=0, description="Highest mean tokens (input + output) per task."
+    )
+    max_budget_exceeded_rate: float | None = Field(
+        None, ge=0, le=1, description="Highest fraction of tasks that ran out of budget."
+    )
+    max_cost_ratio: float | None = Field(
+        None,
+        gt=0,
+        description="Highest cost per task as a multiple of the stable version's over the "
+        "same window (1.5 = 50 % dearer).",
+    )
+    max_tokens_ratio: float | None = Field(
+        None,
+        gt=0,
+        description="Highest tokens per task as a multiple of the stable version's over the "
+        "same window.",
+    )
+    max_latency_ratio: float | None = Field(
+        None,
+        gt=0,
+        description="Highest p95 latency as a multiple of the stable version's over the "
+        "same window.",
+    )
+    failure_limit: int = Field(
+        0,
+        ge=0,
+        description="Failed analyses tolerated during one rollout; one more aborts it.",
+    )
+
+
+class BlueGreen(SpecModel):
+    """How a blue-green rollout switches from the old version to the previewed new one."""
+
+    auto_promote: bool = Field(
+        True,
+        description="Promote the preview after a passing analysis; false: wait for "
+        "`swarmstack promote`.",
+    )
+    scale_down_delay: Duration = Field(
+        30.0,
+        ge=0,
+        description="How long the old version stays loaded after the switch, for a fast rollback.",
+    )
 
 
 class Rollout(SpecModel):
     """How a new version of the swarm replaces the old one."""
 
-    strategy: Literal["canary", "bluegreen"] = Field("canary", description="Rollout strategy.")
+    strategy: Annotated[
+        Literal["all-at-once", "canary", "blue-green"], BeforeValidator(_new_strategy_name)
+    ] = Field(
+        "canary",
+        description="`canary` walks the steps, `blue-green` previews the new version at 0 % "
+        "then switches, `all-at-once` switches at once (old spelling `bluegreen` accepted).",
+    )
     steps: list[RolloutStep] = Field(
-        default_factory=lambda: [RolloutStep(weight=10), RolloutStep(weight=50)],
-        description="Canary steps; 100 percent follows the last one.",
+        default_factory=lambda: [
+            RolloutStep(weight=10, pause=60.0),
+            RolloutStep(weight=50, pause=60.0),
+        ],
+        description="Canary steps, walked in order; 100 percent follows the last one.",
     )
     analysis: Analysis = Field(default_factory=Analysis, description="Promotion gate.")
+    blue_green: BlueGreen = Field(
+        default_factory=BlueGreen, description="Blue-green settings (strategy blue-green)."
+    )
+
+    @field_validator("steps")
+    @classmethod
+    def _weights_rise(cls, steps: list[RolloutStep]) -> list[RolloutStep]:
+        for i in range(1, len(steps)):
+            if steps[i].weight < steps[i - 1].weight:
+                raise ValueError(
+                    f"steps[{i}] weight {steps[i].weight} is below steps[{i - 1}] weight "
+                    f"{steps[i - 1].weight}: weights must not decrease across steps"
+                )
+        return steps
