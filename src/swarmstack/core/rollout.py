@@ -165,7 +165,9 @@ def analysis_due(plan: RolloutPlan, state: RolloutState, now: float) -> float | 
 def advance(
     plan: RolloutPlan, state: RolloutState, now: float, analysis: Analysis | None
 ) -> Result:
-    """One controller tick, with the analysis `analysis_due` asked for (or None)."""
+    """One controller tick, with the analysis `analysis_due` asked for (or None). A canary
+    step moves on once its pause is over and the newest analysis taken in it (if any) passed;
+    outside PROGRESSING only the blue-green retirement timer runs (an analysis is ignored)."""
     state, actions = _retire_previous(state, now)
     if state.phase is not Phase.PROGRESSING:
         return state, actions
