@@ -67,14 +67,9 @@ def canary_spec(make_spec: SpecFactory, agent: str, release: str, rollout: str) 
     return make_spec("s", agent, runtime=FAST, extra=f"release: '{release}'\nrollout: {rollout}\n")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def cluster(
-    request: pytest.FixtureRequest, tmp_path: Path, make_spec: SpecFactory
-) -> AsyncIterator[Cluster]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
+@pytest.fixture
+async def cluster(store_url: str, tmp_path: Path, make_spec: SpecFactory) -> AsyncIterator[Cluster]:
+    url = store_url
     settings = Settings(
         data_dir=tmp_path,
         store={"url": url},  # type: ignore[arg-type]

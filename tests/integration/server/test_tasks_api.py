@@ -201,10 +201,11 @@ async def read_sse(node: Node, url: str, last_event_id: str | None = None) -> li
 
 
 async def test_operations_endpoints(node: Node) -> None:
-    await submit(node, "echo", 1)
+    version = (await submit(node, "echo", 1)).json()["version"]
+    assert version  # every task records the version it ran on
     metrics = (await node.http.get("/metrics", headers={"Authorization": ""})).text
     assert (
-        'swarmstack_tasks_finished_total{status="succeeded",swarm="echo",version="default"}'
+        f'swarmstack_tasks_finished_total{{status="succeeded",swarm="echo",version="{version}"}}'
         in metrics
     )
     assert "swarmstack_http_requests_total" in metrics
