@@ -14,6 +14,7 @@ from tests.integration.deploy.conftest import Cluster, canary_spec
 ECHO = "tests.support.agents:echo"
 UPPER = "tests.support.agents:upper"
 FAILS = "tests.support.agents:always_fails"
+BLUE_GREEN = "{strategy: blue-green, blue_green: {auto_promote: false}}"
 
 
 async def test_the_start_files_are_the_stable_version(cluster: Cluster) -> None:
@@ -99,7 +100,7 @@ async def test_a_failing_canary_is_aborted_and_its_failures_rerun_on_stable(
 async def test_blue_green_preview_is_pinned_then_promoted_and_switched_back(
     cluster: Cluster, make_spec: SpecFactory
 ) -> None:
-    green = canary_spec(make_spec, UPPER, "2.0.0", "{strategy: blue-green, blue_green: {auto_promote: false}}")
+    green = canary_spec(make_spec, UPPER, "2.0.0", BLUE_GREEN)
     assert (await cluster.deploy(green)).status_code == 201
     state = await cluster.until(lambda s: s["candidate"] == "2.0.0")
     assert state["weight"] == 0
@@ -143,7 +144,7 @@ async def test_rollback_to_a_named_version_brings_its_config(
 async def test_a_version_whose_code_no_worker_carries_is_reported(
     cluster: Cluster, make_spec: SpecFactory
 ) -> None:
-    v2 = canary_spec(make_spec, UPPER, "2.0.0", "{strategy: blue-green, blue_green: {auto_promote: false}}")
+    v2 = canary_spec(make_spec, UPPER, "2.0.0", BLUE_GREEN)
     answer = await cluster.deploy(v2, code_version="image-2")
     assert answer.status_code == 201
     await asyncio.sleep(0.5)  # the worker looks for versions every 100 ms here
