@@ -50,6 +50,7 @@ def test_redis_restart_under_load(
     for base in bases:
         wait_ready(base, path="/health")
     procs.start("serve", str(spec), "--no-http", env={**env, "SWARM_MODE": "worker"})
+    wait_for_log(tmp_path, "claiming now")  # a slow start must not miss the outage
     answers: list[tuple[int, str]] = []
 
     async def scenario() -> None:
@@ -73,6 +74,16 @@ def test_redis_restart_under_load(
     while not all_relinked(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert all_relinked(tmp_path), procs.logs()[-3000:]
+
+
+def wait_for_log(folder: Path, text: str, timeout_s: float = 60) -> None:
+    """Wait until some process log in `folder` holds `text` (a worker without HTTP)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if any(text in p.read_text() for p in folder.glob("*.log")):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"no process logged {text!r} within {timeout_s:g}s")
 
 
 def all_relinked(folder: Path) -> bool:
