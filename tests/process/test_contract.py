@@ -16,10 +16,30 @@ from tests.support.net import free_port
 
 pytestmark = pytest.mark.process
 KEY = "ssk_contract_test_key_0123456789"
+
+
+# A deploy's body is a swarm spec: its cross-field rules (a flow names existing agents, canary
+# weights never decrease, ...) are beyond JSON Schema, so a schema-valid spec may rightly get 422.
+# Every other check still runs on that operation, and every check on every other one.
 CHECKS = (
-    "not_a_server_error,response_schema_conformance,status_code_conformance,"
-    "content_type_conformance,response_headers_conformance,unsupported_method,"
-    "positive_data_acceptance"
+    "not_a_server_error",
+    "response_schema_conformance",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "unsupported_method",
+    "positive_data_acceptance",
+)
+CONFIG = "\n".join(
+    [
+        "[checks]",
+        "enabled = false",
+        *(f"{name}.enabled = true" for name in CHECKS),
+        "",
+        "[[operations]]",
+        'include-name = "POST /api/v1/deployments"',
+        "checks.positive_data_acceptance.enabled = false",
+    ]
 )
 
 
@@ -37,15 +57,17 @@ def test_the_api_keeps_its_openapi_contract(procs: Procs, tmp_path: Path) -> Non
     url = f"http://127.0.0.1:{port}"
     wait_ready(url)
     st = Path(sys.executable).with_name("st")
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(CONFIG)
     done = subprocess.run(
         [
             str(st),
+            "--config-file",
+            str(config),
             "run",
             f"{url}/openapi.json",
             "--header",
             f"Authorization: Bearer {KEY}",
-            "--checks",
-            CHECKS,
             "--phases",
             "examples,coverage,fuzzing",
             "--max-examples",

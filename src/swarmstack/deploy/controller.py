@@ -25,6 +25,7 @@ class RolloutController:
     def __init__(self, store: Store, metrics: Metrics) -> None:
         self.store = store
         self.metrics = metrics
+        self._reported: set[tuple[str, str]] = set()
 
     async def tick(self, now: float) -> list[str]:
         """One round over every swarm; the swarms whose rollout changed."""
@@ -57,9 +58,27 @@ class RolloutController:
         return True
 
     async def _gauges(self) -> None:
-        for swarm, state, _ in await self.store.deployments.states():
+        states = await self.store.deployments.states()
+        for swarm, state, _ in states:
             self.metrics.rollout_weight.labels(swarm).set(state.weight)
             for phase in Phase:
                 self.metrics.rollout_phase.labels(swarm, phase.value).set(
                     1 if state.phase is phase else 0
                 )
+        await self._unrunnable([swarm for swarm, _, _ in states])
+
+    async def _unrunnable(self, swarms: list[str]) -> None:
+        """1 for each version with queued tasks that no live worker has loaded (its tasks
+        would wait for ever), 0 once one does."""
+        runnable = {
+            v for w in await self.store.cluster.workers(alive_within_s=15) for v in w.versions
+        }
+        queued = set(await self.store.tasks.queued_versions(swarms, limit=1000))
+        for swarm, version in queued | self._reported:
+            stuck = (swarm, version) in queued and f"{swarm}@{version}" not in runnable
+            self.metrics.versions_unrunnable.labels(swarm, version).set(1 if stuck else 0)
+            if stuck and (swarm, version) not in self._reported:
+                log.warning(
+                    "version %s of swarm %s has queued tasks no live worker runs", version, swarm
+                )
+        self._reported = queued

@@ -24,7 +24,7 @@ from swarmstack.store import Deployment, HistoryLine, Principal
 router = APIRouter(
     prefix="/api/v1",
     tags=["deployments"],
-    responses=problem_responses(401, 404, 409, 422, 503),
+    responses=problem_responses(400, 401, 404, 409, 413, 422, 503),
 )
 Who = Annotated[Principal, Depends(authenticate)]
 SwarmName = Annotated[StorableName, Path(max_length=64, description="Swarm name.")]
@@ -39,7 +39,9 @@ class DeployIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     spec: dict[str, Any] | None = Field(None, description="The spec as a JSON object.")
-    spec_yaml: str | None = Field(None, max_length=1_000_000, description="The spec as YAML.")
+    spec_yaml: str | None = Field(
+        None, min_length=1, max_length=1_000_000, description="The spec as YAML."
+    )
     strategy: StrategyName | None = Field(
         None, description="Override the spec's rollout strategy for this deploy."
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from swarmstack.core.records import TaskRecord
 from swarmstack.core.states import Priority, TaskStatus
@@ -50,7 +50,13 @@ def _strict_json(value: Any) -> Any:
     return value
 
 
-StorableName = Annotated[str, AfterValidator(_no_unstorable)]
+# The pattern documents (in the OpenAPI schema) what the validator enforces: no C0 control
+# characters or DEL; lone surrogates cannot arrive in a path and are refused in bodies.
+StorableName = Annotated[
+    str,
+    AfterValidator(_no_unstorable),
+    WithJsonSchema({"type": "string", "pattern": "^[^\\u0000-\\u001f\\u007f]*$"}),
+]
 JsonValue = Annotated[Any, AfterValidator(_strict_json)]
 
 

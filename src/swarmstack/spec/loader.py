@@ -34,6 +34,11 @@ def load_spec_lines(
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecError(f"cannot read {path}: {exc.strerror}", fix="check the path") from exc
+    except UnicodeDecodeError as exc:
+        raise SpecError(
+            f"{path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
+            fix="save the file as UTF-8",
+        ) from None
     return _parse(text, str(path), os.environ if env is None else env)
 
 

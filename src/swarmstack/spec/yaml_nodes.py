@@ -18,6 +18,8 @@ from swarmstack.spec.interpolate import MissingVariable, interpolate
 
 Loc = tuple[str | int, ...]
 MERGE = "tag:yaml.org,2002:merge"
+_PLAIN = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+MAX_VALUES = 100_000  # guards against alias expansion ("billion laughs")
 _FIXES = (
     ("'\\t'", "indent with spaces; YAML does not allow tabs"),
     ("undefined alias", "define the anchor (`&name`) before the alias (`*name`) that uses it"),
@@ -30,7 +32,10 @@ _FIXES = (
 
 def compose(text: str, source: str, env: Mapping[str, str]) -> tuple[Any, dict[Loc, int]]:
     """The data of `text` (interpolated from `env`) and the line of every path in it."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:  # a character YAML does not allow, found before parsing
+        raise yaml_error(exc, source, text) from None
     lines: dict[Loc, int] = {}
     try:
         node = loader.get_single_node()
@@ -38,15 +43,22 @@ def compose(text: str, source: str, env: Mapping[str, str]) -> tuple[Any, dict[L
             return None, lines
         return _Builder(loader, source, env, lines).build(node, ()), lines
     except yaml.YAMLError as exc:
-        raise yaml_error(exc, source) from None
+        raise yaml_error(exc, source, text) from None
     finally:
         loader.dispose()
 
 
-def yaml_error(exc: yaml.YAMLError, source: str) -> SpecError:
+def yaml_error(exc: yaml.YAMLError, source: str, text: str = "") -> SpecError:
     """A parser or constructor error as `file:line: not valid YAML: ...` with a fix."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark else 1
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text[: exc.position].count("\n") + 1
+        return SpecError(
+            f"not valid YAML: character U+{exc.character:04X} is not allowed in YAML",
+            where=f"{source}:{line}",
+            fix="remove it, or write it as an escape inside a double-quoted string",
+        )
     problem = str(getattr(exc, "problem", None) or exc)
     context = str(getattr(exc, "context", None) or "")
     fix = next(
@@ -60,12 +72,27 @@ class _Builder:
         self, loader: yaml.SafeLoader, source: str, env: Mapping[str, str], lines: dict[Loc, int]
     ) -> None:
         self.loader, self.source, self.env, self.lines = loader, source, env, lines
+        self.built = 0
 
     def where(self, node: yaml.Node) -> str:
         return f"{self.source}:{node.start_mark.line + 1}"
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
         self.lines.setdefault(loc, node.start_mark.line + 1)
+        self.built += 1
+        if self.built > MAX_VALUES:
+            raise SpecError(
+                f"the spec expands to more than {MAX_VALUES:,} values",
+                where=self.where(node),
+                fix="aliases of aliases multiply: define each value once instead of nesting "
+                "anchors (a spec is a few hundred values)",
+            )
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN:
+            raise SpecError(
+                f"the tag {node.tag!r} is not allowed",
+                where=self.where(node),
+                fix="remove the `!tag`: specs hold plain mappings, lists and scalars",
+            )
         if isinstance(node, yaml.MappingNode):
             return {k: self.build(v, (*loc, k)) for k, v in self.pairs(node, set()).items()}
         if isinstance(node, yaml.SequenceNode):

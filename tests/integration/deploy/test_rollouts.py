@@ -158,6 +158,8 @@ async def test_a_version_whose_code_no_worker_carries_is_reported(
     await asyncio.sleep(0.3)
     task = (await cluster.http.get(f"/api/v1/tasks/{pinned.json()['id']}")).json()
     assert task["status"] == "queued"  # never claimed by a worker without that code
+    gauge = cluster.node.metrics.versions_unrunnable.labels("s", "2.0.0")
+    assert gauge._value.get() == 1  # reported by the leader, not left queued in silence
 
 
 async def test_unknown_versions_and_verbs_are_clear_errors(cluster: Cluster) -> None:

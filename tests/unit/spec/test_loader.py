@@ -190,3 +190,35 @@ def test_examples_are_valid() -> None:
     assert specs
     for path in specs:
         load_spec(path, {})
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("a\ud96f x", "U+D96F is not allowed"),
+        ("name: x\x07\n", "U+0007 is not allowed"),
+        ("a: !custom {kind: python}", "tag '!custom' is not allowed"),
+        ("x: !!python/object:os.system {}", "python/object:os.system' is not allowed"),
+        ("x: !!python/tuple [1, 2]", "is not allowed"),
+    ],
+)
+def test_yaml_the_spec_cannot_hold_is_a_spec_error_with_a_line(text: str, needle: str) -> None:
+    with pytest.raises(SpecError, match=r"s\.yaml:1") as caught:
+        parse_spec(text, "s.yaml", {})
+    assert needle in str(caught.value)
+
+
+def test_alias_expansion_is_bounded() -> None:
+    levels = ["a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    for i in range(1, 7):
+        refs = ", ".join([f"*a{i - 1}"] * 10)
+        levels.append(f"a{i}: &a{i} [{refs}]")
+    with pytest.raises(SpecError, match="expands to more than 100,000 values"):
+        parse_spec("\n".join(levels), "bomb.yaml", {})
+
+
+def test_a_spec_that_is_not_utf8_names_the_file_and_the_byte(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"name: caf\xe9\n")
+    with pytest.raises(SpecError, match=r"latin1.yaml is not UTF-8 text \(byte 0xe9 at offset 9\)"):
+        load_spec(path)
