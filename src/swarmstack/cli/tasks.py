@@ -43,6 +43,12 @@ def submit(
     wait: Annotated[bool, typer.Option("--wait", help="Wait for the outcome.")] = False,
     wait_s: Annotated[float, typer.Option(help="Longest wait.")] = 60.0,
     priority: Annotated[str | None, typer.Option(help="low | normal | high.")] = None,
+    session: Annotated[
+        str | None, typer.Option(help="Session (conversation) the task joins; it routes too.")
+    ] = None,
+    version: Annotated[
+        str | None, typer.Option(help="Run on this version of the swarm (a preview).")
+    ] = None,
     url: Url = DEFAULT_URL,
     api_key: Key = None,
 ) -> None:
@@ -50,7 +56,14 @@ def submit(
 
     With --wait: exit 0 if it succeeded, 1 if it failed, 3 if it is still queued or running."""
     client = client_for(url, api_key)
-    task = client.submit(swarm, _parse_input(data), priority=priority, wait_s=wait_s if wait else 0)
+    task = client.submit(
+        swarm,
+        _parse_input(data),
+        priority=priority,
+        wait_s=wait_s if wait else 0,
+        session=session,
+        version=version,
+    )
     console.print_json(json.dumps(task))
     if wait and task["status"] not in ("succeeded",):
         raise typer.Exit(1 if task["status"] not in ("queued", "running") else 3)

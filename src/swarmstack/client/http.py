@@ -41,13 +41,19 @@ class SwarmClient:
         priority: str | None = None,
         wait_s: float = 0,
         idempotency_key: str | None = None,
+        session: str | None = None,
+        version: str | None = None,
     ) -> dict[str, Any]:
-        """Submit a task; with `wait_s` wait for its outcome."""
+        """Submit a task; with `wait_s` wait for its outcome; `version` pins it to a version."""
         body: dict[str, Any] = {"input": data}
         if swarm:
             body["swarm"] = swarm
         if priority:
             body["priority"] = priority
+        if session:
+            body["session"] = session
+        if version:
+            body["version"] = version
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         return self._call(
             "POST",
