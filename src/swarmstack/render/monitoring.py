@@ -92,6 +92,20 @@ def alert_rules(specs: Sequence[SwarmSpec]) -> list[Obj]:
             "warning",
             "The store keeps {{ $labels.status }} tasks past their retention; it keeps growing",
         ),
+        rule(
+            "SwarmstackRolloutAborted",
+            'max by (swarm) (swarmstack_rollout_phase{phase="aborted"}) == 1',
+            "0m",
+            "warning",
+            "The rollout of {{ $labels.swarm }} was aborted; new tasks go to its stable version",
+        ),
+        rule(
+            "SwarmstackVersionUnrunnable",
+            "max by (swarm, version) (swarmstack_versions_unrunnable) == 1",
+            "5m",
+            "critical",
+            "Tasks of {{ $labels.swarm }} {{ $labels.version }} wait: no live worker runs it",
+        ),
     ]
 
 
@@ -125,6 +139,11 @@ RUNBOOKS = {
     "SwarmstackStoreBeyondRetention": "Run `swarmstack store stats` and `swarmstack store prune "
     "--dry-run`; check the leader manager's logs for failing retention rounds and that "
     "retention.enabled is true.",
+    "SwarmstackRolloutAborted": "Run `swarmstack rollout status SWARM`: the failed analysis "
+    "names the check and its measured value; fix the version and deploy again, or "
+    "`swarmstack rollout retry SWARM`.",
+    "SwarmstackVersionUnrunnable": "Start workers that carry the version's code "
+    "(SWARMSTACK_WORKER__CODE_VERSION), or roll back: `swarmstack rollback SWARM`.",
 }
 
 
@@ -182,6 +201,8 @@ def rules_test(specs: Sequence[SwarmSpec]) -> Obj:
             "values": "700000+60x60",
         },
         {"series": 'swarmstack_retention_seconds{status="succeeded"}', "values": "604800x60"},
+        {"series": 'swarmstack_rollout_phase{swarm="s",phase="aborted"}', "values": "1x60"},
+        {"series": 'swarmstack_versions_unrunnable{swarm="s",version="v2"}', "values": "1x60"},
     ]
     expected = {r["alert"]: r for r in alert_rules(specs)}
     tests = []
@@ -189,7 +210,9 @@ def rules_test(specs: Sequence[SwarmSpec]) -> Obj:
         exp_labels = {"severity": alert["labels"]["severity"]}
         exp_labels |= label_set(name)
         annotations = {
-            k: v.replace("{{ $labels.swarm }}", "s").replace("{{ $labels.status }}", "succeeded")
+            k: v.replace("{{ $labels.swarm }}", "s")
+            .replace("{{ $labels.status }}", "succeeded")
+            .replace("{{ $labels.version }}", "v2")
             for k, v in alert["annotations"].items()
         }
         tests.append(
@@ -215,6 +238,8 @@ def label_set(alert: str) -> dict[str, str]:
         return {}
     if alert == "SwarmstackStoreBeyondRetention":
         return {"status": "succeeded"}
+    if alert == "SwarmstackVersionUnrunnable":
+        return {"swarm": "s", "version": "v2"}
     return {"swarm": "s"}
 
 
@@ -294,6 +319,15 @@ def dashboard() -> Obj:
         ("LLM cost USD /h", "sum by (swarm) (rate(swarmstack_llm_cost_usd_total[1h])) * 3600"),
         ("HTTP requests /s", "sum by (status) (rate(swarmstack_http_requests_total[5m]))"),
         ("Live workers", "max(swarmstack_workers)"),
+        (
+            "Tasks finished /s by version",
+            "sum by (swarm, version) (rate(swarmstack_tasks_finished_total[5m]))",
+        ),
+        ("Rollout: % of new tasks to the candidate", "max by (swarm) (swarmstack_rollout_weight)"),
+        (
+            "Rollout analyses by verdict (5m)",
+            "sum by (swarm, verdict) (increase(swarmstack_analysis_runs_total[5m]))",
+        ),
     ]
     return {
         "title": "swarmstack",
