@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from fastapi import FastAPI
+from pydantic import BaseModel
 
 from swarmstack.agents import SwarmRuntime
 from swarmstack.agents.runtime import saturated
@@ -31,6 +32,7 @@ from swarmstack.metrics import Metrics
 from swarmstack.metrics import metrics as process_metrics
 from swarmstack.server import Manager, create_app
 from swarmstack.settings import Settings
+from swarmstack.settings.models import LIVE_SETTINGS
 from swarmstack.signals import ResultCache, Signals, make_cache, make_signals
 from swarmstack.spec import SwarmSpec
 from swarmstack.store import Store, open_store
@@ -87,6 +89,21 @@ class Node:
         """Register the worker and start claiming (waiting for the store while it is down)."""
         if self.worker is not None:
             await patiently("register the worker", self.worker.start)
+
+    async def reload(self, settings: Settings) -> list[str]:
+        """Apply what can change without a restart (see `LIVE_SETTINGS`); the dotted names of
+        the other settings that changed and wait for a restart."""
+        before, after = _flat(self.settings), _flat(settings)
+        changed = sorted(k for k in after if after[k] != before.get(k))
+        if self.worker is not None:
+            self.worker.reconfigure(settings.worker)
+        if self.manager is not None:
+            self.manager.settings = settings
+        admin = settings.security.admin_key
+        if admin is not None and admin != self.settings.security.admin_key:
+            await install_admin_key(self.store, admin.get_secret_value())
+        self.settings = settings
+        return [k for k in changed if k not in LIVE_SETTINGS]
 
     async def stop(self, drain_timeout_s: float | None = None) -> None:
         """Drain the worker, then close the links and the store this node opened. Idempotent."""
@@ -166,6 +183,21 @@ def _manager(node: Node, manager_id: str | None) -> Manager:
         cache=node.cache,
         id=manager_id or node_id(socket.gethostname(), os.getpid()),
     )
+
+
+def _flat(settings: Settings) -> dict[str, object]:
+    """Every leaf setting by dotted name (secrets compared by value, never printed)."""
+    flat: dict[str, object] = {}
+
+    def walk(prefix: str, value: object) -> None:
+        if isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                walk(f"{prefix}{name}.", getattr(value, name))
+        else:
+            flat[prefix.rstrip(".")] = value
+
+    walk("", settings)
+    return flat
 
 
 def policies(specs: Sequence[SwarmSpec]) -> dict[str, RetryPolicy]:

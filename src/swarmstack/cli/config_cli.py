@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from swarmstack.cli.output import HELP, console, mask_url, note, row, table
 from swarmstack.settings import Settings, load_layers, setting_keys
+from swarmstack.settings.models import LIVE_SETTINGS
 
 app = typer.Typer(no_args_is_help=True, help="Inspect runtime settings.", context_settings=HELP)
 SECRET_KEYS = frozenset({"store.url", "redis.url", "security.admin_key"})
@@ -32,12 +33,14 @@ def show(
         for key in setting_keys()
     ]
     if as_json:
-        settings = [{"setting": k, "value": v, "source": s} for k, v, s in rows]
+        settings = [
+            {"setting": k, "value": v, "source": s, "live": k in LIVE_SETTINGS} for k, v, s in rows
+        ]
         sys.stdout.write(json.dumps({"settings": settings, "notices": loaded.notices}) + "\n")
         return
-    found = table("setting", "value", "source")
+    found = table("setting", "value", "source", "applies")
     for key, value, source in rows:
-        row(found, key, value, source)
+        row(found, key, value, source, "on SIGHUP" if key in LIVE_SETTINGS else "at restart")
     console.print(found)
     for notice in loaded.notices:
         note(notice)

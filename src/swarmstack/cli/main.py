@@ -144,7 +144,8 @@ def up(
     async def main() -> None:
         printer = asyncio.create_task(_print_banner(ready, banner, settings))
         try:
-            await run_all(loaded, settings, workers, ready, banner)
+            reload = lambda: _settings(host, port, data_dir)  # noqa: E731
+            await run_all(loaded, settings, workers, ready, banner, reload)
         finally:
             printer.cancel()
 
@@ -178,9 +179,10 @@ def serve(
         )
     loaded = _configured(_load(specs), settings, worker=role == "worker")
     if role == "worker":
-        run_loop(run_worker(loaded, settings, None if no_http else settings.server.port))
+        worker_port = None if no_http else settings.server.port
+        run_loop(run_worker(loaded, settings, worker_port, lambda: _settings(host, port, None)))
     else:
-        run_loop(run_manager(loaded, settings, _announce))
+        run_loop(run_manager(loaded, settings, _announce, lambda: _settings(host, port, None)))
 
 
 def _announce(key: AdminKey) -> None:

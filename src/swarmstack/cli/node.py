@@ -20,7 +20,7 @@ import uvloop
 from fastapi import FastAPI
 
 from swarmstack.errors import InvalidInput
-from swarmstack.node import AdminKey, build_node
+from swarmstack.node import AdminKey, Node, build_node
 from swarmstack.settings import Settings
 from swarmstack.settings.models import ServerSettings
 from swarmstack.spec import SwarmSpec
@@ -123,17 +123,53 @@ async def _signal_started(server: uvicorn.Server, on_listen: asyncio.Event) -> N
         await asyncio.sleep(0.01)
 
 
+Reload = Callable[[], Settings]
+
+
+def on_hangup(node: Node, reload: Reload | None) -> Callable[[], None]:
+    """On SIGHUP re-read the settings (config.toml, .env, mounted *_FILE secrets) and apply
+    those that can change live; returns a function that removes the handler."""
+    if reload is None:
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    pending: set[asyncio.Task[None]] = set()
+
+    def hangup() -> None:
+        task = loop.create_task(_reload(node, reload))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, hangup)
+
+    def forget() -> None:
+        loop.remove_signal_handler(signal.SIGHUP)
+
+    return forget
+
+
+async def _reload(node: Node, reload: Reload) -> None:
+    try:
+        restart = await node.reload(reload())
+    except Exception as exc:  # a broken config.toml must not take the node down
+        log.error("SIGHUP: settings not re-read, the running ones stay: %s", exc)
+        return
+    later = f"; needing a restart to apply: {', '.join(restart)}" if restart else ""
+    log.info("settings re-read on SIGHUP%s", later)
+
+
 async def run_all(
     specs: Sequence[SwarmSpec],
     settings: Settings,
     workers: int,
     on_ready: asyncio.Event | None = None,
     banner: list[Banner] | None = None,
+    reload: Reload | None = None,
 ) -> None:
     """Manager plus workers: in-process (`workers == 0`) or as N worker processes."""
     node = await build_node(specs, settings, worker=workers == 0)
     procs = spawn_workers(workers, settings) if workers else []
     listening = on_ready or asyncio.Event()
+    forget = on_hangup(node, reload)
     try:
         await node.start_worker()
         tls_options(settings.server)
@@ -141,28 +177,40 @@ async def run_all(
             banner.append(Banner(base_url(settings.server), node.admin_key, specs[0].name))
         await serve_http(node.app(), settings.server, listening)
     finally:
+        forget()
         stop_processes(procs)
         await node.stop()
 
 
 async def run_manager(
-    specs: Sequence[SwarmSpec], settings: Settings, announce: Callable[[AdminKey], None]
+    specs: Sequence[SwarmSpec],
+    settings: Settings,
+    announce: Callable[[AdminKey], None],
+    reload: Reload | None = None,
 ) -> None:
     """A manager process (`serve` with SWARM_MODE=manager); `announce` tells the admin key."""
     node = await build_node(specs, settings, worker=False)
+    forget = on_hangup(node, reload)
     try:
         if node.admin_key is not None:
             announce(node.admin_key)
         await serve_http(node.app(), settings.server, asyncio.Event())
     finally:
+        forget()
         await node.stop()
 
 
-async def run_worker(specs: Sequence[SwarmSpec], settings: Settings, port: int | None) -> None:
+async def run_worker(
+    specs: Sequence[SwarmSpec],
+    settings: Settings,
+    port: int | None,
+    reload: Reload | None = None,
+) -> None:
     """A worker process; with `port`, it also serves /health, /ready and /metrics."""
     node = await build_node(specs, settings, manager=False)
     await node.start_worker()
     assert node.worker is not None
+    forget = on_hangup(node, reload)
     try:
         if port is None:
             await _wait_for_signal()
@@ -174,6 +222,7 @@ async def run_worker(specs: Sequence[SwarmSpec], settings: Settings, port: int |
                 port,
             )
     finally:
+        forget()
         await node.stop()
 
 

@@ -79,6 +79,11 @@ class Batcher(Generic[T, R]):
             if not future.done():
                 future.set_result(result)
 
+    def resize(self, max_size: int, max_wait_s: float) -> None:
+        """Change the batch size and wait for the next batches (settings re-read live)."""
+        self._max_size = max_size
+        self._max_wait_s = max_wait_s
+
     async def aclose(self) -> None:
         """Flush what is queued, then stop."""
         if self._task is not None and not self._task.done():

@@ -167,3 +167,22 @@ class Settings(BaseModel):
         if url := self.store.url.get_secret_value():
             return url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'swarmstack.db').resolve()}"
+
+
+# Settings a running process re-reads on SIGHUP (`swarmstack config show` marks the others as
+# needing a restart). Secrets named by `${secret:NAME}` need neither: they are read at each use.
+LIVE_SETTINGS = frozenset(
+    {
+        "log_level",
+        "log_format",
+        "server.max_wait",
+        "worker.batch_size",
+        "worker.batch_timeout",
+        "worker.claim_batch",
+        "worker.poll_interval",
+        "worker.max_concurrent",
+        "worker.drain_timeout",
+        "worker.version_refresh",
+        "security.admin_key",
+    }
+)

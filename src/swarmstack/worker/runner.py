@@ -86,6 +86,12 @@ class Worker:
         limit = self.settings.max_concurrent or self.runtimes[swarm].spec.runtime.max_concurrent
         return limit - self.per_swarm[swarm]
 
+    def reconfigure(self, settings: WorkerSettings) -> None:
+        """Apply re-read settings: batch sizes and waits at once, the rest at their next use
+        (claim size, poll interval, concurrency, drain time, version refresh)."""
+        self.settings = settings
+        self._outcomes.resize(settings.batch_size, settings.batch_timeout)
+
     async def start(self) -> None:
         """Register and start the claim, heartbeat and cancellation loops."""
         now = self.clock.now()
