@@ -20,6 +20,7 @@ EXAMPLES = {
         "examples/research/pipeline.yaml",
         "examples/research/rules.yaml",
     ],
+    "triage+canary": ["examples/triage/swarm.yaml", "canary:examples/triage/canary.yaml"],
     "frameworks": [
         "examples/frameworks/swarm.yaml",
         "examples/frameworks/langgraph.yaml",
@@ -29,15 +30,27 @@ EXAMPLES = {
 
 
 def example_specs(name: str) -> list[SwarmSpec]:
+    """The stable specs of an example deployment."""
     env = {"OPENAI_API_KEY": "unused"}
-    return [load_spec(REPO / p, env) for p in EXAMPLES[name]]
+    return [load_spec(REPO / p, env) for p in EXAMPLES[name] if not p.startswith("canary:")]
+
+
+def example_canaries(name: str) -> list[SwarmSpec]:
+    """Its canaries: new code versions that get worker pods of their own (`render --canary`)."""
+    env = {"OPENAI_API_KEY": "unused"}
+    return [
+        load_spec(REPO / p.removeprefix("canary:"), env)
+        for p in EXAMPLES[name]
+        if p.startswith("canary:")
+    ]
 
 
 @pytest.fixture(scope="session", params=sorted(EXAMPLES))
 def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory with `render all` output of one example deployment."""
     out = tmp_path_factory.mktemp(f"rendered-{request.param}")
-    for relative, text in render_files(example_specs(request.param)).items():
+    files = render_files(example_specs(request.param), example_canaries(request.param))
+    for relative, text in files.items():
         path = out / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)

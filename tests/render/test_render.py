@@ -6,13 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+import yaml
 from typer.testing import CliRunner
 
 from swarmstack.cli.main import app
+from swarmstack.errors import InvalidInput
 from swarmstack.render import referenced_metric_names, render_files
 from tests.conftest import REPO
 from tests.integration.server.conftest import Node, node, server_overrides, swarms
-from tests.render.conftest import EXAMPLES, base_objects, example_specs
+from tests.render.conftest import EXAMPLES, base_objects, example_canaries, example_specs
 
 Obj = dict[str, Any]
 
@@ -145,3 +148,36 @@ def test_images_are_pinned_by_digest_when_the_spec_gives_one() -> None:
     deployments = [t for p, t in files.items() if "-deployment-" in p]
     assert deployments and all(f"@{digest}" in t for t in deployments)
     assert f"@{digest}" in files["compose/docker-compose.yml"]
+
+
+def test_a_new_code_version_gets_worker_pods_of_its_own() -> None:
+    objects = [
+        yaml.safe_load(text)
+        for path, text in render_files(
+            example_specs("triage+canary"), example_canaries("triage+canary")
+        ).items()
+        if path.startswith("k8s/base/") and not path.endswith("kustomization.yaml")
+    ]
+    deployments = {
+        o["metadata"]["name"]: o["spec"]["template"]["spec"]["containers"][0]
+        for o in objects
+        if o["kind"] == "Deployment"
+    }
+    canary = deployments["swarmstack-worker-triage-0-2-0"]
+    assert canary["image"] == "ghcr.io/swarmstack/swarmstack:0.2.0"
+    env = {e["name"]: e.get("value") for e in canary["env"]}
+    assert env["SWARMSTACK_WORKER__CODE_VERSION"] == "0.2.0"
+    stable = deployments["swarmstack-worker-triage"]
+    assert "SWARMSTACK_WORKER__CODE_VERSION" not in {e["name"] for e in stable["env"]}
+    policy = next(o for o in objects if o["metadata"]["name"] == "swarmstack-workers")
+    assert "worker-canary" in policy["spec"]["podSelector"]["matchExpressions"][0]["values"]
+
+
+def test_a_canary_without_a_new_code_version_is_refused_with_a_fix() -> None:
+    stable = example_specs("triage+digest")
+    same_code = example_specs("triage+digest")[:1]
+    with pytest.raises(InvalidInput, match=r"set deploy\.code_version"):
+        render_files(stable, same_code)
+    orphan = example_canaries("triage+canary")
+    with pytest.raises(InvalidInput, match="no stable spec of swarm 'triage'"):
+        render_files(example_specs("research"), orphan)

@@ -46,7 +46,8 @@ def deploy(
     strategy: Strategy = None,
     message: Annotated[str, typer.Option("--message", "-m", help="Why (kept in history).")] = "",
     code_version: Annotated[
-        str | None, typer.Option(help="The code this version needs (image tag).")
+        str | None,
+        typer.Option(help="The code this version needs (image tag); default: deploy.code_version."),
     ] = None,
     wait: Annotated[
         bool, typer.Option("--wait", help="Follow the rollout until it ends or pauses.")
@@ -68,7 +69,7 @@ def deploy(
         spec.model_dump(mode="json"),
         strategy=strategy,
         message=message,
-        code_version=code_version,
+        code_version=code_version or spec.deploy.code_version,
     )
     if as_json and not wait:
         console.print_json(json.dumps(answer))

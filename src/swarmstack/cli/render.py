@@ -31,6 +31,16 @@ def _specs(paths: list[Path]) -> list[SwarmSpec]:
     return [load_spec(p) for p in paths]
 
 
+Canaries = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--canary",
+        help="A new version of a swarm that needs new code (deploy.code_version set): its "
+        "worker pods get their own Deployment. Repeatable.",
+    ),
+]
+
+
 def _write(files: dict[str, str], out: Path, prefix: str) -> None:
     chosen = {k.removeprefix(prefix): v for k, v in files.items() if k.startswith(prefix)}
     written = write(chosen, out)
@@ -38,9 +48,9 @@ def _write(files: dict[str, str], out: Path, prefix: str) -> None:
 
 
 @app.command("all")
-def render_all(specs: Specs, out: Out = Path("rendered")) -> None:
+def render_all(specs: Specs, out: Out = Path("rendered"), canary: Canaries = None) -> None:
     """Everything: k8s/ (kustomize base and overlays), compose/ (with monitoring)."""
-    _write(render_files(_specs(specs)), out, "")
+    _write(render_files(_specs(specs), _specs(canary or [])), out, "")
 
 
 @app.command("k8s")
@@ -48,9 +58,10 @@ def render_k8s(
     specs: Specs,
     out: Out = Path("rendered/k8s"),
     env: Annotated[str | None, typer.Option(help="Only print this overlay's path.")] = None,
+    canary: Canaries = None,
 ) -> None:
     """Kubernetes objects as a kustomize base with one overlay per environment and region."""
-    files = render_files(_specs(specs))
+    files = render_files(_specs(specs), _specs(canary or []))
     if env is not None and f"k8s/overlays/{env}/kustomization.yaml" not in files:
         overlays = sorted({k.split("/")[2] for k in files if k.startswith("k8s/overlays/")})
         raise typer.BadParameter(f"no environment {env!r}; the specs define {overlays}")

@@ -89,12 +89,22 @@ class Deployer:
             if match is not None:
                 state = await self.store.deployments.state(spec.name)
                 if state is None:  # stored but never routed (an interrupted first start)
-                    results.append(await self.deploy(spec, by=by, plan=_ALL_AT_ONCE))
+                    results.append(
+                        await self.deploy(
+                            spec, by=by, plan=_ALL_AT_ONCE, code_version=spec.deploy.code_version
+                        )
+                    )
                 else:
                     results.append(DeployResult(match, False, state[0]))
                 continue
             results.append(
-                await self.deploy(spec, by=by, message="deployed at start", plan=_ALL_AT_ONCE)
+                await self.deploy(
+                    spec,
+                    by=by,
+                    message="deployed at start",
+                    plan=_ALL_AT_ONCE,
+                    code_version=spec.deploy.code_version,
+                )
             )
         return results
 

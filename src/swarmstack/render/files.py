@@ -13,17 +13,21 @@ from swarmstack.render.names import check_distinct
 from swarmstack.spec import SwarmSpec
 
 
-def render_files(specs: Sequence[SwarmSpec]) -> dict[str, str]:
-    """Relative path -> content; the same specs always give the same bytes."""
+def render_files(specs: Sequence[SwarmSpec], canaries: Sequence[SwarmSpec] = ()) -> dict[str, str]:
+    """Relative path -> content; the same specs always give the same bytes. `canaries` are
+    new versions of some of the swarms that need new code: each gets worker pods of its own
+    image that declare its `deploy.code_version` (InvalidInput when one has none, names no
+    swarm of `specs`, or shares the stable version's code version)."""
     if not specs:
         raise InvalidInput("no swarm spec to render", fix="pass one or more spec files")
     names = [s.name for s in specs]
     if len(set(names)) != len(names):
         raise InvalidInput(f"two specs name the same swarm: {names}", fix="rename one")
     check_distinct(names)
+    check_canaries(specs, canaries)
     deploy = deploy_of(specs)
     files: dict[str, str] = {}
-    base = kustomize.base_files(k8s.objects(specs), deploy.namespace)
+    base = kustomize.base_files(k8s.objects(specs, canaries), deploy.namespace)
     files |= {f"k8s/base/{name}": text for name, text in base.items()}
     files |= {f"k8s/overlays/{p}": t for p, t in kustomize.overlay_files(specs).items()}
     workers = [worker_name(s.name) for s in specs]
@@ -49,6 +53,30 @@ def render_files(specs: Sequence[SwarmSpec]) -> dict[str, str]:
     files |= {f"compose/specs/{s.name}.yaml": spec_yaml(s) for s in specs}
     files["README.md"] = readme(deploy.namespace, sorted(deploy.environments), workers)
     return dict(sorted(files.items()))
+
+
+def check_canaries(specs: Sequence[SwarmSpec], canaries: Sequence[SwarmSpec]) -> None:
+    """Each canary is a new code version of one of `specs` (see `render_files`)."""
+    stable = {s.name: s for s in specs}
+    seen: set[str] = set()
+    for canary in canaries:
+        where = f"canary {canary.name}"
+        if canary.name not in stable:
+            raise InvalidInput(
+                f"{where}: no stable spec of swarm {canary.name!r} is rendered with it",
+                fix="pass the swarm's current spec too (render SPEC... --canary NEW_SPEC)",
+            )
+        version = canary.deploy.code_version
+        if version is None or version == stable[canary.name].deploy.code_version:
+            raise InvalidInput(
+                f"{where}: set deploy.code_version to the new code's version (its image tag), "
+                "different from the stable spec's",
+                fix="a canary of a spec-only change needs no new pods: just `swarmstack deploy` it",
+            )
+        name = k8s.canary_worker_name(canary)
+        if name in seen:
+            raise InvalidInput(f"{where}: two canaries render to {name!r}", fix="keep one")
+        seen.add(name)
 
 
 def readme(namespace: str, environments: list[str], workers: list[str]) -> str:

@@ -4,6 +4,7 @@ monitoring). Pure: specs in, a list of objects out."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ from swarmstack.render.common import (
     worker_name,
 )
 from swarmstack.render.monitoring import prometheus_rule
+from swarmstack.render.names import safe_name
 from swarmstack.spec import SwarmSpec
 
 Obj = dict[str, Any]
@@ -28,8 +30,9 @@ SECRET = "swarmstack-secrets"  # created by the operator: store-url, admin-key, 
 SECRETS_DIR = "/etc/swarmstack/secrets"
 
 
-def objects(specs: Sequence[SwarmSpec]) -> list[Obj]:
-    """Every object of the base layer, in apply order."""
+def objects(specs: Sequence[SwarmSpec], canaries: Sequence[SwarmSpec] = ()) -> list[Obj]:
+    """Every object of the base layer, in apply order. Each of `canaries` (a new version of a
+    swarm that needs new code) gets worker pods of its own image and code version."""
     deploy = deploy_of(specs)
     config = config_map(specs)
     found: list[Obj] = [namespace(deploy.namespace)]
@@ -38,6 +41,8 @@ def objects(specs: Sequence[SwarmSpec]) -> list[Obj]:
     found += manager_objects(config["metadata"]["name"], specs)
     for spec in specs:
         found += worker_objects(config["metadata"]["name"], spec, specs)
+    for canary in canaries:
+        found += canary_objects(config["metadata"]["name"], canary, specs)
     found += network_policies(specs)
     found += [ingress(specs), service_monitor(), prometheus_rule(specs)]
     return [in_namespace(obj, deploy.namespace) for obj in found]
@@ -227,10 +232,57 @@ def manager_objects(config: str, specs: Sequence[SwarmSpec]) -> list[Obj]:
     return [deployment, service(name, "manager", None), pdb(name, "manager", None)]
 
 
+def code_env(spec: SwarmSpec) -> list[Obj]:
+    """The code version a worker declares: it runs only versions needing none or this one."""
+    version = spec.deploy.code_version
+    return (
+        [] if version is None else [{"name": "SWARMSTACK_WORKER__CODE_VERSION", "value": version}]
+    )
+
+
+def canary_objects(config: str, canary: SwarmSpec, specs: Sequence[SwarmSpec]) -> list[Obj]:
+    """Worker pods for a new code version of a swarm: its own image, declaring its
+    code_version, so `swarmstack deploy` of that version runs there and only there. They
+    mount the stable specs and load the new version from the store (`worker.code_version`)."""
+    component = "worker-canary"
+    name = canary_worker_name(canary)
+    env = [
+        *store_env(specs),
+        {"name": "SWARMSTACK_SWARM", "value": canary.name},
+        *code_env(canary),
+    ]
+    template = pod(
+        component, canary.name, config, env, canary.resources.model_dump(), image(canary.deploy)
+    )
+    template["spec"]["serviceAccountName"] = f"{APP}-worker"
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            **meta(name, component, canary.name),
+            "annotations": {"swarmstack.dev/release": canary.release},
+        },
+        "spec": {
+            "replicas": max(1, canary.scaling.min_replicas),
+            "revisionHistoryLimit": 5,
+            "selector": {"matchLabels": selector(component, canary.name)},
+            "template": template,
+        },
+    }
+    return [deployment, service(name, component, canary.name), pdb(name, component, canary.name)]
+
+
+def canary_worker_name(canary: SwarmSpec) -> str:
+    """`<worker name>-<code version>` with dots and underscores as dashes, kept a DNS label
+    (cut with a hash when too long)."""
+    tag = re.sub(r"[._]", "-", (canary.deploy.code_version or "canary").lower())
+    return safe_name(f"{worker_name(canary.name)}-{tag}")
+
+
 def worker_objects(config: str, spec: SwarmSpec, specs: Sequence[SwarmSpec]) -> list[Obj]:
     deploy = deploy_of(specs)
     name = worker_name(spec.name)
-    env = [*store_env(specs), {"name": "SWARMSTACK_SWARM", "value": spec.name}]
+    env = [*store_env(specs), {"name": "SWARMSTACK_SWARM", "value": spec.name}, *code_env(spec)]
     resources = spec.resources.model_dump()
     deployment = {
         "apiVersion": "apps/v1",
@@ -366,7 +418,16 @@ def network_policies(specs: Sequence[SwarmSpec]) -> list[Obj]:
         ),
         policy(
             "workers",
-            {"matchLabels": {**app, "app.kubernetes.io/component": "worker"}},
+            {
+                "matchLabels": app,
+                "matchExpressions": [
+                    {
+                        "key": "app.kubernetes.io/component",
+                        "operator": "In",
+                        "values": ["worker", "worker-canary"],
+                    }
+                ],
+            },
             ["Ingress", "Egress"],
             {"ingress": [monitoring], "egress": [dns, data, llm]},
         ),

@@ -163,8 +163,9 @@ async def deploy(body: DeployIn, request: Request, response: Response, who: Who)
     plan = None
     if body.strategy is not None:
         plan = dataclasses.replace(rollout.plan_of(spec.rollout), strategy=body.strategy)
+    code_version = body.code_version or spec.deploy.code_version
     result = await manager.deployer.deploy(
-        spec, by=who.name, message=body.message, code_version=body.code_version, plan=plan
+        spec, by=who.name, message=body.message, code_version=code_version, plan=plan
     )
     response.status_code = 201 if result.created else 200
     response.headers["Location"] = f"/api/v1/deployments/{result.deployment.id}"

@@ -75,6 +75,14 @@ class Deploy(SpecModel):
     image_digest: str | None = Field(
         None, pattern=r"^sha256:[a-f0-9]{64}$", description="Pin the image by digest."
     )
+    code_version: str | None = Field(
+        None,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        description="The code this version needs (usually the image tag). Workers declare the "
+        "code they carry (worker.code_version) and run only versions whose code_version is unset "
+        "or theirs; `render --canary` gives a new code version its own worker pods.",
+    )
     manager_replicas: int = Field(2, ge=1, description="Manager replicas.")
     environments: dict[DnsLabel, Environment] = Field(
         default_factory=lambda: {"production": Environment()},

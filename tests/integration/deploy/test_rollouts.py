@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 
 from swarmstack.core.routing import choose
+from swarmstack.metrics import Metrics
+from swarmstack.node import build_node, build_worker
 from tests.conftest import SpecFactory
 from tests.integration.deploy.conftest import Cluster, canary_spec
 
@@ -160,6 +162,29 @@ async def test_a_version_whose_code_no_worker_carries_is_reported(
     assert task["status"] == "queued"  # never claimed by a worker without that code
     gauge = cluster.node.metrics.versions_unrunnable.labels("s", "2.0.0")
     assert gauge._value.get() == 1  # reported by the leader, not left queued in silence
+    carrier = await build_node(
+        [],
+        cluster.settings.model_copy(
+            update={
+                "worker": cluster.settings.worker.model_copy(update={"code_version": "image-2"})
+            }
+        ),
+        manager=False,
+        metrics=Metrics(),
+    )
+    carrier.worker = build_worker(
+        carrier.store, [v2], carrier.settings, carrier.signals, carrier.metrics
+    )
+    await carrier.start_worker()
+    try:
+        for _ in range(200):  # a worker that carries image-2 loads 2.0.0 and runs the task
+            task = (await cluster.http.get(f"/api/v1/tasks/{pinned.json()['id']}")).json()
+            if task["status"] == "succeeded":
+                break
+            await asyncio.sleep(0.05)
+        assert (task["status"], task["version"], task["result"]) == ("succeeded", "2.0.0", "1")
+    finally:
+        await carrier.stop(drain_timeout_s=1)
 
 
 async def test_unknown_versions_and_verbs_are_clear_errors(cluster: Cluster) -> None:
