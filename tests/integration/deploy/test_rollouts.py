@@ -162,14 +162,12 @@ async def test_a_version_whose_code_no_worker_carries_is_reported(
     assert task["status"] == "queued"  # never claimed by a worker without that code
     gauge = cluster.node.metrics.versions_unrunnable.labels("s", "2.0.0")
     assert gauge._value.get() == 1  # reported by the leader, not left queued in silence
+    image2 = cluster.settings.worker.model_copy(update={"code_version": "image-2"})
     carrier = await build_node(
         [],
-        cluster.settings.model_copy(
-            update={
-                "worker": cluster.settings.worker.model_copy(update={"code_version": "image-2"})
-            }
-        ),
+        cluster.settings.model_copy(update={"worker": image2}),
         manager=False,
+        worker=False,
         metrics=Metrics(),
     )
     carrier.worker = build_worker(
