@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import SecretStr
 
-from swarmstack.cli.output import HELP, console, mask_url, note, row, table
+from swarmstack.cli.output import HELP, console, escape, mask_url, note, row, table
 from swarmstack.settings import Settings, load_layers, setting_keys
 from swarmstack.settings.models import LIVE_SETTINGS
 
@@ -38,10 +38,15 @@ def show(
         ]
         sys.stdout.write(json.dumps({"settings": settings, "notices": loaded.notices}) + "\n")
         return
-    found = table("setting", "value", "source", "applies")
+    found = table("setting", "value", "source")
     for key, value, source in rows:
-        row(found, key, value, source, "on SIGHUP" if key in LIVE_SETTINGS else "at restart")
+        row(found, key, value, source)
     console.print(found)
+    live = ", ".join(sorted(LIVE_SETTINGS))
+    console.print(
+        escape(f"applied on SIGHUP without a restart: {live}; the others at restart"),
+        highlight=False,
+    )
     for notice in loaded.notices:
         note(notice)
 

@@ -50,7 +50,7 @@ class RolloutController:
         new, actions = rollout.advance(plan, state, now, analysis)
         if new == state and not actions:
             return False
-        lines = history_lines(state, actions)
+        lines = history_lines(state, new, actions)
         saved = await self.store.deployments.save_state(swarm, new, generation, now, lines)
         if saved is None:
             return False  # an operator's command came first; the next tick decides again

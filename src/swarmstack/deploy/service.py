@@ -206,7 +206,7 @@ class Deployer:
             new, actions = decide(state)
             if state is not None and new == state and not actions:
                 return state
-            lines = history_lines(state, actions)
+            lines = history_lines(state, new, actions)
             saved = await self.store.deployments.save_state(
                 swarm, new, generation, now, lines, by=by, plan=plan
             )
@@ -250,15 +250,16 @@ def plan_from_dict(data: dict[str, Any]) -> RolloutPlan:
 
 
 def history_lines(
-    before: RolloutState | None, actions: Sequence[Action]
+    before: RolloutState | None, after: RolloutState, actions: Sequence[Action]
 ) -> list[tuple[str, str, str | None, str | None]]:
-    """History lines (action, message, version, previous) for `actions`."""
+    """History lines (action, message, version, previous) for `actions`: the version is the
+    candidate the change concerns (the one just deployed, stepped, aborted or promoted)."""
     lines: list[tuple[str, str, str | None, str | None]] = []
     previous = before.stable if before is not None else None
+    concerned = after.candidate or (before.candidate if before is not None else None)
     for action in actions:
         if isinstance(action, Record):
-            version = before.candidate if before is not None else None
-            lines.append((action.action, action.message, version, previous))
+            lines.append((action.action, action.message, concerned or after.stable, previous))
         elif isinstance(action, Promote):
             lines.append(("promote", f"{action.version} is stable", action.version, previous))
     return lines

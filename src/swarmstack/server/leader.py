@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Awaitable, Callable
 
 from swarmstack.core.states import TaskStatus
 from swarmstack.deploy.controller import RolloutController
@@ -41,6 +42,7 @@ class Leader:
         lock: AdvisoryLock | None = None,
         housekeeping: Housekeeping | None = None,
         rollouts: RolloutController | None = None,
+        on_rollouts: Callable[[list[str]], Awaitable[None]] | None = None,
     ) -> None:
         self.swarms = swarms
         self.store = store
@@ -54,6 +56,7 @@ class Leader:
         self.lock = lock
         self.housekeeping = housekeeping
         self.rollouts = rollouts
+        self.on_rollouts = on_rollouts  # e.g. refresh this manager's routes at once
 
     async def run(self) -> None:
         """Loop forever: take or renew leadership, then sweep and refresh gauges."""
@@ -82,6 +85,8 @@ class Leader:
             changed = await self.rollouts.tick(await self.store.db.now())
             if changed:
                 self.signals.work_submitted(changed)  # workers load new versions at once
+                if self.on_rollouts is not None:
+                    await self.on_rollouts(changed)
         if self.is_leader and self.housekeeping is not None:
             await self.housekeeping.tick()
 

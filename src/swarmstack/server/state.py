@@ -85,6 +85,7 @@ class Manager:
             interval_s=self.settings.worker.sweep_interval,
             lock=advisory_lock(self.settings),
             rollouts=RolloutController(self.store, self.metrics),
+            on_rollouts=self._routes_changed,
             housekeeping=Housekeeping(
                 self.store,
                 self.settings.retention,
@@ -119,6 +120,11 @@ class Manager:
         """After a change made here: refresh routes soon and wake workers to load versions."""
         self.signals.work_submitted([swarm])
         self._tasks.append(asyncio.create_task(self._refresh_routes(), name="routes"))
+
+    async def _routes_changed(self, _swarms: list[str]) -> None:
+        """The leader moved a rollout: route new tasks by it at once on this manager (other
+        managers refresh within `router.refresh_s`)."""
+        await self.router.refresh()
 
     async def _refresh_routes(self) -> None:
         with contextlib.suppress(SwarmstackError):

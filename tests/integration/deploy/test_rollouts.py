@@ -91,6 +91,12 @@ async def test_a_failing_canary_is_aborted_and_its_failures_rerun_on_stable(
     assert all(t["attempt_errors"] and t["attempt_errors"][0]["status"] == "failed" for t in tasks)
     state = await cluster.until(lambda s: s["phase"] == "aborted")
     assert state["weight"] == 0
+    router = cluster.node.manager.router  # type: ignore[union-attr]
+    for _ in range(20):  # the leader's own routes follow the abort at once, not at the next
+        if router.routes["s"].weight == 0:  # periodic refresh (every second)
+            break
+        await asyncio.sleep(0.01)
+    assert router.version_for("s", "any-key") == "1.0.0"
     failed = [a for a in state["analyses"] if a["verdict"] == "fail"]
     assert failed and any(
         c["name"] == "error_rate" and c["verdict"] == "fail" for c in failed[-1]["checks"]
