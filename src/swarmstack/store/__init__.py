@@ -2,8 +2,8 @@
 
 Public API: `Store` (one object with `.tasks`, `.claims`, `.events`, `.keys`, `.cluster`) and
 `open_store(url)`, which migrates the schema before returning (`existing=True` for maintenance
-commands: refuse a store that does not exist yet instead of creating an empty one). Only this package imports
-SQLAlchemy.
+commands: refuse a store that does not exist yet instead of creating an empty one). Only this
+package imports SQLAlchemy.
 """
 
 from __future__ import annotations
