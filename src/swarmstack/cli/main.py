@@ -26,6 +26,7 @@ from swarmstack.cli.node import (
     run_worker,
 )
 from swarmstack.cli.output import HELP, console, escape, note, print_error
+from swarmstack.cli.ports import check_port
 from swarmstack.errors import SwarmstackError
 from swarmstack.node import AdminKey
 from swarmstack.settings import Settings, load_layers
@@ -137,6 +138,7 @@ def up(
     """Run a manager and workers on this machine (SQLite under ./.swarmstack/ by default)."""
     settings = _settings(host, port, data_dir)
     loaded = _configured(_load(specs), settings, worker=False)
+    check_port(settings.server.host, settings.server.port)
     data_dir_ready(settings.data_dir)
     banner: list[Banner] = []
     ready = asyncio.Event()
@@ -177,6 +179,8 @@ def serve(
             f"mode must be manager or worker, got {role!r}", param_hint="--mode / SWARM_MODE"
         )
     loaded = _configured(_load(specs), settings, worker=role == "worker")
+    if role == "manager" or not no_http:
+        check_port(settings.server.host, settings.server.port)
     if role == "worker":
         run_loop(run_worker(loaded, settings, None if no_http else settings.server.port))
     else:

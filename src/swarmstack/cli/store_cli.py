@@ -127,9 +127,7 @@ def _pruner(store: Store, settings: Settings) -> Pruner:
 
 def _with_store(settings: Settings, action: Callable[[Store], Awaitable[_T]]) -> _T:
     async def main() -> _T:
-        store = await open_store(
-            settings.store_url(), pool_size=2, max_overflow=0, existing=True
-        )
+        store = await open_store(settings.store_url(), pool_size=2, max_overflow=0, existing=True)
         try:
             return await action(store)
         finally:
