@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from swarmstack.client.http import _problem
 from tests.integration.server.conftest import Node
 
 PROBLEM = "application/problem+json"
@@ -277,3 +278,13 @@ async def test_a_stream_past_the_last_event_ends_when_the_task_finishes(node: No
     assert lines == []
     final = (await node.http.get(f"/api/v1/tasks/{task['id']}")).json()
     assert final["status"] == "succeeded"
+
+
+async def test_a_wrong_base_path_says_to_check_the_url(node: Node) -> None:
+    """The manager's 404 for a path it does not serve (a base URL with a path in it)."""
+    response = await node.http.get("/swarm/api/v1/tasks")
+    error = _problem(response, "http://swarm/swarm")
+    assert str(error).startswith("the manager at http://swarm/swarm has no /swarm/api/v1/tasks")
+    assert error.fix is not None and "check SWARMSTACK_URL / --url" in error.fix
+    missing = _problem(await node.http.get("/api/v1/tasks/t_nope"), "http://swarm")
+    assert "SWARMSTACK_URL" not in str(missing)  # a missing task is not a wrong URL

@@ -66,8 +66,11 @@ def test_markup_like_text_is_printed_as_written(tmp_path: Path) -> None:
 
 
 def test_a_remote_error_says_its_fix_once() -> None:
-    body = {"detail": "a: b. Fix: do c", "fix": "do c"}
-    error = _problem(httpx.Response(401, json=body))
+    body = {"status": 401, "detail": "a: b. Fix: do c", "fix": "do c"}
+    response = httpx.Response(
+        401, content=json.dumps(body), headers={"content-type": "application/problem+json"}
+    )
+    error = _problem(response, "http://m")
     assert str(error).count("Fix:") == 1
     assert str(error) == "401: a: b. Fix: do c"
 
