@@ -155,7 +155,7 @@ def _oldest(found: StoreStats) -> Table:
     for name, at in entries:
         if at is not None:
             stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at))
-            table.add_row(name, f"{stamp}Z", _age(now - at))
+            table.add_row(name, f"{stamp}Z", _age(max(0.0, now - at)))  # hosts' clocks differ
     return table
 
 
