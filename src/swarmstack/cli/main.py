@@ -1,4 +1,6 @@
-"""`swarmstack` commands. Errors print one line (plus causes) and exit 1; 2 for usage."""
+"""`swarmstack` commands. Errors print one line (plus causes) on stderr and exit 1 (2 for usage);
+with `--json` the error also goes to stdout as `{"error": {"message", "where", "fix", "code"}}`.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from swarmstack.cli.node import (
     run_manager,
     run_worker,
 )
-from swarmstack.cli.output import HELP, console, escape, note, print_error
+from swarmstack.cli.output import HELP, console, error_record, escape, note, print_error
 from swarmstack.cli.ports import check_port
 from swarmstack.errors import SwarmstackError
 from swarmstack.node import AdminKey
@@ -231,4 +233,6 @@ def _fail(exc: BaseException) -> None:
 
         traceback.print_exception(exc)
     print_error(exc)
+    if "--json" in sys.argv[1:]:  # scripts read stdout: give them the error as JSON too
+        sys.stdout.write(json.dumps({"error": error_record(exc)}) + "\n")
     sys.exit(1)

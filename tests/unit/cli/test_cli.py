@@ -143,7 +143,9 @@ def test_validate_imports_entrypoints_like_up(
     assert f"s.yaml:3 agents.a.entrypoint: {message}" in done.stderr
     as_json = run("validate", "--json", "ok.yaml", "s.yaml", cwd=tmp_path)
     assert as_json.returncode == 1
-    results = [json.loads(line) for line in as_json.stdout.splitlines()]
+    document = json.loads(as_json.stdout)  # one document, so `python3 -m json.tool` reads it
+    assert document["ok"] is False
+    results = document["specs"]
     assert [r["ok"] for r in results] == [True, False]
     assert message in results[1]["error"]
 

@@ -3,6 +3,7 @@ port 1 before anything starts."""
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,3 +52,21 @@ def test_a_taken_port_fails_before_anything_starts(
     assert "--port N or SWARMSTACK_SERVER__PORT" in done.stderr
     assert "Errno" not in done.stderr
     assert list(tmp_path.iterdir()) == []  # no store (./.swarmstack) opened, no worker started
+
+
+def test_nan_input_names_the_argument_and_the_fix() -> None:
+    done = run("submit", "triage", '{"a": NaN}', "--url", "http://127.0.0.1:9")
+    assert done.returncode == 1
+    assert "argument DATA holds NaN, which JSON cannot carry" in done.stderr
+    assert 'quote it as a string: "NaN"' in done.stderr
+
+
+def test_with_json_an_error_is_a_json_object_on_stdout() -> None:
+    done = run(
+        "tasks", "cancel", "--json", "t_nope", "--url", "http://127.0.0.1:9", "--api-key", "k"
+    )
+    assert done.returncode == 1
+    error = json.loads(done.stdout)["error"]
+    assert error["message"].startswith("cannot reach the manager at http://127.0.0.1:9")
+    assert error["fix"]
+    assert "error:" in done.stderr  # people still read stderr
