@@ -11,8 +11,13 @@ _TOPICS = {
     "access": ("password", "login", "locked", "2fa", "sso", "access"),
     "bug": ("error", "crash", "exception", "broken", "bug", "fails"),
 }
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-_ORDER = re.compile(r"\b(?:order|invoice)\s*#?\s*(\d{4,})\b", re.IGNORECASE)
+# Both patterns run in linear time on any text: the sync agents hold the GIL while `re` runs
+# (C code a thread cannot be preempted from), so a pattern that backtracks quadratically would
+# freeze the whole worker on a long message. The lookbehind starts an address only where a run
+# of address characters starts (not again at each of its characters), and the possessive `*+`
+# keeps `order   ` from trying every split of its spaces between two `\s*`.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+")
+_ORDER = re.compile(r"\b(?:order|invoice)\s*+(?:#\s*+)?(\d{4,})\b", re.IGNORECASE)
 
 
 def extract(task: Any) -> dict[str, Any]:

@@ -57,3 +57,35 @@ def test_research_swarm_uses_every_flow_type() -> None:
         if load_spec(p, env={}).flow is not None
     }
     assert flows == {"sequential", "concurrent", "router", "graph"}
+
+
+LONG_TEXTS = {
+    # each was quadratic (or worse) for the triage patterns before they were made linear
+    "no-at": "a" * 1_000_000,
+    "spaces-after-order": "order" + " " * 1_000_000,
+    "dotted-run": "a." * 500_000,
+    "many-ats": "a@" * 500_000,
+}
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("text", LONG_TEXTS.values(), ids=LONG_TEXTS.keys())
+async def test_triage_handles_a_megabyte_of_text(make_ctx: Any, text: str) -> None:
+    """The sync agents hold the GIL while `re` runs: a backtracking pattern would never return."""
+    runtime = SwarmRuntime(load_spec(ROOT / "examples/triage/swarm.yaml", env={}))
+    ctx = make_ctx()
+    try:
+        output = await runtime.run({"text": f"{text} mail bob@example.com order #12345"}, ctx)
+    finally:
+        await runtime.aclose()
+    assert output["contacts"] == ["bob@example.com"]
+    assert output["orders"] == ["12345"]
+
+
+async def test_digest_handles_a_megabyte_of_text(make_ctx: Any) -> None:
+    runtime = SwarmRuntime(load_spec(ROOT / "examples/digest/swarm.yaml", env={}))
+    try:
+        output = await runtime.run({"text": "Bees dance. " * 87_000}, make_ctx())
+    finally:
+        await runtime.aclose()
+    assert output["sentences"] == 87_000

@@ -15,7 +15,7 @@ import pytest
 
 from swarmstack.core.records import OutcomeKind
 from swarmstack.store import open_store
-from tests.conftest import REPO
+from tests.conftest import REPO, pg_query
 from tests.integration.store.test_retention import DAY, finished
 from tests.support.store_time import age
 
@@ -90,3 +90,27 @@ def test_usage_errors_exit_2_and_store_errors_exit_1(tmp_path: Path) -> None:
     assert bad.returncode == 1
     assert "not supported" in bad.stderr
     assert "Usage" in cli("store", "prune", "-h").stdout
+
+
+MAINTENANCE = [["rotate-admin-key"], ["store", "stats"], ["store", "prune"]]
+
+
+@pytest.mark.parametrize("command", MAINTENANCE, ids=[" ".join(c) for c in MAINTENANCE])
+def test_maintenance_refuses_a_missing_sqlite_store(command: list[str], tmp_path: Path) -> None:
+    typo = tmp_path / "no-such-dir"
+    done = cli(*command, "--data-dir", str(typo))
+    assert done.returncode == 1, done.stderr
+    assert done.stdout == ""  # no key that works nowhere
+    assert f"no store at {typo / 'swarmstack.db'}" in done.stderr
+    assert "--data-dir" in done.stderr
+    assert not typo.exists()  # nothing created, not even the directory
+
+
+@pytest.mark.parametrize("command", MAINTENANCE, ids=[" ".join(c) for c in MAINTENANCE])
+def test_maintenance_refuses_a_database_without_a_store(
+    command: list[str], fresh_pg_url: str
+) -> None:
+    done = cli(*command, env={"SWARMSTACK_STORE__URL": fresh_pg_url})
+    assert done.returncode == 1, done.stderr
+    assert "holds no swarmstack store" in done.stderr
+    assert pg_query(fresh_pg_url, "SELECT to_regclass('tasks')") == [(None,)]

@@ -23,14 +23,15 @@ def rotate_admin_key(
 ) -> None:
     """Create a new admin key, revoke the earlier ones, and print the new key once (stdout).
 
-    Uses the store of the settings (SWARMSTACK_STORE__URL, or SQLite under --data-dir)."""
+    Uses the store of the settings (SWARMSTACK_STORE__URL, or SQLite under --data-dir), which
+    must exist: exit 1, creating nothing, when it does not."""
     settings = load_settings(data_dir=data_dir)
     key = new_api_key()
 
     revoked: list[int] = []
 
     async def rotate() -> None:
-        store = await open_store(settings.store_url())
+        store = await open_store(settings.store_url(), existing=True)
         try:
             revoked.append(await install_admin_key(store, key))
         finally:

@@ -1,4 +1,6 @@
-"""`swarmstack` commands. Errors print one line (plus causes) and exit 1; 2 for usage."""
+"""`swarmstack` commands. Errors print one line (plus causes) on stderr and exit 1 (2 for usage);
+with `--json` the error also goes to stdout as `{"error": {"message", "where", "fix", "code"}}`.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +27,8 @@ from swarmstack.cli.node import (
     run_manager,
     run_worker,
 )
-from swarmstack.cli.output import HELP, console, escape, note, print_error
+from swarmstack.cli.output import HELP, console, error_record, escape, note, print_error
+from swarmstack.cli.ports import check_port
 from swarmstack.errors import SwarmstackError
 from swarmstack.node import AdminKey
 from swarmstack.settings import Settings, load_layers
@@ -137,6 +140,7 @@ def up(
     """Run a manager and workers on this machine (SQLite under ./.swarmstack/ by default)."""
     settings = _settings(host, port, data_dir)
     loaded = _configured(_load(specs), settings, worker=False)
+    check_port(settings.server.host, settings.server.port)
     data_dir_ready(settings.data_dir)
     banner: list[Banner] = []
     ready = asyncio.Event()
@@ -178,6 +182,8 @@ def serve(
             f"mode must be manager or worker, got {role!r}", param_hint="--mode / SWARM_MODE"
         )
     loaded = _configured(_load(specs), settings, worker=role == "worker")
+    if role == "manager" or not no_http:
+        check_port(settings.server.host, settings.server.port)
     if role == "worker":
         worker_port = None if no_http else settings.server.port
         run_loop(run_worker(loaded, settings, worker_port, lambda: _settings(host, port, None)))
@@ -229,4 +235,6 @@ def _fail(exc: BaseException) -> None:
 
         traceback.print_exception(exc)
     print_error(exc)
+    if "--json" in sys.argv[1:]:  # scripts read stdout: give them the error as JSON too
+        sys.stdout.write(json.dumps({"error": error_record(exc)}) + "\n")
     sys.exit(1)

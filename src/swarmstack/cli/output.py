@@ -13,6 +13,8 @@ from rich.markup import escape as _escape
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
+from swarmstack.errors import SwarmstackError
+
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 HELP = {"help_option_names": ["-h", "--help"]}
@@ -34,6 +36,13 @@ def print_error(exc: BaseException) -> None:
             err_console.print(f"  [red]caused by:[/] {escape(line)}", highlight=False)
             shown.add(line)
         cause = cause.__cause__
+
+
+def error_record(exc: BaseException) -> dict[str, Any]:
+    """An error as `--json` prints it on stdout: message, fix and code when known."""
+    if isinstance(exc, SwarmstackError):
+        return {"message": exc.message, "where": exc.where, "fix": exc.fix, "code": exc.code}
+    return {"message": str(exc), "where": None, "fix": None, "code": "internal-error"}
 
 
 def note(text: str) -> None:

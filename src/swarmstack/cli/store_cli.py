@@ -2,7 +2,8 @@
 
 Both take the store the way `up` and `serve` do (`--data-dir`, SWARMSTACK_STORE__URL,
 DATABASE_URL, config.toml) and the swarm specs for their `retention:` overrides (arguments or
-SWARMSTACK_SPECS). Exit codes: 0 done, 1 the store failed or refused, 2 bad usage.
+SWARMSTACK_SPECS). Neither creates a store: one that does not exist yet is an error.
+Exit codes: 0 done, 1 the store failed, refused or does not exist, 2 bad usage.
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ def _pruner(store: Store, settings: Settings) -> Pruner:
 
 def _with_store(settings: Settings, action: Callable[[Store], Awaitable[_T]]) -> _T:
     async def main() -> _T:
-        store = await open_store(settings.store_url(), pool_size=2, max_overflow=0)
+        store = await open_store(settings.store_url(), pool_size=2, max_overflow=0, existing=True)
         try:
             return await action(store)
         finally:
@@ -154,7 +155,7 @@ def _oldest(found: StoreStats) -> Table:
     for name, at in entries:
         if at is not None:
             stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at))
-            table.add_row(name, f"{stamp}Z", _age(now - at))
+            table.add_row(name, f"{stamp}Z", _age(max(0.0, now - at)))  # hosts' clocks differ
     return table
 
 

@@ -10,6 +10,7 @@ import typer
 
 from swarmstack.cli.output import HELP, console, escape, task_table
 from swarmstack.client import SwarmClient
+from swarmstack.errors import InvalidInput
 from swarmstack.settings import load_settings
 
 app = typer.Typer(help="List, show and cancel tasks.", no_args_is_help=True, context_settings=HELP)
@@ -31,10 +32,18 @@ def client_for(url: str, key: str | None) -> SwarmClient:
 
 
 def _parse_input(text: str) -> Any:
+    """JSON when DATA parses as JSON (strict: no NaN or Infinity), else the text itself."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_not_json)
     except json.JSONDecodeError:
         return text
+
+
+def _not_json(name: str) -> Any:
+    raise InvalidInput(
+        f"argument DATA holds {name}, which JSON cannot carry",
+        fix=f'use null or a number instead, or quote it as a string: "{name}"',
+    )
 
 
 def submit(

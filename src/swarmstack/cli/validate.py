@@ -13,7 +13,7 @@ import typer
 
 from swarmstack.agents.llm.tools import load_tool
 from swarmstack.agents.python import import_entrypoint
-from swarmstack.cli.output import console, escape
+from swarmstack.cli.output import console, escape, print_error
 from swarmstack.errors import SwarmstackError
 from swarmstack.spec import SwarmSpec
 from swarmstack.spec.agents import PythonAgent
@@ -22,39 +22,38 @@ from swarmstack.spec.loader import line_of, load_spec_lines
 from swarmstack.spec.yaml_nodes import Loc, dotted
 
 Files = Annotated[list[Path], typer.Argument(help="Spec files.")]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON object per spec.")]
+Json = Annotated[
+    bool,
+    typer.Option("--json", help='Print one JSON document: {"ok": ..., "specs": [one per spec]}.'),
+]
 
 
 def validate(files: Files, as_json: Json = False) -> None:
     """Check swarm specs and import their Python entrypoints; errors name file:line and a fix.
 
     Exit code 0 when every spec is valid, 1 otherwise."""
-    failed = False
-    for path in files:
-        try:
-            summary = check(path)
-        except SwarmstackError as exc:
-            failed = True
-            _report_failure(path, exc, as_json)
-            continue
-        if as_json:
-            sys.stdout.write(json.dumps(summary) + "\n")
-        else:
-            console.print(
-                f"[green]ok[/] {escape(str(path))}: swarm {escape(repr(summary['swarm']))} "
-                f"release {escape(summary['release'])}, {summary['agents']} agents"
-            )
+    reports = [_validate_one(path, as_json) for path in files]
+    failed = not all(r["ok"] for r in reports)
+    if as_json:
+        sys.stdout.write(json.dumps({"ok": not failed, "specs": reports}) + "\n")
     if failed:
         raise typer.Exit(1)
 
 
-def _report_failure(path: Path, exc: SwarmstackError, as_json: bool) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps({"file": str(path), "ok": False, "error": str(exc)}) + "\n")
-        return
-    from swarmstack.cli.output import print_error
-
-    print_error(exc)
+def _validate_one(path: Path, as_json: bool) -> dict[str, Any]:
+    """The spec's report; printed at once unless `as_json` (then all are printed as one)."""
+    try:
+        summary = check(path)
+    except SwarmstackError as exc:
+        if not as_json:
+            print_error(exc)
+        return {"file": str(path), "ok": False, "error": str(exc)}
+    if not as_json:
+        console.print(
+            f"[green]ok[/] {escape(str(path))}: swarm {escape(repr(summary['swarm']))} "
+            f"release {escape(summary['release'])}, {summary['agents']} agents"
+        )
+    return summary
 
 
 def check(path: Path) -> dict[str, Any]:

@@ -32,6 +32,7 @@ class SwarmClient:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout_s)
         self.url = url
+        self._has_key = bool(api_key)
 
     def submit(
         self,
@@ -146,8 +147,13 @@ class SwarmClient:
                 fix="start it with `swarmstack up` or set SWARMSTACK_URL",
             ) from exc
         if response.status_code >= 400:
-            raise _problem(response)
-        return response.json()
+            raise _problem(response, self.url, has_key=self._has_key)
+        if not _is_json(response):
+            raise _not_a_manager(response, self.url)
+        try:
+            return response.json()
+        except ValueError:
+            raise _not_a_manager(response, self.url) from None
 
     def cluster(self) -> dict[str, Any]:
         """Managers, workers and queue depth (GET /api/v1/cluster)."""
@@ -158,13 +164,51 @@ class SwarmClient:
         self._http.close()
 
 
-def _problem(response: httpx.Response) -> SwarmstackError:
-    try:
-        body = response.json()
-    except ValueError:
-        body = {"detail": response.text[:200]}
+_URL_FIX = (
+    "check SWARMSTACK_URL / --url (the manager's base URL, without a path, "
+    "e.g. http://127.0.0.1:8080)"
+)
+_KEY_FIX = "set SWARMSTACK_API_KEY or pass --api-key (`swarmstack up` prints the admin key)"
+
+
+def _problem(response: httpx.Response, url: str, *, has_key: bool = True) -> SwarmstackError:
+    """The error a manager's problem document describes; anything else is not a manager."""
+    body = _problem_body(response)
+    if body is None:
+        return _not_a_manager(response, url)
+    if body.get("type", "").endswith("/http-error") and response.status_code == 404:
+        return NotFound(
+            f"the manager at {url} has no {response.request.url.path} (HTTP 404)", fix=_URL_FIX
+        )
     error = _BY_STATUS.get(response.status_code, SwarmstackError)
     detail, fix = str(body.get("detail", body)), body.get("fix")
     if fix:  # the manager's detail already ends with its fix; say it once
         detail = detail.removesuffix(f". Fix: {fix}")
+    if response.status_code == 401 and not has_key:
+        fix = _KEY_FIX
     return error(f"{response.status_code}: {detail}", fix=fix)
+
+
+def _problem_body(response: httpx.Response) -> dict[str, Any] | None:
+    """The RFC 9457 problem document of `response`, if it is one."""
+    if not response.headers.get("content-type", "").startswith("application/problem+json"):
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) and "status" in body and "detail" in body else None
+
+
+def _is_json(response: httpx.Response) -> bool:
+    kind = str(response.headers.get("content-type", ""))
+    return kind.split(";")[0].strip() == "application/json"
+
+
+def _not_a_manager(response: httpx.Response, url: str) -> SwarmstackError:
+    kind = response.headers.get("content-type", "no content type").split(";")[0]
+    return SwarmstackError(
+        f"the server at {url} answered HTTP {response.status_code} {kind}, "
+        "not like a swarmstack manager",
+        fix=_URL_FIX,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request, Response
@@ -35,8 +36,11 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready")
 async def ready(request: Request) -> JSONResponse:
-    """Readiness: the store answers, a worker's event loop heartbeats, and no swarm's sync pool
-    of the in-process worker is full of abandoned calls (cached briefly)."""
+    """Readiness: the manager can accept tasks (its store answers) and, when a worker runs in
+    this process (`up`), that worker's event loop heartbeats and no swarm's sync pool is full
+    of abandoned calls (cached briefly). A manager without a worker reports the live workers
+    as information only: with autoscaled workers at zero, tasks must still be accepted, or the
+    queue never grows and the workers are never scaled up."""
     cache: Readiness = request.app.state.readiness
     now = time.monotonic()
     if now - cache.at > READY_CACHE_S:
@@ -56,19 +60,27 @@ async def _check(manager: Manager) -> tuple[bool, dict[str, str]]:
     except StoreUnavailable as exc:
         checks["store"] = str(exc)
         return False, checks
-    checks["worker"] = await _worker_check(manager)
+    if manager.local_worker_beat is None:
+        checks["workers"] = await _live_workers(manager)
+        return True, checks
+    checks["worker"] = _local_worker_check(manager.local_worker_beat)
     if manager.local_saturation is not None:
         checks["sync_pools"] = "; ".join(manager.local_saturation()) or "ok"
     return all(v == "ok" for v in checks.values()), checks
 
 
-async def _worker_check(manager: Manager) -> str:
-    now = time.time()
-    if manager.local_worker_beat is not None:
-        age = now - manager.local_worker_beat()
-        return "ok" if age < WORKER_STALE_S else f"local worker silent for {age:.0f}s"
-    alive = await manager.store.cluster.workers(alive_within_s=WORKER_STALE_S)
-    return "ok" if alive else f"no worker heartbeat in the last {WORKER_STALE_S:.0f}s"
+def _local_worker_check(last_beat: Callable[[], float]) -> str:
+    age = time.time() - last_beat()
+    return "ok" if age < WORKER_STALE_S else f"local worker silent for {age:.0f}s"
+
+
+async def _live_workers(manager: Manager) -> str:
+    """Information, not a verdict: workers may be scaled to zero until tasks queue up."""
+    try:
+        alive = await manager.store.cluster.workers(alive_within_s=WORKER_STALE_S)
+    except StoreUnavailable as exc:
+        return f"unknown ({exc})"
+    return f"{len(alive)} live"
 
 
 @router.get(

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from swarmstack.errors import SwarmstackError, TemporaryError
+from swarmstack.server.body_errors import JSON_FIX, not_declared_json, unparsable_json
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -85,6 +86,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         {"where": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
     ]
     detail = "; ".join(f"{e['where']}: {e['message']}" for e in errors)
+    if (media := not_declared_json(request, exc.errors())) is not None:
+        return _invalid_body(request, media, JSON_FIX)
     return problem(
         422,
         "The request is not valid",
@@ -96,8 +99,25 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _invalid_body(request: Request, detail: str, fix: str) -> JSONResponse:
+    errors = [{"where": "body", "message": detail}]
+    return problem(
+        422,
+        "The request is not valid",
+        detail,
+        "invalid-request",
+        instance=request.url.path,
+        errors=errors,
+        fix=fix,
+    )
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and (reason := unparsable_json(exc)) is not None:
+        return _invalid_body(
+            request, reason, "send very long numbers as strings; nest input at most 64 levels"
+        )
     response = problem(
         exc.status_code, str(exc.detail), str(exc.detail), "http-error", instance=request.url.path
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -26,7 +25,9 @@ class ManagerOut(BaseModel):
     pid: int
     leader: bool = Field(description="Runs the lease sweeper.")
     started_at: float
-    last_seen_s: float = Field(description="Seconds since its last heartbeat.")
+    last_seen_s: float = Field(
+        description="Seconds since its last heartbeat, on the database's clock (never negative)."
+    )
 
 
 class WorkerOut(BaseModel):
@@ -52,11 +53,17 @@ class ClusterOut(BaseModel):
     discovery: str
 
 
+def age_s(now: float, at: float) -> float:
+    """Seconds from `at` to `now`, both on the database's clock; never negative (a heartbeat
+    written after `now` was read is 0 s old)."""
+    return round(max(0.0, now - at), 2)
+
+
 @router.get("/cluster", response_model=ClusterOut)
 async def cluster(request: Request, who: Annotated[Principal, Depends(authenticate)]) -> ClusterOut:
     """Managers (and which one leads), workers with their in-flight counts, queue depth."""
     manager: Manager = request.app.state.manager
-    now = time.time()
+    now = await manager.store.db.now()  # heartbeats are written with the database's clock
     store = manager.store.cluster
     leader = await store.leader(LEASE, now)
     depth = await manager.store.tasks.queue_depth()
@@ -68,7 +75,7 @@ async def cluster(request: Request, who: Annotated[Principal, Depends(authentica
                 pid=m.pid,
                 leader=m.id == leader,
                 started_at=m.started_at,
-                last_seen_s=round(now - m.heartbeat_at, 2),
+                last_seen_s=age_s(now, m.heartbeat_at),
             )
             for m in await store.managers(alive_within_s=ALIVE_S)
         ],
@@ -81,7 +88,7 @@ async def cluster(request: Request, who: Annotated[Principal, Depends(authentica
                 swarms=w.swarms,
                 in_flight=w.in_flight,
                 started_at=w.started_at,
-                last_seen_s=round(now - w.heartbeat_at, 2),
+                last_seen_s=age_s(now, w.heartbeat_at),
             )
             for w in await store.workers(alive_within_s=ALIVE_S)
         ],

@@ -12,7 +12,7 @@ from swarmstack.core.states import TaskStatus
 from swarmstack.server.auth import authenticate
 from swarmstack.server.problems import problem_responses
 from swarmstack.server.schemas import LegacyTaskIn, StorableName, TaskIn, TaskList, TaskOut
-from swarmstack.server.sse import event_stream
+from swarmstack.server.sse import event_stream, finished_before
 from swarmstack.server.state import Manager, SubmitRequest
 from swarmstack.store import Principal
 
@@ -137,15 +137,21 @@ async def cancel_task(task_id: str, request: Request, who: Who) -> TaskOut:
 @router.get(
     "/tasks/{task_id}/events",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={
+        200: {"content": {"text/event-stream": {}}},
+        204: {"description": "The task has finished and no event follows `Last-Event-ID`"},
+    },
 )
 async def task_events(
     task_id: str, request: Request, who: Who, last_event_id: LastEventId = ""
-) -> StreamingResponse:
-    """Server-sent events of a task; resumes after `Last-Event-ID`; ends with the outcome."""
+) -> Response:
+    """Server-sent events of a task; resumes after `Last-Event-ID`; ends with the outcome.
+    204 when the task has finished and nothing follows `Last-Event-ID` (an EventSource then
+    stops reconnecting)."""
     manager = _manager(request)
-    await manager.store.tasks.get(task_id)
     after = _event_id(last_event_id)
+    if await finished_before(manager, task_id, after):
+        return Response(status_code=204)
     return StreamingResponse(
         event_stream(manager, task_id, after, request),
         media_type="text/event-stream",

@@ -19,6 +19,7 @@ from swarmstack.errors import InvalidInput
 from swarmstack.settings import seed
 from swarmstack.settings.dotenv_file import env_lines
 from swarmstack.settings.models import Settings
+from swarmstack.settings.suggest import unknown_env_name, unknown_toml_key
 from swarmstack.spec.interpolate import MissingVariable, interpolate
 
 # SWARMSTACK_* names that are not settings: files to read, and what the CLI and specs use.
@@ -68,6 +69,12 @@ def setting_keys(model: type[BaseModel] = Settings, prefix: str = "") -> Iterato
 
 
 KNOWN = frozenset(setting_keys())
+# (section, key) as config.toml spells swarmstack's own settings: `[server] port`, `mode`
+OWN_TOML_KEYS = frozenset((k.rpartition(".")[0], k.rpartition(".")[2]) for k in KNOWN)
+
+
+def _env_name(dotted: str) -> str:
+    return "SWARMSTACK_" + dotted.upper().replace(".", "__")
 
 
 def load_settings(
@@ -159,12 +166,7 @@ def _toml_entry(section: str, key: str, value: Any, where: str, layers: _Layers)
     if target is not None:
         layers.put(target, mapped, where)
     elif notice is None and (section, key) != ("communication", "protocol"):
-        known = sorted({k for s, k in seed.TOML_KEYS if s == section})
-        raise InvalidInput(
-            f"unknown setting {key!r} in [{section or 'top level'}]",
-            where=where,
-            fix=f"known keys here: {', '.join(known) or 'none'}; see `swarmstack config show`",
-        )
+        raise unknown_toml_key(section, key, where, [*OWN_TOML_KEYS, *seed.TOML_KEYS])
 
 
 def _expand(value: Any, env: Mapping[str, str], where: str) -> Any:
@@ -257,12 +259,7 @@ def _prefixed(name: str, value: str, layers: _Layers, source: str) -> None:
         return
     dotted = name.removeprefix("SWARMSTACK_").lower().replace("__", ".")
     if dotted not in KNOWN:
-        raise InvalidInput(
-            f"unknown setting {name}",
-            where=source,
-            fix="names are SWARMSTACK_<GROUP>__<KEY>, e.g. SWARMSTACK_STORE__URL; "
-            "`swarmstack config show` lists every key",
-        )
+        raise unknown_env_name(name, source, [_env_name(k) for k in KNOWN])
     layers.put(dotted, value, f"{source} {name}")
 
 

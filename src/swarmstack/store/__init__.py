@@ -1,8 +1,9 @@
 """The durable store, which is also the queue (SQLite or PostgreSQL through SQLAlchemy).
 
 Public API: `Store` (one object with `.tasks`, `.claims`, `.events`, `.keys`, `.cluster`) and
-`open_store(url)`, which migrates the schema before returning. Only this package imports
-SQLAlchemy.
+`open_store(url)`, which migrates the schema before returning (`existing=True` for maintenance
+commands: refuse a store that does not exist yet instead of creating an empty one). Only this
+package imports SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from swarmstack.store.cluster import ClusterStore, ManagerInfo, WorkerInfo
 from swarmstack.store.deployments import Deployment, DeploymentStore, HistoryLine, Route
 from swarmstack.store.engine import Database
 from swarmstack.store.events import EventStore
+from swarmstack.store.existing import has_schema, missing_sqlite_file, no_store_here
 from swarmstack.store.keys import KeyStore, Principal
 from swarmstack.store.migrate import migrate
 from swarmstack.store.sessions import SessionStore
@@ -43,10 +45,16 @@ async def open_store(
     policies: dict[str, RetryPolicy] | None = None,
     pool_size: int = 10,
     max_overflow: int = 10,
+    existing: bool = False,
 ) -> Store:
-    """Connect, migrate to the newest schema, and return the store."""
+    """Connect, migrate to the newest schema, and return the store. With `existing`, raise
+    NotFound (creating nothing) when the SQLite file is missing or the database has no schema."""
+    if existing and missing_sqlite_file(url) is not None:
+        raise no_store_here(url)
     db = Database(url, pool_size=pool_size, max_overflow=max_overflow)
     try:
+        if existing and not await has_schema(db):
+            raise no_store_here(db.url)
         await migrate(db)
     except BaseException:
         await db.dispose()

@@ -128,3 +128,37 @@ async def test_a_provider_retry_after_sets_the_task_level_retry(node: Node) -> N
     assert (task.status.value, task.attempts) == ("queued", 1)
     assert 40 < task.run_at - time.time() <= 46
     assert "HTTP 429" in (task.error or "")
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+async def test_a_body_not_sent_as_json_says_the_content_type_must_be_json(
+    node: Node, content_type: str | None
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = await node.http.post(
+        "/api/v1/tasks", content=b'{"swarm": "echo", "input": 1}', headers=headers
+    )
+    assert response.status_code == 422
+    body = response.json()
+    sent = f"Content-Type {content_type}" if content_type else "no Content-Type"
+    assert f"the body was sent with {sent}" in body["detail"]
+    assert "must be application/json" in body["detail"]
+    assert "Content-Type: application/json" in body["fix"]
+
+
+@pytest.mark.parametrize("server_overrides", [{"max_body_bytes": 1 << 20}])
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        (b'{"swarm": "echo", "input": ' + b"1" * 4301 + b"}", "4300 digits"),
+        (b'{"swarm": "echo", "input": ' + b"[" * 5000 + b"]" * 5000 + b"}", "nests too deeply"),
+    ],
+    ids=["long-integer", "deep-nesting"],
+)
+async def test_json_the_parser_refuses_is_422_saying_why(node: Node, raw: bytes, says: str) -> None:
+    response = await node.http.post(
+        "/api/v1/tasks", content=raw, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert says in response.json()["detail"]
+    assert response.json()["fix"]

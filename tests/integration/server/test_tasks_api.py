@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from swarmstack.client.http import _problem
 from tests.integration.server.conftest import Node
 
 PROBLEM = "application/problem+json"
@@ -250,3 +251,40 @@ async def test_session_history_reaches_the_next_task(node: Node) -> None:
     assert second["result"]["history"][:1] == ["my name is Ada"]
     assert len(second["result"]["history"]) == 2
     assert third["result"]["history"] == []
+
+
+async def test_resuming_after_the_final_event_is_204(node: Node) -> None:
+    """An EventSource reconnects with the last id it saw; 204 is what stops it reconnecting."""
+    task = (await submit(node, "pipeline", "hi")).json()
+    url = f"/api/v1/tasks/{task['id']}/events"
+    frames = await read_sse(node, url)
+    assert frames[-1]["event"] == "succeeded"
+    for last_id in (frames[-1]["id"], str(int(frames[-1]["id"]) + 1000)):
+        response = await node.http.get(url, headers={"Last-Event-ID": last_id})
+        assert response.status_code == 204
+        assert response.content == b""
+
+
+async def test_a_stream_past_the_last_event_ends_when_the_task_finishes(node: Node) -> None:
+    """A Last-Event-ID beyond every event of a running task: the stream ends once it finishes."""
+    task = (await submit(node, "nap", {"s": 1}, wait=0)).json()
+    url = f"/api/v1/tasks/{task['id']}/events"
+    async with (
+        asyncio.timeout(30),
+        node.http.stream("GET", url, headers={"Last-Event-ID": str(10**15)}) as response,
+    ):
+        assert response.status_code == 200  # the nap is still running
+        lines = [line async for line in response.aiter_lines() if line.startswith("event")]
+    assert lines == []
+    final = (await node.http.get(f"/api/v1/tasks/{task['id']}")).json()
+    assert final["status"] == "succeeded"
+
+
+async def test_a_wrong_base_path_says_to_check_the_url(node: Node) -> None:
+    """The manager's 404 for a path it does not serve (a base URL with a path in it)."""
+    response = await node.http.get("/swarm/api/v1/tasks")
+    error = _problem(response, "http://swarm/swarm")
+    assert str(error).startswith("the manager at http://swarm/swarm has no /swarm/api/v1/tasks")
+    assert error.fix is not None and "check SWARMSTACK_URL / --url" in error.fix
+    missing = _problem(await node.http.get("/api/v1/tasks/t_nope"), "http://swarm")
+    assert "SWARMSTACK_URL" not in str(missing)  # a missing task is not a wrong URL

@@ -66,8 +66,11 @@ def test_markup_like_text_is_printed_as_written(tmp_path: Path) -> None:
 
 
 def test_a_remote_error_says_its_fix_once() -> None:
-    body = {"detail": "a: b. Fix: do c", "fix": "do c"}
-    error = _problem(httpx.Response(401, json=body))
+    body = {"status": 401, "detail": "a: b. Fix: do c", "fix": "do c"}
+    response = httpx.Response(
+        401, content=json.dumps(body), headers={"content-type": "application/problem+json"}
+    )
+    error = _problem(response, "http://m")
     assert str(error).count("Fix:") == 1
     assert str(error) == "401: a: b. Fix: do c"
 
@@ -140,7 +143,9 @@ def test_validate_imports_entrypoints_like_up(
     assert f"s.yaml:3 agents.a.entrypoint: {message}" in done.stderr
     as_json = run("validate", "--json", "ok.yaml", "s.yaml", cwd=tmp_path)
     assert as_json.returncode == 1
-    results = [json.loads(line) for line in as_json.stdout.splitlines()]
+    document = json.loads(as_json.stdout)  # one document, so `python3 -m json.tool` reads it
+    assert document["ok"] is False
+    results = document["specs"]
     assert [r["ok"] for r in results] == [True, False]
     assert message in results[1]["error"]
 

@@ -198,6 +198,30 @@ def test_bad_settings_say_what_and_where(
     assert caught.value.where and caught.value.fix
 
 
+@pytest.mark.parametrize(
+    ("config", "environ", "fix"),
+    [
+        ("[server]\nprot = 1\n", {}, "did you mean port? known keys in [server]: gzip, host,"),
+        ("[agents]\nmax_concurent = 3\n", {}, "did you mean max_concurrent?"),
+        ("[sever]\nport = 1\n", {}, "did you mean [server]? sections: [agents], [cluster],"),
+        ('mdoe = "worker"\n', {}, "did you mean mode? known keys in the top level: data_dir,"),
+        ("[swarm]\nmod = 1\n", {}, "did you mean mode? known keys in [swarm]: cluster_size,"),
+        ("[server]\nzzz = 1\n", {}, "known keys in [server]: gzip"),
+        ("", {"SWARMSTACK_SERVER__PROT": "1"}, "did you mean SWARMSTACK_SERVER__PORT?"),
+    ],
+)
+def test_unknown_keys_list_the_known_ones_and_the_closest(
+    tmp_path: Path, config: str, environ: dict[str, str], fix: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(config)
+    with pytest.raises(InvalidInput) as caught:
+        load_layers(path, None, environ=environ)
+    assert caught.value.fix is not None
+    assert fix in caught.value.fix
+    assert "none" not in caught.value.fix
+
+
 def test_every_setting_has_a_description() -> None:
     assert {"store.url", "redis.url", "worker.batch_size", "cluster.expected_workers"} <= KNOWN
     groups = [Settings, *(f.annotation for f in Settings.model_fields.values())]
