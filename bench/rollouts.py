@@ -279,7 +279,7 @@ def run_routing(work: Path, quick: bool) -> dict[str, Any]:
         paths[-1].write_text(json.dumps(spec(name, "1.0.0", "noop")))
     db = data / "store.db"
     port = free_port()
-    seconds, rounds, connections = (5, 2, 64) if quick else (10, 5, 64)
+    seconds, rounds, connections = (5, 2, 64) if quick else (6, 8, 64)
     args = swarmstack("up", *map(str, paths), "--port", str(port), "--data-dir", str(data))
     rps: dict[str, list[float]] = {"noop": [], "canaried": []}
     with process(args, data / "up.log", base_env(db)):
@@ -309,6 +309,8 @@ def run_routing(work: Path, quick: bool) -> dict[str, Any]:
                 "SELECT swarm, version, count(*) FROM tasks GROUP BY swarm, version"
             ).fetchall()
     single, canaried = statistics.median(rps["noop"]), statistics.median(rps["canaried"])
+    paired = [c / n for n, c in zip(rps["noop"], rps["canaried"], strict=True)]
+    extra_us = choose_cost_us()
     return {
         "wrk": {"seconds": seconds, "rounds": rounds, "connections": connections},
         "single_version_rps": [round(r, 1) for r in rps["noop"]],
@@ -316,5 +318,29 @@ def run_routing(work: Path, quick: bool) -> dict[str, Any]:
         "single_version_median": round(single, 1),
         "canary_50_median": round(canaried, 1),
         "canary_slower_by": round(1 - canaried / single, 4),
+        # each round's pair ran back to back, so its ratio is the least disturbed by drift
+        "paired_ratios": [round(r, 4) for r in paired],
+        "canary_slower_by_paired_median": round(1 - statistics.median(paired), 4),
+        # in-process: the routing decision itself, and its share of one submit at the rate above
+        "choose_us": extra_us,
+        "choose_extra_share_of_submit": round(
+            (extra_us["weight_50"] - extra_us["single_version"]) * 1e-6 * single, 5
+        ),
         "tasks_by_version": {f"{s}@{v}": n for s, v, n in versions},
     }
+
+
+def choose_cost_us(calls: int = 200_000) -> dict[str, float]:
+    """Microseconds per routing decision (`core.routing.choose`) with no candidate and with a
+    candidate at 50 %, on fresh task-id-like keys."""
+    from swarmstack.core.ids import new_task_id
+    from swarmstack.core.routing import choose
+
+    keys = [new_task_id() for _ in range(calls)]
+    cost = {}
+    for label, candidate, weight in (("single_version", None, 0), ("weight_50", "2.0.0", 50)):
+        started = time.perf_counter()
+        for key in keys:
+            choose(key, "1.0.0", candidate, weight)
+        cost[label] = round((time.perf_counter() - started) / calls * 1e6, 3)
+    return cost
