@@ -6,6 +6,8 @@
     python bench/run.py llm            # (c) the same with LLM agents against a 0.5 s local server
     python bench/run.py scale          # (d) PostgreSQL, 1 manager + 2 workers, vs Celery on Redis
     python bench/run.py soak --backend sqlite --duration 180 --rate 100   # (e) see bench/soak.py
+    python bench/run.py canary         # (f) a bad canary under steady load, see bench/rollouts.py
+    python bench/run.py routing        # (g) submit throughput: one version vs a 50 % canary
     python bench/run.py ... --quick    # smaller sizes, for a smoke run
 
 Results print as a table and are written to bench/results/<scenario>.json. docs/benchmarks.md
@@ -115,14 +117,14 @@ def base_env(db: Path) -> dict[str, str]:
 
 
 # --- measuring ----------------------------------------------------------------------------------
-def wrk(url: str, seconds: int, connections: int) -> float:
-    """Requests/s that wrk reaches POSTing a no-op task."""
+def wrk(url: str, seconds: int, connections: int, swarm: str = "noop") -> float:
+    """Requests/s that wrk reaches POSTing a no-op task to `swarm`."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", "bench/submit.lua", url],
         cwd=REPO,
-        env={**os.environ, "BENCH_KEY": KEY},
+        env={**os.environ, "BENCH_KEY": KEY, "BENCH_SWARM": swarm},
         capture_output=True,
         text=True,
         check=True,
@@ -539,7 +541,9 @@ def run_celery(work: Path, tasks: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "scenario", choices=["all", "throughput", "drain", "llm", "scale", "soak"], nargs="?"
+        "scenario",
+        choices=["all", "throughput", "drain", "llm", "scale", "soak", "canary", "routing"],
+        nargs="?",
     )
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--duration", type=int, default=180, help="soak: seconds")
@@ -568,6 +572,13 @@ def main() -> None:
         if scenario in ("all", "scale"):
             report["scale"] = run_scale(work, 1_000 if args.quick else 5_000)
             show("scale", report["scale"])
+        if scenario in ("canary", "routing"):
+            sys.path.insert(0, str(REPO))  # bench.rollouts imports bench.run's helpers
+            from bench.rollouts import run_canary, run_routing
+
+            run = run_canary if scenario == "canary" else run_routing
+            report[scenario] = run(work, args.quick)
+            show(scenario, report[scenario])
         if scenario == "soak":
             sys.path.insert(0, str(REPO))  # bench.soak imports bench.run's helpers
             from bench.soak import run_soak
