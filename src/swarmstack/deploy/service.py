@@ -114,30 +114,23 @@ class Deployer:
         """Store `spec` as an immutable version; (deployment, created)."""
         document = spec_document(spec)
         digest = content_hash(document)
-        label = version_label(spec.release, digest)
+
+        async def add(label: str) -> tuple[Deployment, bool]:
+            return await self.store.deployments.add(
+                spec.name,
+                label,
+                digest,
+                document,
+                code_version=code_version,
+                by=by,
+                message=message,
+                now=now,
+            )
+
         try:
-            return await self.store.deployments.add(
-                spec.name,
-                label,
-                digest,
-                document,
-                code_version=code_version,
-                by=by,
-                message=message,
-                now=now,
-            )
+            return await add(version_label(spec.release, digest))
         except Conflict:  # the release label names other content: suffix the hash
-            label = version_label(spec.release, digest, release_taken=True)
-            return await self.store.deployments.add(
-                spec.name,
-                label,
-                digest,
-                document,
-                code_version=code_version,
-                by=by,
-                message=message,
-                now=now,
-            )
+            return await add(version_label(spec.release, digest, release_taken=True))
 
     async def command(self, swarm: str, verb: Verb, *, by: str) -> RolloutState:
         """promote | promote-full | abort | pause | resume | retry the swarm's rollout.

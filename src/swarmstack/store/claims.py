@@ -128,7 +128,12 @@ class ClaimStore:
             await add_events(
                 conn,
                 [
-                    event_row(t.id, "started", {"attempt": t.attempts, "worker": worker}, now)
+                    event_row(
+                        t.id,
+                        "started",
+                        {"attempt": t.attempts, "worker": worker, "version": t.version},
+                        now,
+                    )
                     for t in claimed
                 ],
             )

@@ -24,6 +24,9 @@ async def test_the_start_files_are_the_stable_version(cluster: Cluster) -> None:
     assert (state["phase"], state["stable"], state["candidate"]) == ("healthy", "1.0.0", None)
     task = await cluster.submit("hi")
     assert (task["status"], task["version"], task["result"]) == ("succeeded", "1.0.0", "hi")
+    events = await cluster.node.store.events.after(task["id"])
+    started = next(e for e in events if e.type == "started")
+    assert started.data["version"] == "1.0.0"  # the event stream says which version ran it
 
 
 async def test_identical_content_is_not_a_new_version(
