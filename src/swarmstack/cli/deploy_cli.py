@@ -242,12 +242,26 @@ def rollout_view(state: dict[str, Any]) -> Group:
         parts.append(Text(f"step {min(state['step'] + 1, state['steps'])} of {state['steps']}"))
     if state["pause_reason"]:
         parts.append(Text(f"paused: {state['pause_reason']}", style="yellow"))
+    waiting = _waiting_for_traffic(state)
+    if waiting:
+        parts.append(Text(waiting, style="yellow"))
     if state["analyses"]:
         parts.append(_analyses(state["analyses"][-5:]))
     if state.get("history"):
         lines = [f"{h['action']}: {h['message']}" for h in state["history"][:5]]
         parts.append(Panel(Text("\n".join(lines)), title="history (newest first)"))
     return Group(*parts)
+
+
+def _waiting_for_traffic(state: dict[str, Any]) -> str | None:
+    """Why a progressing rollout holds its step: its newest analysis saw too few tasks."""
+    if state["phase"] != "progressing" or not state["analyses"]:
+        return None
+    newest = state["analyses"][-1]
+    if not newest.get("low_samples"):
+        return None
+    seen = newest["candidate"]["samples"]
+    return f"waiting for traffic: the last analysis saw {seen} task(s) of the candidate, too few"
 
 
 _PHASE_STYLE = {

@@ -273,6 +273,14 @@ def command(plan: RolloutPlan, state: RolloutState, now: float, verb: Verb) -> R
     return _start(plan, state, state.candidate, now, said)
 
 
+def reject(state: RolloutState, reason: str) -> Result:
+    """Abort the in-flight candidate for `reason` (e.g. no live worker can run it); a rollout
+    that is not in flight is returned unchanged."""
+    if state.phase not in _IN_FLIGHT or state.candidate is None:
+        return state, []
+    return _abort(state, f"aborted: {reason}; {state.stable} serves all new tasks", [])
+
+
 def _check_legal(state: RolloutState, verb: Verb) -> None:
     if state.phase not in _LEGAL[verb]:
         what = f"of {state.candidate} " if state.candidate else ""
@@ -306,8 +314,8 @@ def rollback(state: RolloutState, to: str, now: float) -> Result:
         aborted = f"; {state.candidate} was rolling out"
         if state.candidate != to:
             actions = [SetWeight(0), *_withdraw(state, to)]
-    if to != state.stable:
-        actions += [Promote(to), Retire(state.stable)]
+    if to != state.stable:  # the old stable's queued tasks follow the traffic to `to`
+        actions += [Promote(to), Retire(state.stable), RerunOnStable(state.stable, to, now)]
     warm = state.previous != to
     new = replace(
         state,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from swarmstack.core import rollout
-from swarmstack.core.rollout_types import Phase, RolloutState
+from swarmstack.core.rollout_types import Action, Phase, RolloutState
 from swarmstack.deploy.service import apply_actions, history_lines, plan_for
 from swarmstack.metrics import Metrics
 from swarmstack.store import Store
@@ -19,26 +19,66 @@ from swarmstack.store import Store
 log = logging.getLogger(__name__)
 
 
+STRANDED_AFTER_S = 30.0  # default time for workers to load a version before it is stranded
+
+
+async def live_versions(store: Store) -> set[str]:
+    """`swarm@version` of every version a live worker has loaded."""
+    return {v for w in await store.cluster.workers(alive_within_s=15) for v in w.versions}
+
+
+def stranded(
+    swarm: str,
+    state: RolloutState,
+    now: float,
+    runnable: set[str],
+    after_s: float = STRANDED_AFTER_S,
+) -> bool:
+    """An in-flight candidate that no live worker has loaded `after_s` seconds after its
+    deploy, while stable runs: its tasks would wait for ever, so the rollout is aborted. With no
+    live worker at all (scaled to zero, an outage) nothing is judged."""
+    in_flight = state.phase in (Phase.PROGRESSING, Phase.PAUSED) and state.candidate is not None
+    return (
+        in_flight
+        and now - state.started_at >= after_s
+        and f"{swarm}@{state.stable}" in runnable
+        and f"{swarm}@{state.candidate}" not in runnable
+    )
+
+
 class RolloutController:
     """Advances every swarm's rollout once per `tick` (run by the leader manager)."""
 
-    def __init__(self, store: Store, metrics: Metrics) -> None:
+    def __init__(
+        self, store: Store, metrics: Metrics, stranded_after_s: float = STRANDED_AFTER_S
+    ) -> None:
         self.store = store
         self.metrics = metrics
+        self.stranded_after_s = stranded_after_s
         self._reported: set[tuple[str, str]] = set()
 
     async def tick(self, now: float) -> list[str]:
         """One round over every swarm; the swarms whose rollout changed."""
         changed = []
+        runnable = await live_versions(self.store)
         for swarm, state, generation in await self.store.deployments.states():
-            if await self._advance(swarm, state, generation, now):
+            if await self._advance(swarm, state, generation, now, runnable):
                 changed.append(swarm)
         await self._gauges()
         return changed
 
-    async def _advance(self, swarm: str, state: RolloutState, generation: int, now: float) -> bool:
+    async def _advance(
+        self, swarm: str, state: RolloutState, generation: int, now: float, runnable: set[str]
+    ) -> bool:
         if state.phase is Phase.HEALTHY and state.retire_at is None:
             return False
+        if stranded(swarm, state, now, runnable, self.stranded_after_s):
+            new, actions = rollout.reject(
+                state,
+                f"no live worker can run {state.candidate} (it does not load where {state.stable} "
+                "runs: see the workers' logs for why)",
+            )
+            return await self._save(swarm, state, generation, now, new, actions)
         plan = await plan_for(self.store, swarm, state)
         analysis = None
         window = rollout.analysis_due(plan, state, now)
@@ -48,6 +88,17 @@ class RolloutController:
             analysis = rollout.analyse(plan.analysis, candidate, stable, now, window)
             self.metrics.analysis_runs.labels(swarm, analysis.verdict.value).inc()
         new, actions = rollout.advance(plan, state, now, analysis)
+        return await self._save(swarm, state, generation, now, new, actions)
+
+    async def _save(
+        self,
+        swarm: str,
+        state: RolloutState,
+        generation: int,
+        now: float,
+        new: RolloutState,
+        actions: list[Action],
+    ) -> bool:
         if new == state and not actions:
             return False
         lines = history_lines(state, new, actions)

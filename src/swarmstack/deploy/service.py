@@ -139,9 +139,15 @@ class Deployer:
         now = time.time()
         plan = await self.plan_for(swarm)
 
+        runnable = {
+            v for w in await self.store.cluster.workers(alive_within_s=15) for v in w.versions
+        }
+
         def decide(state: RolloutState | None) -> tuple[RolloutState, list[Action]]:
             if state is None:
                 raise _never_deployed(swarm)
+            if verb in ("promote", "promote-full") and state.candidate is not None:
+                _refuse_unrunnable(swarm, state, runnable)
             return rollout.command(plan, state, now, verb)
 
         return await self._change(swarm, decide, by, now)
@@ -249,10 +255,10 @@ def history_lines(
     candidate the change concerns (the one just deployed, stepped, aborted or promoted)."""
     lines: list[tuple[str, str, str | None, str | None]] = []
     previous = before.stable if before is not None else None
-    concerned = after.candidate or (before.candidate if before is not None else None)
+    concerned = after.candidate or after.stable  # rolled out or aborted, else now stable
     for action in actions:
         if isinstance(action, Record):
-            lines.append((action.action, action.message, concerned or after.stable, previous))
+            lines.append((action.action, action.message, concerned, previous))
         elif isinstance(action, Promote):
             lines.append(("promote", f"{action.version} is stable", action.version, previous))
     return lines
@@ -267,6 +273,18 @@ async def apply_actions(store: Store, swarm: str, actions: Sequence[Action]) -> 
             moved = await store.tasks.repoint(swarm, action.candidate, action.stable)
             if moved:
                 log.info("re-queued %d tasks of %s on %s", moved, action.candidate, action.stable)
+
+
+def _refuse_unrunnable(swarm: str, state: RolloutState, runnable: set[str]) -> None:
+    """Promoting a candidate that no live worker runs (while stable runs) would strand every
+    new task: a Conflict that says so."""
+    if f"{swarm}@{state.stable}" in runnable and f"{swarm}@{state.candidate}" not in runnable:
+        raise Conflict(
+            f"no live worker runs {swarm} {state.candidate}: promoting it would leave every new "
+            "task queued",
+            fix="start workers that carry its code (worker.code_version) and can import its "
+            "agents (see the workers' logs), or abort: swarmstack rollout abort " + swarm,
+        )
 
 
 def _never_deployed(swarm: str) -> NotFound:

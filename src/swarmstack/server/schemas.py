@@ -99,6 +99,7 @@ class AttemptOut(BaseModel):
     """A failed attempt."""
 
     attempt: int
+    version: str | None = Field(None, description="The version the attempt ran on.")
     status: str
     error: str | None
     worker: str | None

@@ -84,7 +84,9 @@ class Manager:
             list(self.specs),
             interval_s=self.settings.worker.sweep_interval,
             lock=advisory_lock(self.settings),
-            rollouts=RolloutController(self.store, self.metrics),
+            rollouts=RolloutController(  # workers look for versions every version_refresh
+                self.store, self.metrics, stranded_after_s=30 * self.settings.worker.version_refresh
+            ),
             on_rollouts=self._routes_changed,
             housekeeping=Housekeeping(
                 self.store,

@@ -99,6 +99,7 @@ class TaskStore:
             attempts = await conn.execute(
                 select(
                     task_attempts.c.attempt,
+                    task_attempts.c.version,
                     task_attempts.c.status,
                     task_attempts.c.error,
                     task_attempts.c.worker,

@@ -204,3 +204,26 @@ async def test_unknown_versions_and_verbs_are_clear_errors(cluster: Cluster) -> 
     assert wrong.status_code == 409
     unknown = await cluster.http.get("/api/v1/swarms/zz/rollout")
     assert unknown.status_code == 404
+
+
+async def test_a_candidate_no_worker_can_load_cannot_be_promoted_and_is_aborted(
+    cluster: Cluster, make_spec: SpecFactory
+) -> None:
+    broken = canary_spec(
+        make_spec,
+        "tests.support.agents:no_such_agent",
+        "2.0.0",
+        "{strategy: canary, steps: [{weight: 50, pause: {}}]}",
+    )
+    assert (await cluster.deploy(broken)).status_code == 201
+    await cluster.until(lambda s: s["phase"] == "paused")
+    await asyncio.sleep(0.4)  # the worker tries to load it (every 100 ms here) and cannot
+    refused = await cluster.http.post("/api/v1/swarms/s/rollout/promote")
+    assert refused.status_code == 409
+    assert "no live worker runs s 2.0.0" in refused.text
+    state = await cluster.until(lambda s: s["phase"] == "aborted")  # stranded after 3 s here
+    assert state["weight"] == 0
+    assert state["history"][0]["message"].startswith("aborted: no live worker can run 2.0.0")
+    assert state["history"][0]["version"] == "2.0.0"
+    task = await cluster.submit("after")
+    assert (task["version"], task["status"]) == ("1.0.0", "succeeded")

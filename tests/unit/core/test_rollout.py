@@ -19,6 +19,7 @@ from swarmstack.core.rollout import (
     analysis_due,
     begin,
     command,
+    reject,
     rollback,
 )
 from swarmstack.core.rollout_types import (
@@ -442,7 +443,11 @@ def test_redeploying_the_warm_previous_version_switches_back_at_once() -> None:
         None,
         Phase.HEALTHY,
     )
-    assert effects(actions) == [Promote("1.0"), Retire("1.1")]
+    assert effects(actions) == [
+        Promote("1.0"),
+        Retire("1.1"),
+        RerunOnStable("1.1", "1.0", since=140.0),
+    ]
     assert records(actions) == ["rolled back to 1.0 (was 1.1)"]
 
 
@@ -596,13 +601,17 @@ def test_rollback_mid_rollout_aborts_the_candidate_onto_the_target() -> None:
         Retire("1.1"),
         Promote("0.9"),
         Retire("1.0"),
+        RerunOnStable("1.0", "0.9", since=300.0),  # the old stable's queue follows the traffic
     ]
     assert records(actions) == ["rolled back to 0.9 (was 1.0); 1.1 was rolling out"]
 
 
 def test_rollback_when_healthy_and_when_aborted() -> None:
     state, actions = rollback(STABLE, "0.9", 300.0)
-    assert (state.stable, effects(actions)) == ("0.9", [Promote("0.9"), Retire("1.0")])
+    assert (state.stable, effects(actions)) == (
+        "0.9",
+        [Promote("0.9"), Retire("1.0"), RerunOnStable("1.0", "0.9", since=300.0)],
+    )
     assert rollback(STABLE, "1.0", 300.0) == (STABLE, [])
     state, actions = rollback(in_phase(Phase.ABORTED), "1.0", 300.0)
     assert (state.stable, state.candidate, state.phase) == ("1.0", None, Phase.HEALTHY)
@@ -691,3 +700,13 @@ def test_a_failover_between_every_tick_of_a_blue_green_run_changes_nothing() -> 
         Promote("1.1"),
         Retire("1.0"),
     ]
+
+
+def test_reject_aborts_an_in_flight_candidate_and_nothing_else() -> None:
+    state, actions = reject(in_phase(Phase.PROGRESSING), "no live worker can run 1.1")
+    assert (state.phase, state.weight) == (Phase.ABORTED, 0)
+    assert records(actions) == [
+        "aborted: no live worker can run 1.1; 1.0 serves all new tasks",
+    ]
+    assert reject(STABLE, "why") == (STABLE, [])
+    assert reject(in_phase(Phase.ABORTED), "why")[1] == []
