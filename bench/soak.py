@@ -72,6 +72,7 @@ def _soak(work: Path, url: str, duration_s: int, rate: float, window_s: int) -> 
                     "t_s": round(time.monotonic() - began),
                     "store_mb": round(_store_bytes(url) / 1e6, 2),
                     "dead_tuples": _dead_tuples(url),
+                    "vacuums": _vacuums(url),
                     "rss_mb": [round(rss_mb(p)) for p in [proc.pid, *_children(proc.pid)]],
                     "p50_ms": round(pct(latencies, 0.5) * 1000, 1),
                     "p99_ms": round(pct(latencies, 0.99) * 1000, 1),
@@ -104,6 +105,18 @@ def _dead_tuples(url: str) -> int | None:
     if url.startswith("sqlite"):
         return None
     return int(_pg(url, "SELECT COALESCE(SUM(n_dead_tup), 0) FROM pg_stat_user_tables")[0][0])
+
+
+def _vacuums(url: str) -> dict[str, list[int]] | None:
+    """Per table: [dead tuples, vacuums, autovacuums] (PostgreSQL only)."""
+    if url.startswith("sqlite"):
+        return None
+    rows = _pg(
+        url,
+        "SELECT relname, n_dead_tup, vacuum_count, autovacuum_count FROM pg_stat_user_tables "
+        "WHERE n_dead_tup > 0 OR vacuum_count + autovacuum_count > 0 ORDER BY relname",
+    )
+    return {r[0]: [int(r[1]), int(r[2]), int(r[3])] for r in rows}
 
 
 def _children(pid: int) -> list[int]:

@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 
 def pruner_for(store: Store, settings: RetentionSettings) -> Pruner:
     """A pruner with the settings' batch limits and archive."""
-    limits = Limits(settings.batch_size, settings.max_batches, settings.vacuum_pages)
+    limits = Limits(
+        settings.batch_size, settings.max_batches, settings.vacuum_pages, settings.vacuum_rows
+    )
     archive: Path | None = settings.archive_dir
     return Pruner(store.db, limits, archive)
 

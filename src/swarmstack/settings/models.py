@@ -132,6 +132,12 @@ class RetentionSettings(BaseModel):
     vacuum_pages: int = Field(
         2000, ge=0, description="SQLite pages returned to the OS after each prune round."
     )
+    vacuum_rows: int = Field(
+        1000,
+        ge=0,
+        description="PostgreSQL: VACUUM (ANALYZE) the pruned tables once rounds have deleted or "
+        "rewritten this many rows since the last one (0: leave it to autovacuum).",
+    )
 
 
 class SecuritySettings(BaseModel):

@@ -11,7 +11,7 @@ both permanent, so callers can isolate the one bad row instead of retrying an ou
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,19 @@ class Database:
             async with self.writer.connect() as conn:
                 raw = await conn.get_raw_connection()
                 await raw.driver_connection.executescript(script)  # type: ignore[union-attr]
+        except _STORE_FAULTS as exc:
+            raise translate(exc) from exc
+
+    async def pg_vacuum(self, tables: Sequence[str]) -> None:
+        """PostgreSQL: `VACUUM (ANALYZE, SKIP_LOCKED)` of `tables` on a pooled connection in
+        autocommit mode (VACUUM cannot run in a transaction). It takes only SHARE UPDATE
+        EXCLUSIVE locks, so reads, claims and writes go on; SKIP_LOCKED passes over a table that
+        another vacuum or DDL holds instead of waiting for it."""
+        names = ", ".join(tables)
+        try:
+            async with self.writer.connect() as conn:
+                auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await auto.execute(text(f"VACUUM (ANALYZE, SKIP_LOCKED) {names}"))
         except _STORE_FAULTS as exc:
             raise translate(exc) from exc
 

@@ -37,6 +37,18 @@ class Report:
     files: list[str] = field(default_factory=list)
     busy: bool = False  # a limit was reached: more is due than one round does
 
+    def rows_changed(self) -> int:
+        """Rows this round deleted or rewrote (each leaves a dead tuple on PostgreSQL)."""
+        r = self.removed
+        return (
+            r.tasks
+            + r.attempts
+            + r.events
+            + self.events_compacted
+            + self.tasks_compacted
+            + self.keys_expired
+        )
+
     def as_dict(self) -> dict[str, object]:
         """The report as JSON-friendly values."""
         return {
@@ -59,6 +71,11 @@ class Limits:
     batch_size: int = 500
     max_batches: int = 8
     vacuum_pages: int = 2000
+    vacuum_rows: int = 1000
+
+
+# The tables whose rows retention deletes or rewrites (and the queue updates in place).
+PRUNED_TABLES = ("tasks", "task_attempts", "task_events")
 
 
 class Pruner:
@@ -70,6 +87,7 @@ class Pruner:
         self.db = db
         self.limits = limits or Limits()
         self.archive_dir = archive_dir
+        self._since_vacuum = 0  # rows deleted or rewritten since the last PostgreSQL VACUUM
 
     async def run(self, plan: Plan) -> Report:
         """One round; raises StoreUnavailable (the next round goes on where this stopped)."""
@@ -79,6 +97,7 @@ class Pruner:
             await self._compact(sql.compact_terms(scope, windows.events_s), report)
         for scope, statuses, keep_s in plan.prune_rules():
             await self._prune(sql.due_terms(scope, statuses, keep_s), report)
+        self._since_vacuum += report.rows_changed()
         if report.removed.tasks or report.events_compacted:
             await self.vacuum()
         return report
@@ -138,6 +157,23 @@ class Pruner:
 
     async def vacuum(self) -> None:
         """SQLite: return up to `vacuum_pages` free pages to the OS (auto_vacuum=INCREMENTAL).
-        PostgreSQL reclaims dead rows with autovacuum (tuned per table by migration 0005)."""
-        if self.db.is_sqlite and self.limits.vacuum_pages:
-            await self.db.sqlite_script(f"PRAGMA incremental_vacuum({self.limits.vacuum_pages});")
+        PostgreSQL: once rounds have deleted or rewritten `vacuum_rows` rows since the last
+        time, `VACUUM (ANALYZE)` the pruned tables, so their dead tuples (of the deletes and of
+        the queue's own updates) are reclaimed whether or not the server's autovacuum is on or
+        has woken up yet (docs/architecture.md, "Storage")."""
+        if self.db.is_sqlite:
+            if self.limits.vacuum_pages:
+                await self.db.sqlite_script(
+                    f"PRAGMA incremental_vacuum({self.limits.vacuum_pages});"
+                )
+            return
+        if self.limits.vacuum_rows and self._since_vacuum >= self.limits.vacuum_rows:
+            began = time.monotonic()
+            await self.db.pg_vacuum(PRUNED_TABLES)
+            log.debug(
+                "retention: vacuumed %s after %d rows in %.3f s",
+                ", ".join(PRUNED_TABLES),
+                self._since_vacuum,
+                time.monotonic() - began,
+            )
+            self._since_vacuum = 0

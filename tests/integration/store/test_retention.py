@@ -1,5 +1,6 @@
 """Retention on both backends: pruning by status and swarm, key expiry, event compaction, the
-archive, dry runs, and EXPLAIN showing the prune and claim paths use an index. Time moves with
+archive, dry runs, the PostgreSQL VACUUM after rounds that removed enough rows, and EXPLAIN
+showing the prune and claim paths use an index. Time moves with
 `tests.support.store_time.age`, never by sleeping."""
 
 from __future__ import annotations
@@ -7,7 +8,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from swarmstack.core.ids import TaskId, WorkerId, new_task_id
 from swarmstack.core.records import NewTask, Outcome, OutcomeKind, TaskRecord
@@ -16,7 +18,7 @@ from swarmstack.settings.models import RetentionSettings
 from swarmstack.spec.retention import Retention
 from swarmstack.store import Store
 from swarmstack.store.archive import read_archive
-from swarmstack.store.pruner import Limits, Pruner
+from swarmstack.store.pruner import PRUNED_TABLES, Limits, Pruner
 from swarmstack.store.tables import task_attempts, task_events, tasks
 from tests.support.store_time import age
 
@@ -155,6 +157,46 @@ async def test_a_dry_run_counts_and_changes_nothing(store: Store) -> None:
     assert (report.removed.tasks, report.keys_expired, report.tasks_compacted) == (3, 1, 3)
     assert await rows(store, tasks, ids) == 3
     assert (await store.tasks.get(ids[2])).idempotency_key == "k"
+
+
+async def vacuums(store: Store) -> dict[str, int]:
+    """Manual VACUUMs so far per pruned table (PostgreSQL's own statistics)."""
+    async with store.db.read() as conn:
+        found = await conn.execute(
+            text("SELECT relname, vacuum_count FROM pg_stat_user_tables WHERE relname = ANY(:t)"),
+            {"t": list(PRUNED_TABLES)},
+        )
+        return {r[0]: int(r[1]) for r in found}
+
+
+async def test_postgresql_vacuums_the_pruned_tables_once_enough_rows_went(store: Store) -> None:
+    if store.db.is_sqlite:
+        pytest.skip("PostgreSQL's VACUUM; SQLite runs incremental_vacuum after every round")
+    before = await vacuums(store)
+    plan = plan_of(SETTINGS, {})
+    rounds = pruner(store, vacuum_rows=30)  # one task: 1 row, 1 attempt, 5 events at least
+    await finished(store, n=2)
+    await age(store, 8 * DAY)
+    assert (await rounds.run(plan)).rows_changed() < 30
+    assert await vacuums(store) == before  # below the threshold: no VACUUM yet
+    await finished(store, n=4)
+    await age(store, 8 * DAY)
+    await rounds.run(plan)  # the rows of both rounds add up past 30
+    after = await vacuums(store)
+    assert all(after[t] == before[t] + 1 for t in PRUNED_TABLES), (before, after)
+    await rounds.run(plan)  # nothing left to delete: no VACUUM
+    assert await vacuums(store) == after
+
+
+async def test_postgresql_vacuum_can_be_left_to_autovacuum(store: Store) -> None:
+    if store.db.is_sqlite:
+        pytest.skip("PostgreSQL's VACUUM")
+    before = await vacuums(store)
+    await finished(store, n=3)
+    await age(store, 8 * DAY)
+    report = await pruner(store, vacuum_rows=0).run(plan_of(SETTINGS, {}))
+    assert report.removed.tasks == 3
+    assert await vacuums(store) == before
 
 
 def _new(swarm: str, key: str | None = None) -> NewTask:
