@@ -16,10 +16,10 @@ from dataclasses import replace
 from typing import Literal
 
 from swarmstack.core.rollout_analysis import analyse, describe
+from swarmstack.core.rollout_plan import plan_of
 from swarmstack.core.rollout_types import (
     Action,
     Analysis,
-    AnalysisPlan,
     Phase,
     Promote,
     Record,
@@ -28,11 +28,9 @@ from swarmstack.core.rollout_types import (
     RolloutPlan,
     RolloutState,
     SetWeight,
-    Step,
     Verdict,
 )
 from swarmstack.errors import Conflict
-from swarmstack.spec.runtime import Rollout
 
 __all__ = [
     "BY_OPERATOR",
@@ -66,30 +64,6 @@ _LEGAL: dict[str, tuple[Phase, ...]] = {
     "resume": (Phase.PAUSED,),
     "retry": (Phase.ABORTED,),
 }
-
-
-def plan_of(rollout: Rollout) -> RolloutPlan:
-    """The plan of a spec's `rollout:` block."""
-    a = rollout.analysis
-    return RolloutPlan(
-        strategy=rollout.strategy,
-        steps=tuple(Step(s.weight, s.pause) for s in rollout.steps),
-        analysis=AnalysisPlan(
-            interval_s=a.interval,
-            min_samples=a.min_samples,
-            max_error_rate=a.max_error_rate,
-            max_p95_latency_s=a.max_p95_latency,
-            max_cost_per_task=a.max_cost_per_task,
-            max_tokens_per_task=a.max_tokens_per_task,
-            max_budget_exceeded_rate=a.max_budget_exceeded_rate,
-            max_cost_ratio=a.max_cost_ratio,
-            max_tokens_ratio=a.max_tokens_ratio,
-            max_latency_ratio=a.max_latency_ratio,
-            failure_limit=a.failure_limit,
-        ),
-        auto_promote=rollout.blue_green.auto_promote,
-        scale_down_delay_s=rollout.blue_green.scale_down_delay,
-    )
 
 
 # --- deploy -------------------------------------------------------------------------------------

@@ -11,19 +11,18 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from swarmstack.core import rollout
+from swarmstack.core.rollout_plan import plan_from_dict, plan_to_dict
 from swarmstack.core.rollout_types import (
     Action,
-    AnalysisPlan,
     Promote,
     Record,
     RerunOnStable,
     RolloutPlan,
     RolloutState,
-    Step,
 )
 from swarmstack.deploy.versions import content_hash, spec_document, version_label
 from swarmstack.errors import Conflict, NotFound
@@ -232,22 +231,6 @@ async def plan_for(store: Store, swarm: str, state: RolloutState) -> RolloutPlan
     return rollout.plan_of(SwarmSpec.model_validate(deployment.spec).rollout)
 
 
-def plan_to_dict(plan: RolloutPlan) -> dict[str, Any]:
-    """A JSON-able form of a plan (stored with a deploy's strategy override)."""
-    return asdict(plan)
-
-
-def plan_from_dict(data: dict[str, Any]) -> RolloutPlan:
-    """The inverse of `plan_to_dict`; raises KeyError/TypeError on malformed data."""
-    return RolloutPlan(
-        strategy=data["strategy"],
-        steps=tuple(Step(**s) for s in data["steps"]),
-        analysis=AnalysisPlan(**data["analysis"]),
-        auto_promote=data["auto_promote"],
-        scale_down_delay_s=data["scale_down_delay_s"],
-    )
-
-
 def history_lines(
     before: RolloutState | None, after: RolloutState, actions: Sequence[Action]
 ) -> list[tuple[str, str, str | None, str | None]]:
@@ -301,6 +284,4 @@ __all__ = [
     "apply_actions",
     "history_lines",
     "plan_for",
-    "plan_from_dict",
-    "plan_to_dict",
 ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import and_, exists, or_, select, update
@@ -26,10 +26,11 @@ from swarmstack.core.records import Outcome, OutcomeKind, TaskRecord
 from swarmstack.core.retry import RetryPolicy, after_failure
 from swarmstack.core.states import TaskStatus
 from swarmstack.errors import StoreRejected
-from swarmstack.store import sessions
+from swarmstack.store import sessions, sweeper
 from swarmstack.store.clock import db_now
 from swarmstack.store.codec import dumps, storable_text, task_from_row
 from swarmstack.store.engine import Database
+from swarmstack.store.outcomes import Applied, event_of, maybe, unrecordable
 from swarmstack.store.tables import rollouts, tasks
 from swarmstack.store.transitions import (
     add_attempts,
@@ -50,17 +51,6 @@ _FINAL_OF = {
     OutcomeKind.SUCCEEDED: TaskStatus.SUCCEEDED,
 }
 _SUMMARY = (tasks.c.id, tasks.c.swarm, tasks.c.version, tasks.c.created_at, tasks.c.session)
-
-
-@dataclass(frozen=True, slots=True)
-class Applied:
-    """An outcome the store accepted, and the status it led to."""
-
-    outcome: Outcome
-    status: TaskStatus
-    swarm: str
-    version: str | None
-    created_at: float
 
 
 class ClaimStore:
@@ -194,7 +184,7 @@ class ClaimStore:
                 done = await self._apply(conn, outcome)
                 if done is not None:
                     applied.append(done)
-            await add_events(conn, [_event_of(done) for done in applied])
+            await add_events(conn, [event_of(done) for done in applied])
         return applied
 
     async def _apply(self, conn: AsyncConnection, outcome: Outcome) -> Applied | None:
@@ -209,22 +199,18 @@ class ClaimStore:
         ).first()
         if row is None:
             return None
-        stable = await _stable_if_candidate(conn, row.swarm, row.version)
-        if stable is not None:  # a candidate's failure: its task runs again on stable
-            status, values = self.rerun_on(stable, outcome.attempt, row.swarm)
-        else:
-            status, values = self.failure(
-                row.swarm,
-                outcome.attempt,
-                row.max_attempts,
-                retryable=outcome.retryable,
-                final=_FINAL_OF[outcome.kind],
-                retry_after_s=outcome.retry_after_s,
-            )
+        status, values = await self.after_attempt(
+            conn,
+            row,
+            outcome.attempt,
+            retryable=outcome.retryable,
+            final=_FINAL_OF[outcome.kind],
+            retry_after_s=outcome.retry_after_s,
+        )
         values |= {
             "error": storable_text(outcome.error),
-            "trace": _maybe(outcome.trace),
-            "usage": _maybe(outcome.usage),
+            "trace": maybe(outcome.trace),
+            "usage": maybe(outcome.usage),
         }
         if status.terminal:
             values["finished_at"] = outcome.finished_at
@@ -276,6 +262,31 @@ class ClaimStore:
             values["run_at"] = db_now() + verdict.delay_s
         return verdict.status, values
 
+    async def after_attempt(
+        self,
+        conn: AsyncConnection,
+        row: Any,
+        attempt: int,
+        *,
+        retryable: bool,
+        final: TaskStatus,
+        retry_after_s: float | None = None,
+    ) -> tuple[TaskStatus, dict[str, Any]]:
+        """The status and columns after failed attempt `attempt` of the task `row` (with its
+        swarm, version and max_attempts): on a rollout's candidate the task runs again on
+        stable at once, else the retry rule decides (`failure`)."""
+        stable = await _stable_if_candidate(conn, row.swarm, row.version)
+        if stable is not None:
+            return self.rerun_on(stable, attempt, row.swarm)
+        return self.failure(
+            row.swarm,
+            attempt,
+            row.max_attempts,
+            retryable=retryable,
+            final=final,
+            retry_after_s=retry_after_s,
+        )
+
     def rerun_on(self, stable: str, attempt: int, swarm: str) -> tuple[TaskStatus, dict[str, Any]]:
         """A failed attempt on a rollout's candidate: the task goes back to the queue on the
         stable version at once, with stable's full retry allowance after the attempts it used
@@ -309,73 +320,8 @@ class ClaimStore:
             return len(rows)
 
     async def sweep(self, now: float) -> list[tuple[str, TaskStatus]]:
-        """Re-queue tasks whose lease expired on the database's clock, or fail them when their
-        attempts are used up, by the same retry rule as a reported failure. `now` dates the
-        attempt and event rows only."""
-        async with self.db.write() as conn:
-            rows = (
-                await conn.execute(
-                    select(
-                        tasks.c.id,
-                        tasks.c.swarm,
-                        tasks.c.attempts,
-                        tasks.c.max_attempts,
-                        tasks.c.lease_owner,
-                        tasks.c.started_at,
-                        tasks.c.version,
-                    )
-                    .where(
-                        tasks.c.status == TaskStatus.RUNNING.value,
-                        tasks.c.lease_expires_at < db_now(),
-                    )
-                    .limit(500)
-                )
-            ).all()
-            swept = [await self._expire(conn, r, now) for r in rows]
-        return [s for s in swept if s is not None]
-
-    async def _expire(
-        self, conn: AsyncConnection, row: Any, now: float
-    ) -> tuple[str, TaskStatus] | None:
-        error = f"lease held by {row.lease_owner} expired (worker lost?)"
-        stable = await _stable_if_candidate(conn, row.swarm, row.version)
-        if stable is not None:
-            status, values = self.rerun_on(stable, row.attempts, row.swarm)
-        else:
-            status, values = self.failure(
-                row.swarm, row.attempts, row.max_attempts, retryable=True, final=TaskStatus.FAILED
-            )
-        values["error"] = error
-        if status.terminal:
-            values["finished_at"] = now
-        guard = [
-            tasks.c.id == row.id,
-            tasks.c.lease_owner == row.lease_owner,
-            tasks.c.attempts == row.attempts,
-            tasks.c.lease_expires_at < db_now(),
-        ]
-        if not await change(conn, status, guard, values):
-            return None  # renewed, reported or cancelled since the read: nothing to sweep
-        await add_attempts(
-            conn,
-            [
-                attempt_row(
-                    row.id,
-                    row.attempts,
-                    row.lease_owner,
-                    "lease_expired",
-                    error,
-                    row.started_at,
-                    now,
-                    version=row.version,
-                )
-            ],
-        )
-        kind = "failed" if status.terminal else "retrying"
-        await add_events(
-            conn, [event_row(row.id, kind, {"attempt": row.attempts, "error": error}, now)]
-        )
-        return row.swarm, status
+        """Re-queue tasks whose lease expired (see `store.sweeper.sweep`)."""
+        return await sweeper.sweep(self, now)
 
 
 async def _stable_if_candidate(
@@ -395,24 +341,6 @@ async def _stable_if_candidate(
     return str(row.stable)
 
 
-def unrecordable(outcome: Outcome, exc: StoreRejected) -> Outcome:
-    """A permanent failure that stands in for an outcome the store refused, saying why."""
-    return Outcome(
-        outcome.task_id,
-        outcome.worker,
-        outcome.attempt,
-        OutcomeKind.FAILED,
-        outcome.finished_at,
-        error=(
-            f"the {outcome.kind.value} outcome of attempt {outcome.attempt} could not be stored "
-            f"({exc.message}); the agent returned a value the store cannot hold. Fix: return "
-            "JSON values (str, int, finite float, bool, None, lists, dicts with string keys)"
-        ),
-        retryable=False,
-        started_at=outcome.started_at,
-    )
-
-
 async def _apply_success(conn: AsyncConnection, outcome: Outcome) -> Applied | None:
     """The hot path: one guarded UPDATE ... RETURNING per successful task."""
     values = {
@@ -420,8 +348,8 @@ async def _apply_success(conn: AsyncConnection, outcome: Outcome) -> Applied | N
         "lease_expires_at": None,
         "result": dumps(outcome.result),
         "error": None,
-        "trace": _maybe(outcome.trace),
-        "usage": _maybe(outcome.usage),
+        "trace": maybe(outcome.trace),
+        "usage": maybe(outcome.usage),
         "finished_at": outcome.finished_at,
     }
     changed = await change(conn, TaskStatus.SUCCEEDED, _held_by(outcome), values, _SUMMARY)
@@ -464,19 +392,4 @@ def _held_by(outcome: Outcome) -> list[Any]:
     ]
 
 
-def _maybe(value: Any) -> str | None:
-    return None if value is None else dumps(value)
-
-
-def _event_of(done: Applied) -> dict[str, Any]:
-    o = done.outcome
-    kind = "retrying" if done.status is TaskStatus.QUEUED else done.status.value
-    data: dict[str, Any] = {"attempt": o.attempt}
-    if o.error:
-        data["error"] = o.error
-    if done.status is TaskStatus.SUCCEEDED:
-        data["result"] = o.result
-    return event_row(o.task_id, kind, data, o.finished_at)
-
-
-__all__ = ["Applied", "ClaimStore", "unrecordable"]
+__all__ = ["Applied", "ClaimStore"]
