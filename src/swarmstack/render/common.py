@@ -39,6 +39,11 @@ def labels(component: str, swarm: str | None = None, version: str | None = None)
     return found
 
 
+def meta(name: str, component: str, swarm: str | None = None) -> dict[str, Any]:
+    """`metadata` of an object: its name and the labels of its component."""
+    return {"name": name, "labels": labels(component, swarm)}
+
+
 def selector(component: str, swarm: str | None = None) -> dict[str, str]:
     """The labels that select a component's pods (a stable subset of `labels`)."""
     chosen = {"app.kubernetes.io/name": APP, "app.kubernetes.io/component": component}
