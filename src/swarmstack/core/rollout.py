@@ -291,22 +291,29 @@ def rollback(state: RolloutState, to: str, now: float) -> Result:
     if to != state.stable:  # the old stable's queued tasks follow the traffic to `to`
         actions += [Promote(to), Retire(state.stable), RerunOnStable(state.stable, to, now)]
     warm = state.previous != to
-    new = replace(
+    new = _settled(state, to, state.previous if warm else None, state.retire_at if warm else None)
+    return new, [*actions, Record("rollback", f"rolled back to {to} (was {state.stable}){aborted}")]
+
+
+# --- shared transitions ---------------------------------------------------------------------------
+def _settled(
+    state: RolloutState, stable: str, previous: str | None, retire_at: float | None
+) -> RolloutState:
+    """No rollout in flight: all traffic on `stable`, a warm `previous` until `retire_at`."""
+    return replace(
         state,
-        stable=to,
+        stable=stable,
         candidate=None,
         phase=Phase.HEALTHY,
         step=0,
         weight=0,
         pause_reason=None,
         pending_window_start=None,
-        previous=state.previous if warm else None,
-        retire_at=state.retire_at if warm else None,
+        previous=previous,
+        retire_at=retire_at,
     )
-    return new, [*actions, Record("rollback", f"rolled back to {to} (was {state.stable}){aborted}")]
 
 
-# --- shared transitions ---------------------------------------------------------------------------
 def _enter_step(
     plan: RolloutPlan, state: RolloutState, index: int, now: float, actions: list[Action]
 ) -> Result:
@@ -327,18 +334,8 @@ def _promote(
 ) -> Result:
     assert state.candidate is not None  # only an in-flight rollout is promoted
     new, old = state.candidate, state.stable
-    done = replace(
-        state,
-        stable=new,
-        candidate=None,
-        phase=Phase.HEALTHY,
-        step=0,
-        weight=0,
-        pause_reason=None,
-        pending_window_start=None,
-        previous=None if state.previous == new else state.previous,
-        retire_at=None if state.previous == new else state.retire_at,
-    )
+    kept = state.previous != new
+    done = _settled(state, new, state.previous if kept else None, state.retire_at if kept else None)
     if state.strategy == "blue-green" and plan.scale_down_delay_s > 0:
         earlier = [Retire(done.previous)] if done.previous is not None else []
         kept = replace(done, previous=old, retire_at=now + plan.scale_down_delay_s)

@@ -9,6 +9,7 @@ command never overwrite each other: the loser re-reads and decides again.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Sequence
@@ -87,14 +88,13 @@ class DeploymentStore:
         """Store a version; (deployment, created). Identical content returns the stored one.
 
         Raises Conflict when `version` names other content of the same swarm."""
+        attempt = functools.partial(
+            self._add, swarm, version, content_hash, spec, code_version, by, message, now
+        )
         try:
-            return await self._add(
-                swarm, version, content_hash, spec, code_version, by, message, now
-            )
+            return await attempt()
         except StoreConflict:  # another manager stored the same version at the same instant
-            return await self._add(
-                swarm, version, content_hash, spec, code_version, by, message, now
-            )
+            return await attempt()
 
     async def _add(
         self,
