@@ -334,8 +334,13 @@ def _promote(
 ) -> Result:
     assert state.candidate is not None  # only an in-flight rollout is promoted
     new, old = state.candidate, state.stable
-    kept = state.previous != new
-    done = _settled(state, new, state.previous if kept else None, state.retire_at if kept else None)
+    still_warm = state.previous != new
+    done = _settled(
+        state,
+        new,
+        state.previous if still_warm else None,
+        state.retire_at if still_warm else None,
+    )
     if state.strategy == "blue-green" and plan.scale_down_delay_s > 0:
         earlier = [Retire(done.previous)] if done.previous is not None else []
         kept = replace(done, previous=old, retire_at=now + plan.scale_down_delay_s)
