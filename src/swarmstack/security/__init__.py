@@ -1,0 +1,5 @@
+"""Security primitives with no I/O of their own: roles and permissions, password hashing,
+signed tokens, the audit hash chain, encryption of stored values and rate-limit arithmetic.
+
+The store and the server build on these; nothing here imports them.
+"""
