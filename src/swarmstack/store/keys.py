@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
-
 from sqlalchemy import insert, select, update
 
 from swarmstack.core.ids import hash_key
 from swarmstack.errors import StoreConflict
+from swarmstack.security.roles import Principal
 from swarmstack.store.engine import Database
 from swarmstack.store.tables import api_keys
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is calling: a key's id, name and role."""
-
-    id: str
-    name: str
-    role: str
 
 
 class KeyStore:

@@ -52,6 +52,8 @@ tasks = Table(
     Column("request_hash", String(64)),
     Column("session", String(200)),
     Column("submitted_by", String(80), nullable=False),
+    Column("owner", String(40)),  # the submitting principal's id (object-level authorisation)
+    Column("tenant", String(64)),  # the submitting principal's tenant, if any
     Column("lease_owner", String(80)),
     Column("lease_expires_at", Float),
     Column("run_at", Float, nullable=False),
@@ -67,6 +69,8 @@ tasks = Table(
     Index(None, "lease_owner"),
     Index(None, "created_at"),
     Index(None, "session"),
+    Index(None, "owner", "status"),  # a principal's tasks, and its cap on queued ones
+    Index(None, "tenant", "created_at"),
 )
 
 task_attempts = Table(
@@ -112,6 +116,59 @@ api_keys = Table(
     Column("role", String(20), nullable=False),
     Column("created_at", Float, nullable=False),
     Column("revoked", Boolean, nullable=False, default=False),
+    Column("prefix", String(16)),  # the first characters of the key, to recognise it in lists
+    Column("description", String(500)),
+    Column("expires_at", Float),
+    Column("last_used_at", Float),
+    Column("tenant", String(64)),
+    Column("created_by", String(80)),
+    Column("rate_limit", Float),  # requests per second; NULL: the role's limit
+    Column("max_queued", Integer),  # queued tasks at once; NULL: the role's cap
+)
+
+# --- principals who sign in, their refresh tokens, and the audit log -----------------------
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("tenant", String(64)),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", Float),
+    Column("last_login_at", Float),
+    Column("created_at", Float, nullable=False),
+    Column("created_by", String(80), nullable=False),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("id", String(40), primary_key=True),  # the token's `jti`
+    Column("user_id", String(40), nullable=False, index=True),
+    Column("family", String(40), nullable=False, index=True),  # one sign-in and its refreshes
+    Column("expires_at", Float, nullable=False),
+    Column("used", Boolean, nullable=False, default=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+    Column("created_at", Float, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", EventId, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("principal", String(120), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("target", String(300), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("result", String(20), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index(None, "at"),
 )
 
 workers = Table(
