@@ -9,13 +9,14 @@ package imports SQLAlchemy.
 from __future__ import annotations
 
 from swarmstack.core.retry import RetryPolicy
+from swarmstack.security.roles import Principal
 from swarmstack.store.claims import Applied, ClaimStore
 from swarmstack.store.cluster import ClusterStore, ManagerInfo, WorkerInfo
 from swarmstack.store.deployments import Deployment, DeploymentStore, HistoryLine, Route
 from swarmstack.store.engine import Database
 from swarmstack.store.events import EventStore
 from swarmstack.store.existing import has_schema, missing_sqlite_file, no_store_here
-from swarmstack.store.keys import KeyStore, Principal
+from swarmstack.store.keys import KeyStore
 from swarmstack.store.migrate import migrate
 from swarmstack.store.sessions import SessionStore
 from swarmstack.store.tasks import SubmitResult, TaskStore

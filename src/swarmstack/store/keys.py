@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+
 from sqlalchemy import insert, select, update
 
 from swarmstack.core.ids import hash_key
