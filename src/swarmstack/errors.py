@@ -155,6 +155,24 @@ class StoreConflict(StoreRejected):
     code = "store-conflict"
 
 
+class DecryptionFailed(PermanentError):
+    """A stored value cannot be decrypted: it was changed, moved from another column, or
+    encrypted under another key of the same id. Nothing is returned in its place."""
+
+    status = 500
+    code = "undecryptable-value"
+
+
+class UnknownKey(DecryptionFailed):
+    """A stored value is encrypted under a key this node does not have."""
+
+    code = "unknown-encryption-key"
+
+    def __init__(self, message: str | None = None, *, kid: str = "", **kw: Any) -> None:
+        self.kid = kid
+        super().__init__(message, kid=kid, **kw)
+
+
 class AgentError(SwarmstackError):
     """An agent raised an error while running a task."""
 
