@@ -15,7 +15,15 @@ from swarmstack.settings import Settings, load_layers, setting_keys
 from swarmstack.settings.models import LIVE_SETTINGS
 
 app = typer.Typer(no_args_is_help=True, help="Inspect runtime settings.", context_settings=HELP)
-SECRET_KEYS = frozenset({"store.url", "redis.url", "security.admin_key"})
+SECRET_KEYS = frozenset(
+    {
+        "store.url",
+        "redis.url",
+        "security.admin_key",
+        "security.encryption_key",
+        "security.encryption_previous_keys",
+    }
+)
 
 
 @app.command("show")
@@ -59,6 +67,10 @@ def _value(settings: Settings, dotted: str) -> Any:
 
 
 def _masked(key: str, value: Any) -> str:
+    if isinstance(value, list) and (
+        key in SECRET_KEYS or any(isinstance(v, SecretStr) for v in value)
+    ):
+        return f"******** ({len(value)})" if value else "-"
     if isinstance(value, SecretStr):
         secret = value.get_secret_value()
         if not secret:

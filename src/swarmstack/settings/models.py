@@ -8,10 +8,11 @@ Environment names follow from where a key sits (`SWARMSTACK_STORE__URL`,
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from swarmstack.spec.durations import Duration
 
@@ -141,9 +142,38 @@ class RetentionSettings(BaseModel):
 
 
 class SecuritySettings(BaseModel):
-    """Credentials."""
+    """Credentials, and the keys of encryption at rest (docs/security.md)."""
 
     admin_key: SecretStr | None = Field(None, description="Admin API key to install at start.")
+    encryption: bool = Field(
+        True,
+        description="Encrypt task data at rest (AES-256-GCM). Off only when set false: new "
+        "values are then stored in plain text (sealed ones still need their keys to be read).",
+    )
+    encryption_key: SecretStr | None = Field(
+        None,
+        description="The data key new values are encrypted with: base64 of 32 random bytes "
+        "(`openssl rand -base64 32`); the same on every node of a store.",
+    )
+    encryption_key_file: Path | None = Field(
+        None,
+        description="A file of data keys, one base64 key a line, the current first, older "
+        "ones after (decrypt only); re-read when it changes. `up` creates "
+        "<data_dir>/encryption.key when no key is set.",
+    )
+    encryption_previous_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="Older data keys, to decrypt values stored under them until "
+        "`swarmstack keys rotate-data` re-encrypted them (comma-separated in the environment).",
+    )
+
+    @field_validator("encryption_previous_keys", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        """The environment gives one string: keys separated by commas, spaces or lines."""
+        if isinstance(value, str):
+            return [part for part in re.split(r"[\s,]+", value) if part]
+        return value
 
 
 class Settings(BaseModel):
@@ -190,5 +220,9 @@ LIVE_SETTINGS = frozenset(
         "worker.drain_timeout",
         "worker.version_refresh",
         "security.admin_key",
+        "security.encryption",
+        "security.encryption_key",
+        "security.encryption_key_file",
+        "security.encryption_previous_keys",
     }
 )

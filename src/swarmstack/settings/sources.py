@@ -226,11 +226,14 @@ def _read_env(env: Mapping[str, str], layers: _Layers, source: str) -> None:
 
 def _with_files(env: Mapping[str, str], source: str) -> dict[str, str]:
     """`NAME_FILE=/path` sets NAME to the file's content (mounted Kubernetes or Docker
-    secrets), for every name that is a setting."""
+    secrets), for every name that is a setting, unless NAME_FILE names a setting itself
+    (`SWARM_ENCRYPTION_KEY_FILE` is `security.encryption_key_file`, a file of keys)."""
     resolved = dict(env)
     for name, path in env.items():
         base = name.removesuffix("_FILE")
         if name in NOT_SETTINGS or base == name or not _is_setting_name(base):
+            continue
+        if _names_a_setting(name):
             continue
         if base in env:
             raise InvalidInput(
@@ -246,6 +249,14 @@ def _with_files(env: Mapping[str, str], source: str) -> dict[str, str]:
             ) from exc
         del resolved[name]
     return resolved
+
+
+def _names_a_setting(name: str) -> bool:
+    """Whether `name` is itself the environment name of one setting."""
+    if name in seed.ENV_KEYS:
+        return True
+    prefixed = name.startswith("SWARMSTACK_") and name not in NOT_SETTINGS
+    return prefixed and name.removeprefix("SWARMSTACK_").lower().replace("__", ".") in KNOWN
 
 
 def _is_setting_name(name: str) -> bool:

@@ -11,8 +11,11 @@ from typer.testing import CliRunner
 
 from swarmstack.cli.main import app
 from swarmstack.errors import InvalidInput
+from swarmstack.security.crypto import key_id, parse_key
+from swarmstack.security.keyring import load_keyring
 from swarmstack.settings import Settings, load_layers
 from swarmstack.settings.sources import KNOWN
+from tests.support.keys import TEST_KEY
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -20,7 +23,7 @@ SEED = REPO.parent / "shared" / "seeds"
 SEED_ENV = {
     "DB_PASSWORD": "pg-secret",
     "REDIS_PASSWORD": "redis-secret",
-    "ENCRYPTION_KEY": "k" * 32,
+    "ENCRYPTION_KEY": TEST_KEY,
     "JWT_SECRET": "j" * 32,
 }
 
@@ -72,12 +75,11 @@ def test_the_seed_files_load_as_written(seed_files: tuple[Path, Path]) -> None:
     assert loaded.sources["worker.batch_size"].endswith("config.toml [communication] batch_size")
     assert loaded.sources["store.url"].endswith(".env.production DB_*")
     notes = "\n".join(loaded.notices)
+    assert "encryption" not in notes
     for unsupported in (
-        "encryption_key",
         "jwt_secret",
         "protocol = 'grpc'",
         "tracing_enabled",
-        "SWARM_ENCRYPTION_KEY",
         "SWARM_JWT_SECRET",
         "PROMETHEUS_ENDPOINT",
         "GRAFANA_ENDPOINT",
@@ -86,16 +88,35 @@ def test_the_seed_files_load_as_written(seed_files: tuple[Path, Path]) -> None:
     assert all("not supported" in n for n in loaded.notices)
 
 
+def test_the_seed_encryption_key_is_the_data_key(seed_files: tuple[Path, Path]) -> None:
+    config, env_file = seed_files
+    loaded = load_layers(config, env_file, environ=SEED_ENV)
+    assert loaded.sources["security.encryption_key"].endswith(
+        ".env.production SWARM_ENCRYPTION_KEY"
+    )
+    alone = load_layers(config, None, environ=SEED_ENV)
+    assert alone.sources["security.encryption_key"].endswith("[security] encryption_key")
+    for settings in (loaded.settings, alone.settings):
+        keyring = load_keyring(settings.security)
+        assert keyring.current_kid == key_id(parse_key(TEST_KEY, "test"))
+        sealed = keyring.seal("hello", "tasks.input")
+        assert "hello" not in sealed and keyring.open(sealed, "tasks.input") == "hello"
+    assert TEST_KEY not in repr(loaded.settings)
+
+
 def test_a_variable_only_unsupported_keys_use_need_not_be_set(
     seed_files: tuple[Path, Path],
 ) -> None:
     config, env_file = seed_files
-    environ = {k: v for k, v in SEED_ENV.items() if k not in ("ENCRYPTION_KEY", "JWT_SECRET")}
+    environ = {k: v for k, v in SEED_ENV.items() if k != "JWT_SECRET"}
     loaded = load_layers(config, env_file, environ=environ)
     assert loaded.settings.cluster.expected_workers == 10
     notes = "\n".join(loaded.notices)
-    for name in ("[security] encryption_key", "[security] jwt_secret", "SWARM_ENCRYPTION_KEY"):
+    for name in ("[security] jwt_secret", "SWARM_JWT_SECRET"):
         assert f"{name}: not supported" in notes, name
+    without_key = {k: v for k, v in SEED_ENV.items() if k != "ENCRYPTION_KEY"}
+    with pytest.raises(InvalidInput, match=r"\$\{ENCRYPTION_KEY\} is not set"):
+        load_layers(config, env_file, environ=without_key)
 
 
 def test_a_variable_a_used_key_references_must_be_set(seed_files: tuple[Path, Path]) -> None:
@@ -249,7 +270,10 @@ def test_config_show_masks_secrets_and_names_sources(
     )
     assert result.exit_code == 0, result.output
     assert "pg-secret" not in result.output and "redis-secret" not in result.output
-    assert re.search(r"store\.url\s.*\*\*\*.*\.env\.production DB_\*", result.output)
+    assert TEST_KEY not in result.output
+    assert re.search(r"security\.encryption_key\s+│\s+\*{8}\s", result.output)
+    # the source column may wrap after the file's path (its name is a temporary directory)
+    assert re.search(r"store\.url\s.*\*\*\*.*\.env\.production( DB_\*)?\s", result.output)
     assert "note:" in result.output and "grpc" in result.output
 
 
