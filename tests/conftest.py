@@ -16,6 +16,7 @@ from sqlalchemy import text
 from swarmstack.spec import SwarmSpec, parse_spec
 from swarmstack.store import Store, open_store
 from swarmstack.store.tables import metadata
+from tests.support.keys import keyring_of_tests
 from tests.support.redis_server import RedisServer
 
 PG_ADMIN = os.environ.get("SWARMSTACK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -57,7 +58,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 async def store(store_url: str) -> AsyncIterator[Store]:
     """An open, migrated, empty store on each backend."""
-    opened = await open_store(store_url)
+    opened = await open_store(store_url, keyring=keyring_of_tests())
     if not opened.db.is_sqlite:
         async with opened.db.write() as conn:
             names = ", ".join(t.name for t in metadata.sorted_tables)

@@ -1,9 +1,11 @@
 """One node's wiring: store, signals, result cache, manager and worker, built in one place.
 
 `build_node()` is what `swarmstack up` and `serve` run, and what the tests and benchmarks start,
-so all of them run the same process wiring. It opens (and migrates) the store, waiting for it
-while it is down (`patiently`), starts the signal link, installs the admin key, and builds a
-manager, a worker, or both. The HTTP server around it stays with the CLI.
+so all of them run the same process wiring. It loads the encryption keys (stopping when
+encryption is on and none is set), opens (and migrates) the store, waiting for it while it is
+down (`patiently`), checks that the keys open what the store holds, starts the signal link,
+installs the admin key, and builds a manager, a worker, or both. The HTTP server around it
+stays with the CLI.
 
 Layer: above server and worker (it composes them), below cli.
 """
@@ -30,12 +32,13 @@ from swarmstack.deploy.service import Deployer
 from swarmstack.errors import StoreUnavailable
 from swarmstack.metrics import Metrics
 from swarmstack.metrics import metrics as process_metrics
+from swarmstack.security.keyring import LiveKeyring, load_keyring
 from swarmstack.server import Manager, create_app
 from swarmstack.settings import Settings
 from swarmstack.settings.models import LIVE_SETTINGS
 from swarmstack.signals import ResultCache, Signals, make_cache, make_signals
 from swarmstack.spec import SwarmSpec
-from swarmstack.store import Store, open_store
+from swarmstack.store import Store, check_keys, open_store
 from swarmstack.worker import Worker
 
 log = logging.getLogger("swarmstack")
@@ -102,8 +105,19 @@ class Node:
         admin = settings.security.admin_key
         if admin is not None and admin != self.settings.security.admin_key:
             await install_admin_key(self.store, admin.get_secret_value())
+        if any(k.startswith("security.encryption") for k in changed):
+            await self._rekey(settings)
         self.settings = settings
         return [k for k in changed if k not in LIVE_SETTINGS]
+
+    async def _rekey(self, settings: Settings) -> None:
+        """Run with the encryption keys of `settings` from now on, once they open what the
+        store holds (else SettingsError, and the keys in use stay)."""
+        keyring = load_keyring(settings.security)
+        await check_keys(self.store.db, keyring)
+        if isinstance(self.store.keyring, LiveKeyring):
+            self.store.keyring.use(settings.security, keyring)
+            log.info("encryption keys re-read: key ids %s", ", ".join(keyring.kids) or "none")
 
     async def stop(self, drain_timeout_s: float | None = None) -> None:
         """Drain the worker, then close the links and the store this node opened. Idempotent."""
@@ -139,7 +153,8 @@ async def build_node(
     `settings` (or `cache`, closed by the caller), the admin key, and a manager and/or a worker.
 
     Raises StoreUnavailable when the store stays down for STARTUP_PATIENCE_S seconds, and
-    SettingsError for bad settings."""
+    SettingsError for bad settings: among them no encryption key while encryption is on, and
+    keys that do not open what the store holds."""
     metrics = metrics or process_metrics
     opened = store is None
     store = store or await open_for(specs, settings)
@@ -206,16 +221,26 @@ def policies(specs: Sequence[SwarmSpec]) -> dict[str, RetryPolicy]:
 
 
 async def open_for(specs: Sequence[SwarmSpec], settings: Settings) -> Store:
-    """Open (and migrate) the store configured in `settings`, waiting for it if it is down."""
-    return await patiently(
+    """Open (and migrate) the store configured in `settings` with its encryption keys, waiting
+    for it if it is down. Raises SettingsError when encryption is on and no key is set, or when
+    the keys do not open what the store holds (a missing or wrong key)."""
+    keyring = LiveKeyring(settings.security)
+    store = await patiently(
         "open the store",
         lambda: open_store(
             settings.store_url(),
             policies=policies(specs),
             pool_size=settings.store.pool_size,
             max_overflow=settings.store.max_overflow,
+            keyring=keyring,
         ),
     )
+    try:
+        await patiently("check the encryption keys", lambda: check_keys(store.db, keyring))
+    except BaseException:
+        await store.close()
+        raise
+    return store
 
 
 async def patiently(what: str, action: Callable[[], Awaitable[_T]]) -> _T:

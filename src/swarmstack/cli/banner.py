@@ -49,7 +49,7 @@ def print_banner(info: Banner, store_url: str) -> None:
         f"(store: {escape(mask_url(store_url))})",
         soft_wrap=True,
     )
-    for line in key_lines(info.admin_key):
+    for line in [*key_lines(info.admin_key), *([info.encryption] if info.encryption else [])]:
         console.print(escape(line), soft_wrap=True, highlight=False)
     if info.admin_key.shown is None:
         console.print("submit a task (export SWARMSTACK_API_KEY=<admin key> first):")

@@ -14,7 +14,15 @@ from typing import Annotated
 import typer
 
 from swarmstack import __version__
-from swarmstack.cli import cluster_cli, config_cli, deploy_cli, keys_cli, logs, store_cli
+from swarmstack.cli import (
+    cluster_cli,
+    config_cli,
+    deploy_cli,
+    keys_cli,
+    logs,
+    rotate_cli,
+    store_cli,
+)
 from swarmstack.cli import render as render_cli
 from swarmstack.cli import tasks as tasks_cli
 from swarmstack.cli import validate as validate_cli
@@ -31,6 +39,7 @@ from swarmstack.cli.output import HELP, console, error_record, escape, note, pri
 from swarmstack.cli.ports import check_port
 from swarmstack.errors import SwarmstackError
 from swarmstack.node import AdminKey
+from swarmstack.security.keyfile import with_default_key_file
 from swarmstack.settings import Settings, load_layers
 from swarmstack.settings.defaults import with_agent_defaults
 from swarmstack.spec import SwarmSpec, load_spec, spec_schema
@@ -50,6 +59,7 @@ app.command("status")(cluster_cli.status)
 app.add_typer(render_cli.app, name="render")
 app.command("validate")(validate_cli.validate)
 app.command("rotate-admin-key")(keys_cli.rotate_admin_key)
+app.add_typer(rotate_cli.app, name="keys")  # `keys rotate-data`; other `keys` commands join it
 app.add_typer(store_cli.app, name="store")
 app.command("deploy")(deploy_cli.deploy)
 app.add_typer(deploy_cli.deployments_app, name="deployments")
@@ -142,13 +152,14 @@ def up(
     loaded = _configured(_load(specs), settings, worker=False)
     check_port(settings.server.host, settings.server.port)
     data_dir_ready(settings.data_dir)
+    settings = _with_key(settings)
     banner: list[Banner] = []
     ready = asyncio.Event()
 
     async def main() -> None:
         printer = asyncio.create_task(_print_banner(ready, banner, settings))
         try:
-            reload = lambda: _settings(host, port, data_dir)  # noqa: E731
+            reload = lambda: _with_key(_settings(host, port, data_dir))  # noqa: E731
             await run_all(loaded, settings, workers, ready, banner, reload)
         finally:
             printer.cancel()
@@ -194,6 +205,19 @@ def serve(
 def _announce(key: AdminKey) -> None:
     for line in key_lines(key):
         console.print(escape(line), soft_wrap=True, highlight=False)
+
+
+def _with_key(settings: Settings) -> Settings:
+    """`up` encrypts task data by default: with no key configured, the data directory's key
+    file (created on first start, and said so)."""
+    settings, created = with_default_key_file(settings)
+    if created is not None:
+        note(
+            f"created the encryption key of task data at {created} (mode 0600): back it up "
+            "with the store, which cannot be read without it (SWARM_ENCRYPTION_KEY sets a key "
+            "of your own; docs/security.md)"
+        )
+    return settings
 
 
 def _settings(host: str | None, port: int | None, data_dir: Path | None) -> Settings:

@@ -36,6 +36,7 @@ class Banner:
     url: str
     admin_key: AdminKey
     swarm: str
+    encryption: str = ""
 
 
 def run_loop(main: Coroutine[Any, Any, None]) -> None:
@@ -174,7 +175,13 @@ async def run_all(
         await node.start_worker()
         tls_options(settings.server)
         if banner is not None and node.admin_key is not None:
-            banner.append(Banner(base_url(settings.server), node.admin_key, specs[0].name))
+            kid = node.store.keyring.current_kid
+            at_rest = (
+                f"task data: encrypted at rest (AES-256-GCM, key id {kid})"
+                if kid
+                else "task data: stored in plain text (security.encryption is off)"
+            )
+            banner.append(Banner(base_url(settings.server), node.admin_key, specs[0].name, at_rest))
         await serve_http(node.app(), settings.server, listening)
     finally:
         forget()
@@ -237,6 +244,9 @@ async def _wait_for_signal() -> None:
 def spawn_workers(count: int, settings: Settings) -> list[subprocess.Popen[bytes]]:
     """Start `count` worker processes on the same specs and store."""
     env = {**os.environ, "SWARM_MODE": "worker", "SWARMSTACK_STORE__URL": settings.store_url()}
+    if (key_file := settings.security.encryption_key_file) is not None:  # `up`'s own key file
+        env.pop("SWARM_ENCRYPTION_KEY_FILE", None)
+        env["SWARMSTACK_SECURITY__ENCRYPTION_KEY_FILE"] = str(key_file)
     specs = os.environ.get("SWARMSTACK_SPECS", "")
     cmd = [sys.executable, "-m", "swarmstack", "serve", "--no-http", *specs.split(os.pathsep)]
     return [subprocess.Popen(cmd, env=env) for _ in range(count)]

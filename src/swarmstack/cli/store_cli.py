@@ -21,6 +21,9 @@ from rich.table import Table
 
 from swarmstack.cli.output import console, mask_url
 from swarmstack.core.retention import Plan, plan_of
+from swarmstack.security.crypto import Keyring
+from swarmstack.security.keyfile import with_default_key_file
+from swarmstack.security.keyring import load_keyring
 from swarmstack.server.housekeeping import pruner_for
 from swarmstack.settings import Settings, load_layers
 from swarmstack.spec import load_spec
@@ -87,7 +90,7 @@ def prune(
             return await pruner.dry_run(plan)
         return await _until_done(pruner.run, plan)
 
-    report = _with_store(settings, run)
+    report = _with_store(settings, run, sealing=not dry_run)
     if as_json:
         print(json.dumps({"dry_run": dry_run, **report.as_dict()}, indent=2))
         return
@@ -125,9 +128,21 @@ def _pruner(store: Store, settings: Settings) -> Pruner:
     return pruner_for(store, settings.retention)  # the leader's own limits and archive
 
 
-def _with_store(settings: Settings, action: Callable[[Store], Awaitable[_T]]) -> _T:
+def _with_store(
+    settings: Settings, action: Callable[[Store], Awaitable[_T]], sealing: bool = False
+) -> _T:
+    """Run `action` on the store; with `sealing` (prune: compaction writes event data), with
+    the keys `up`/`serve` would use (SettingsError when encryption is on and none is set)."""
+    keyring = (
+        load_keyring(with_default_key_file(settings, create=False)[0].security)
+        if sealing
+        else Keyring()
+    )
+
     async def main() -> _T:
-        store = await open_store(settings.store_url(), pool_size=2, max_overflow=0, existing=True)
+        store = await open_store(
+            settings.store_url(), pool_size=2, max_overflow=0, existing=True, keyring=keyring
+        )
         try:
             return await action(store)
         finally:

@@ -27,7 +27,7 @@ def pruner_for(store: Store, settings: RetentionSettings) -> Pruner:
         settings.batch_size, settings.max_batches, settings.vacuum_pages, settings.vacuum_rows
     )
     archive: Path | None = settings.archive_dir
-    return Pruner(store.db, limits, archive)
+    return Pruner(store.db, limits, archive, store.keyring)
 
 
 class Housekeeping:

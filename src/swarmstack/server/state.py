@@ -20,7 +20,7 @@ from swarmstack.core.states import Priority
 from swarmstack.deploy.controller import RolloutController
 from swarmstack.deploy.router import Router
 from swarmstack.deploy.service import Deployer
-from swarmstack.errors import NotFound, SwarmstackError
+from swarmstack.errors import DecryptionFailed, NotFound, SwarmstackError
 from swarmstack.metrics import Metrics
 from swarmstack.server.housekeeping import Housekeeping
 from swarmstack.server.leader import Leader
@@ -31,6 +31,8 @@ from swarmstack.signals import ResultCache, Signals
 from swarmstack.spec import SwarmSpec
 from swarmstack.store import Principal, Store, SubmitResult
 from swarmstack.store.advisory import AdvisoryLock
+
+CACHED_ANSWER = "cache.answer"  # the associated data of answers sealed in the result cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +103,16 @@ class Manager:
         self.signals.on_finished(self.waiters.resolve)
 
     async def task_answer(self, task_id: str) -> bytes:
-        """A task's API answer as JSON; finished ones come from the result cache when set."""
+        """A task's API answer as JSON; finished ones come from the result cache when set.
+        Cached answers are sealed like stored task data (Redis may write its memory to disk)."""
         if self.cache is not None and (cached := await self.cache.get(task_id)) is not None:
-            return cached
+            with contextlib.suppress(DecryptionFailed, UnicodeDecodeError):
+                return self.store.keyring.open(cached.decode(), CACHED_ANSWER).encode()
         task = await self.store.tasks.get(task_id)
-        answer = TaskOut.of(task).model_dump_json().encode()
+        answer = TaskOut.of(task).model_dump_json()
         if self.cache is not None and task.status.terminal:
-            await self.cache.put(task_id, answer)
-        return answer
+            await self.cache.put(task_id, self.store.keyring.seal(answer, CACHED_ANSWER).encode())
+        return answer.encode()
 
     @property
     def default_swarm(self) -> str:

@@ -92,8 +92,7 @@ class Waiters:
         fresh = [task_id for task_id in self._fresh if task_id in self._futures]
         self._fresh.clear()
         for start in range(0, len(fresh), _CHUNK):
-            done = await self._store.tasks.finished_among(fresh[start : start + _CHUNK])
-            self.resolve([t.id for t in done])
+            self.resolve(await self._store.tasks.finished_among(fresh[start : start + _CHUNK]))
 
     async def aclose(self) -> None:
         """Stop polling."""

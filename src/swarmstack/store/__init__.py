@@ -3,12 +3,14 @@
 Public API: `Store` (one object with `.tasks`, `.claims`, `.events`, `.keys`, `.cluster`) and
 `open_store(url)`, which migrates the schema before returning (`existing=True` for maintenance
 commands: refuse a store that does not exist yet instead of creating an empty one). Only this
-package imports SQLAlchemy.
+package imports SQLAlchemy. Task data is sealed with the store's keyring (`keyring=`; without
+one, nothing new is encrypted and only plain values can be read): see `store.sealed`.
 """
 
 from __future__ import annotations
 
 from swarmstack.core.retry import RetryPolicy
+from swarmstack.security.crypto import Keyring, Sealer
 from swarmstack.security.roles import Principal
 from swarmstack.store.claims import Applied, ClaimStore
 from swarmstack.store.cluster import ClusterStore, ManagerInfo, WorkerInfo
@@ -18,6 +20,7 @@ from swarmstack.store.events import EventStore
 from swarmstack.store.existing import has_schema, missing_sqlite_file, no_store_here
 from swarmstack.store.keys import KeyStore
 from swarmstack.store.migrate import migrate
+from swarmstack.store.sealed import check_keys
 from swarmstack.store.sessions import SessionStore
 from swarmstack.store.tasks import SubmitResult, TaskStore
 
@@ -25,14 +28,20 @@ from swarmstack.store.tasks import SubmitResult, TaskStore
 class Store:
     """Every repository over one database."""
 
-    def __init__(self, db: Database, policies: dict[str, RetryPolicy] | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        policies: dict[str, RetryPolicy] | None = None,
+        keyring: Sealer | None = None,
+    ) -> None:
         self.db = db
-        self.tasks = TaskStore(db)
-        self.claims = ClaimStore(db, policies)
-        self.events = EventStore(db)
+        self.keyring: Sealer = keyring if keyring is not None else Keyring()
+        self.tasks = TaskStore(db, self.keyring)
+        self.claims = ClaimStore(db, policies, keys=self.keyring)
+        self.events = EventStore(db, self.keyring)
         self.keys = KeyStore(db)
         self.cluster = ClusterStore(db)
-        self.sessions = SessionStore(db)
+        self.sessions = SessionStore(db, self.keyring)
         self.deployments = DeploymentStore(db)
 
     async def close(self) -> None:
@@ -47,6 +56,7 @@ async def open_store(
     pool_size: int = 10,
     max_overflow: int = 10,
     existing: bool = False,
+    keyring: Sealer | None = None,
 ) -> Store:
     """Connect, migrate to the newest schema, and return the store. With `existing`, raise
     NotFound (creating nothing) when the SQLite file is missing or the database has no schema."""
@@ -60,7 +70,7 @@ async def open_store(
     except BaseException:
         await db.dispose()
         raise
-    return Store(db, policies)
+    return Store(db, policies, keyring)
 
 
 __all__ = [
@@ -74,5 +84,6 @@ __all__ = [
     "Store",
     "SubmitResult",
     "WorkerInfo",
+    "check_keys",
     "open_store",
 ]

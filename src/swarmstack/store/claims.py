@@ -18,19 +18,34 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from swarmstack.core.ids import TaskId, WorkerId
 from swarmstack.core.records import Outcome, OutcomeKind, TaskRecord
 from swarmstack.core.retry import RetryPolicy, after_failure
 from swarmstack.core.states import TaskStatus
-from swarmstack.errors import StoreRejected
+from swarmstack.errors import DecryptionFailed, StoreRejected
+from swarmstack.security.crypto import Keyring, Sealer
 from swarmstack.store import sessions, sweeper
 from swarmstack.store.clock import db_now
-from swarmstack.store.codec import dumps, storable_text, task_from_row
+from swarmstack.store.codec import (
+    ERROR,
+    TRACE,
+    seal_json_opt,
+    seal_text,
+    task_from_row,
+)
 from swarmstack.store.engine import Database
-from swarmstack.store.outcomes import Applied, event_of, maybe, unrecordable
+from swarmstack.store.outcomes import (
+    SUMMARY,
+    Applied,
+    apply_success,
+    event_of,
+    held_by,
+    maybe,
+    unrecordable,
+)
 from swarmstack.store.tables import rollouts, tasks
 from swarmstack.store.transitions import (
     add_attempts,
@@ -50,7 +65,8 @@ _FINAL_OF = {
     OutcomeKind.CANCELLED: TaskStatus.CANCELLED,
     OutcomeKind.SUCCEEDED: TaskStatus.SUCCEEDED,
 }
-_SUMMARY = (tasks.c.id, tasks.c.swarm, tasks.c.version, tasks.c.created_at, tasks.c.session)
+_NO_LEASE = {"lease_owner": None, "lease_expires_at": None}
+UNREADABLE_DELAY_S = 30.0  # a task this node cannot decrypt waits this long for another node
 
 
 class ClaimStore:
@@ -61,10 +77,12 @@ class ClaimStore:
         db: Database,
         policies: dict[str, RetryPolicy] | None = None,
         rand: random.Random | None = None,
+        keys: Sealer | None = None,
     ) -> None:
         self.db = db
         self.policies = policies or {}
         self.rand = rand
+        self.keys: Sealer = keys if keys is not None else Keyring()
 
     async def claim(
         self,
@@ -90,7 +108,7 @@ class ClaimStore:
                 tasks.c.status == TaskStatus.QUEUED.value,
                 tasks.c.swarm.in_(swarms),
                 tasks.c.run_at <= db_now(),
-                _session_free(),
+                sessions.free_to_claim(),
                 *([] if versions is None else [_on_versions(versions)]),
             )
             .order_by(tasks.c.priority.desc(), tasks.c.run_at, tasks.c.id)
@@ -114,11 +132,12 @@ class ClaimStore:
                 },
                 returning=tuple(tasks.c),
             )
-            claimed = [task_from_row(r) for r in rows]
+            claimed = await self._readable(conn, worker, rows)
             await add_events(
                 conn,
                 [
                     event_row(
+                        self.keys,
                         t.id,
                         "started",
                         {"attempt": t.attempts, "worker": worker, "version": t.version},
@@ -128,6 +147,26 @@ class ClaimStore:
                 ],
             )
         claimed.sort(key=lambda t: (-t.priority, t.run_at))
+        return claimed
+
+    async def _readable(
+        self, conn: AsyncConnection, worker: WorkerId, rows: Sequence[Any]
+    ) -> list[TaskRecord]:
+        """The claimed tasks this node can decrypt. Any other goes back to the queue for
+        UNREADABLE_DELAY_S with its attempt undone (a node with its key may take it), and the
+        reason is logged: one unreadable task never stops its batch-mates."""
+        claimed: list[TaskRecord] = []
+        unreadable: list[str] = []
+        for row in rows:
+            try:
+                claimed.append(task_from_row(row, self.keys))
+            except DecryptionFailed as exc:
+                log.error("task %s cannot run on this node, back to the queue: %s", row.id, exc)
+                unreadable.append(row.id)
+        if unreadable:
+            back = {"attempts": tasks.c.attempts - 1, "run_at": db_now() + UNREADABLE_DELAY_S}
+            guard = [tasks.c.id.in_(unreadable), tasks.c.lease_owner == worker]
+            await change(conn, TaskStatus.QUEUED, guard, _NO_LEASE | back)
         return claimed
 
     async def heartbeat(
@@ -184,16 +223,16 @@ class ClaimStore:
                 done = await self._apply(conn, outcome)
                 if done is not None:
                     applied.append(done)
-            await add_events(conn, [event_of(done) for done in applied])
+            await add_events(conn, [event_of(done, self.keys) for done in applied])
         return applied
 
     async def _apply(self, conn: AsyncConnection, outcome: Outcome) -> Applied | None:
         if outcome.kind is OutcomeKind.SUCCEEDED:
-            return await _apply_success(conn, outcome)
+            return await apply_success(conn, outcome, self.keys)
         row = (
             await conn.execute(
                 select(tasks.c.swarm, tasks.c.max_attempts, tasks.c.version).where(
-                    *_held_by(outcome)
+                    *held_by(outcome)
                 )
             )
         ).first()
@@ -208,19 +247,20 @@ class ClaimStore:
             retry_after_s=outcome.retry_after_s,
         )
         values |= {
-            "error": storable_text(outcome.error),
-            "trace": maybe(outcome.trace),
+            "error": seal_text(self.keys, outcome.error, ERROR),
+            "trace": seal_json_opt(self.keys, outcome.trace, TRACE),
             "usage": maybe(outcome.usage),
         }
         if status.terminal:
             values["finished_at"] = outcome.finished_at
-        changed = await change(conn, status, _held_by(outcome), values, returning=_SUMMARY)
+        changed = await change(conn, status, held_by(outcome), values, returning=SUMMARY)
         if not changed:
             return None  # another writer (the sweeper, a cancel) changed the task first
         await add_attempts(
             conn,
             [
                 attempt_row(
+                    self.keys,
                     outcome.task_id,
                     outcome.attempt,
                     outcome.worker,
@@ -341,55 +381,9 @@ async def _stable_if_candidate(
     return str(row.stable)
 
 
-async def _apply_success(conn: AsyncConnection, outcome: Outcome) -> Applied | None:
-    """The hot path: one guarded UPDATE ... RETURNING per successful task."""
-    values = {
-        "lease_owner": None,
-        "lease_expires_at": None,
-        "result": dumps(outcome.result),
-        "error": None,
-        "trace": maybe(outcome.trace),
-        "usage": maybe(outcome.usage),
-        "finished_at": outcome.finished_at,
-    }
-    changed = await change(conn, TaskStatus.SUCCEEDED, _held_by(outcome), values, _SUMMARY)
-    if not changed:
-        return None
-    row = changed[0]
-    if row.session and outcome.session_messages:
-        await sessions.append(
-            conn, row.session, outcome.session_messages, outcome.finished_at, outcome.session_keep
-        )
-    return Applied(outcome, TaskStatus.SUCCEEDED, row.swarm, row.version, row.created_at)
-
-
-def _session_free() -> Any:
-    """A task without a session, or whose session has nothing running and nothing older queued."""
-    other = tasks.alias("other")
-    blocked = exists().where(
-        other.c.session == tasks.c.session,
-        other.c.id != tasks.c.id,
-        or_(
-            other.c.status == TaskStatus.RUNNING.value,
-            and_(other.c.status == TaskStatus.QUEUED.value, other.c.id < tasks.c.id),
-        ),
-    )
-    return or_(tasks.c.session.is_(None), ~blocked)
-
-
 def _on_versions(versions: Sequence[str]) -> Any:
     """A task on one of `versions`, or on no version (stored before versions existed)."""
     return or_(tasks.c.version.is_(None), tasks.c.version.in_(list(versions)))
-
-
-def _held_by(outcome: Outcome) -> list[Any]:
-    """The reporting worker still holds the lease on this attempt."""
-    return [
-        tasks.c.id == outcome.task_id,
-        tasks.c.status == TaskStatus.RUNNING.value,
-        tasks.c.lease_owner == outcome.worker,
-        tasks.c.attempts == outcome.attempt,
-    ]
 
 
 __all__ = ["Applied", "ClaimStore"]

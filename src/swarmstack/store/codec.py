@@ -1,4 +1,8 @@
-"""Rows to records and back: JSON columns, statuses and optional fields.
+"""Rows to records and back: JSON columns, statuses, optional fields and sealed task data.
+
+The columns that hold task data (`store.sealed.SEALED_COLUMNS`) are sealed on every write and
+opened on every read with the store's keyring (`security.crypto`), the column's name as the
+associated data: the row functions here take the keyring, so no path writes them in plain.
 
 What the store writes is always storable on both backends. PostgreSQL refuses U+0000 (NUL) in
 text, and neither backend can encode a lone UTF-16 surrogate (U+D800..U+DFFF) as UTF-8. So:
@@ -21,7 +25,17 @@ from swarmstack.core.ids import TaskId, WorkerId
 from swarmstack.core.records import NewTask, TaskEvent, TaskRecord
 from swarmstack.core.states import TaskStatus
 from swarmstack.errors import StoreRejected
+from swarmstack.security.crypto import Sealer
 from swarmstack.store.tables import tasks
+
+# The associated data of each sealed column (its `table.column` name).
+INPUT = "tasks.input"
+RESULT = "tasks.result"
+ERROR = "tasks.error"
+TRACE = "tasks.trace"
+ATTEMPT_ERROR = "task_attempts.error"
+EVENT_DATA = "task_events.data"
+MESSAGE = "session_messages.content"
 
 _UNSTORABLE_JSON = re.compile("[\ud800-\udfff]")
 _UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
@@ -62,6 +76,32 @@ def loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+def seal_json(keys: Sealer, value: Any, column: str) -> str:
+    """`value` as strict JSON, sealed for `column` (StoreRejected if JSON cannot hold it)."""
+    return keys.seal(dumps(value), column)
+
+
+def seal_json_opt(keys: Sealer, value: Any, column: str) -> str | None:
+    """`seal_json`, or None for None."""
+    return None if value is None else keys.seal(dumps(value), column)
+
+
+def seal_text(keys: Sealer, text: str | None, column: str) -> str | None:
+    """Storable text (see `storable_text`) sealed for `column`, or None."""
+    text = storable_text(text)
+    return None if text is None else keys.seal(text, column)
+
+
+def open_text(keys: Sealer, value: str | None, column: str) -> str | None:
+    """The text of a stored value, or None."""
+    return None if value is None else keys.open(value, column)
+
+
+def open_json(keys: Sealer, value: str | None, column: str) -> Any:
+    """The JSON value of a stored value, or None."""
+    return None if value is None else json.loads(keys.open(value, column))
+
+
 _LENGTHS = {
     name: int(getattr(tasks.c[name].type, "length", 0) or 0)
     for name in ("swarm", "session", "idempotency_key", "submitted_by", "version")
@@ -88,7 +128,7 @@ def refused_names(task: NewTask) -> StoreRejected | None:
     return None
 
 
-def new_task_row(task: NewTask) -> dict[str, Any]:
+def new_task_row(task: NewTask, keys: Sealer) -> dict[str, Any]:
     """Column values of a task to insert."""
     return {
         "id": task.id,
@@ -96,7 +136,7 @@ def new_task_row(task: NewTask) -> dict[str, Any]:
         "version": task.version,
         "status": TaskStatus.QUEUED.value,
         "priority": task.priority,
-        "input": dumps(task.input),
+        "input": seal_json(keys, task.input, INPUT),
         "attempts": 0,
         "max_attempts": task.max_attempts,
         "timeout_s": task.timeout_s,
@@ -109,23 +149,25 @@ def new_task_row(task: NewTask) -> dict[str, Any]:
     }
 
 
-def task_from_row(row: Row[Any], attempt_errors: list[dict[str, Any]] | None = None) -> TaskRecord:
-    """A TaskRecord from a full `tasks` row."""
+def task_from_row(
+    row: Row[Any], keys: Sealer, attempt_errors: list[dict[str, Any]] | None = None
+) -> TaskRecord:
+    """A TaskRecord from a full `tasks` row (and its attempts, whose errors are opened here)."""
     m = row._mapping
     return TaskRecord(
         id=TaskId(m["id"]),
         swarm=m["swarm"],
         status=TaskStatus(m["status"]),
         priority=m["priority"],
-        input=loads(m["input"]),
+        input=open_json(keys, m["input"], INPUT),
         attempts=m["attempts"],
         max_attempts=m["max_attempts"],
         timeout_s=m["timeout_s"],
         created_at=m["created_at"],
         submitted_by=m["submitted_by"],
-        result=loads(m["result"]),
-        error=m["error"],
-        trace=loads(m["trace"]),
+        result=open_json(keys, m["result"], RESULT),
+        error=open_text(keys, m["error"], ERROR),
+        trace=open_json(keys, m["trace"], TRACE),
         usage=loads(m["usage"]),
         started_at=m["started_at"],
         finished_at=m["finished_at"],
@@ -136,17 +178,19 @@ def task_from_row(row: Row[Any], attempt_errors: list[dict[str, Any]] | None = N
         session=m["session"],
         idempotency_key=m["idempotency_key"],
         request_hash=m["request_hash"],
-        attempt_errors=attempt_errors or [],
+        attempt_errors=[
+            {**a, "error": open_text(keys, a["error"], ATTEMPT_ERROR)} for a in attempt_errors or []
+        ],
     )
 
 
-def event_from_row(row: Row[Any]) -> TaskEvent:
+def event_from_row(row: Row[Any], keys: Sealer) -> TaskEvent:
     """A TaskEvent from a `task_events` row."""
     m = row._mapping
     return TaskEvent(
         id=m["id"],
         task_id=TaskId(m["task_id"]),
         type=m["type"],
-        data=loads(m["data"]),
+        data=open_json(keys, m["data"], EVENT_DATA),
         created_at=m["created_at"],
     )

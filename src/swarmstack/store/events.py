@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select
 from swarmstack.core.records import TaskEvent
 from swarmstack.core.states import TERMINAL
 from swarmstack.errors import StoreRejected
+from swarmstack.security.crypto import Keyring, Sealer
 from swarmstack.store.codec import event_from_row, unstorable_chars
 from swarmstack.store.engine import Database
 from swarmstack.store.tables import task_events
@@ -32,8 +33,9 @@ def _checked(row: dict[str, Any]) -> dict[str, Any]:
 class EventStore:
     """Events of tasks, ordered by a global id."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, keys: Sealer | None = None) -> None:
         self.db = db
+        self.keys: Sealer = keys if keys is not None else Keyring()
 
     async def append(self, events: Sequence[tuple[str, str, dict[str, Any], float]]) -> None:
         """Store (task_id, type, data, created_at) tuples in one transaction.
@@ -47,11 +49,11 @@ class EventStore:
         rows: list[dict[str, Any]] = []
         for task_id, kind, data, at in events:
             try:
-                rows.append(_checked(event_row(task_id, kind, data, at)))
+                rows.append(_checked(event_row(self.keys, task_id, kind, data, at)))
             except StoreRejected as exc:
                 log.warning("event %r of task %s cannot be stored: %s", kind, task_id, exc)
                 reason = {"type": kind[:200], "reason": exc.message}
-                rows.append(event_row(task_id, "unstorable-event", reason, at))
+                rows.append(event_row(self.keys, task_id, "unstorable-event", reason, at))
         async with self.db.write() as conn:
             await conn.execute(insert(task_events), rows)
 
@@ -92,4 +94,4 @@ class EventStore:
                 .order_by(task_events.c.id)
                 .limit(limit)
             )
-            return [event_from_row(r) for r in rows]
+            return [event_from_row(r, self.keys) for r in rows]

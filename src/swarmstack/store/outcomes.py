@@ -1,16 +1,24 @@
-"""What a recorded outcome becomes: the `Applied` record, its event, and the stand-in failure
-for an outcome the store refused."""
+"""What a recorded outcome becomes: the guarded UPDATE of a success, the `Applied` record, its
+event, and the stand-in failure for an outcome the store refused. Called by `store.claims`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from swarmstack.core.records import Outcome, OutcomeKind
 from swarmstack.core.states import TaskStatus
 from swarmstack.errors import StoreRejected
-from swarmstack.store.codec import dumps
-from swarmstack.store.transitions import event_row
+from swarmstack.security.crypto import Sealer
+from swarmstack.store import sessions
+from swarmstack.store.codec import RESULT, TRACE, dumps, seal_json, seal_json_opt
+from swarmstack.store.tables import tasks
+from swarmstack.store.transitions import change, event_row
+
+# What an applied outcome returns of its task.
+SUMMARY = (tasks.c.id, tasks.c.swarm, tasks.c.version, tasks.c.created_at, tasks.c.session)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +51,11 @@ def unrecordable(outcome: Outcome, exc: StoreRejected) -> Outcome:
 
 
 def maybe(value: Any) -> str | None:
-    """`value` as JSON text, or None."""
+    """`value` as plain JSON text, or None (for `usage`, which is not sealed)."""
     return None if value is None else dumps(value)
 
 
-def event_of(done: Applied) -> dict[str, Any]:
+def event_of(done: Applied, keys: Sealer) -> dict[str, Any]:
     """The event that tells an applied outcome (its error, or its result on success)."""
     o = done.outcome
     kind = "retrying" if done.status is TaskStatus.QUEUED else done.status.value
@@ -56,4 +64,41 @@ def event_of(done: Applied) -> dict[str, Any]:
         data["error"] = o.error
     if done.status is TaskStatus.SUCCEEDED:
         data["result"] = o.result
-    return event_row(o.task_id, kind, data, o.finished_at)
+    return event_row(keys, o.task_id, kind, data, o.finished_at)
+
+
+async def apply_success(conn: AsyncConnection, outcome: Outcome, keys: Sealer) -> Applied | None:
+    """The hot path: one guarded UPDATE ... RETURNING per successful task."""
+    values = {
+        "lease_owner": None,
+        "lease_expires_at": None,
+        "result": seal_json(keys, outcome.result, RESULT),
+        "error": None,
+        "trace": seal_json_opt(keys, outcome.trace, TRACE),
+        "usage": maybe(outcome.usage),
+        "finished_at": outcome.finished_at,
+    }
+    changed = await change(conn, TaskStatus.SUCCEEDED, held_by(outcome), values, SUMMARY)
+    if not changed:
+        return None
+    row = changed[0]
+    if row.session and outcome.session_messages:
+        await sessions.append(
+            conn,
+            keys,
+            row.session,
+            outcome.session_messages,
+            outcome.finished_at,
+            outcome.session_keep,
+        )
+    return Applied(outcome, TaskStatus.SUCCEEDED, row.swarm, row.version, row.created_at)
+
+
+def held_by(outcome: Outcome) -> list[Any]:
+    """The reporting worker still holds the lease on this attempt."""
+    return [
+        tasks.c.id == outcome.task_id,
+        tasks.c.status == TaskStatus.RUNNING.value,
+        tasks.c.lease_owner == outcome.worker,
+        tasks.c.attempts == outcome.attempt,
+    ]

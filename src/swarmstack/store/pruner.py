@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import ColumnElement
 
 from swarmstack.core.retention import Plan
+from swarmstack.security.crypto import Keyring, Sealer
 from swarmstack.store import retention as sql
 from swarmstack.store.archive import write_batch
 from swarmstack.store.engine import Database
@@ -82,9 +83,14 @@ class Pruner:
     """Runs retention rounds over one database."""
 
     def __init__(
-        self, db: Database, limits: Limits | None = None, archive_dir: Path | None = None
+        self,
+        db: Database,
+        limits: Limits | None = None,
+        archive_dir: Path | None = None,
+        keys: Sealer | None = None,
     ) -> None:
         self.db = db
+        self.keys: Sealer = keys if keys is not None else Keyring()
         self.limits = limits or Limits()
         self.archive_dir = archive_dir
         self._since_vacuum = 0  # rows deleted or rewritten since the last PostgreSQL VACUUM
@@ -127,7 +133,9 @@ class Pruner:
 
     async def _compact(self, terms: list[ColumnElement[bool]], report: Report) -> None:
         for _ in range(self.limits.max_batches):
-            marked, removed = await sql.compact_events(self.db, terms, self.limits.batch_size)
+            marked, removed = await sql.compact_events(
+                self.db, terms, self.limits.batch_size, self.keys
+            )
             report.tasks_compacted += marked
             report.events_compacted += removed
             if marked < self.limits.batch_size:

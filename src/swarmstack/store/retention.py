@@ -29,8 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from swarmstack.core.retention import LIFECYCLE, SUMMARY_TYPE, Scope, compactions
 from swarmstack.core.states import TERMINAL
+from swarmstack.security.crypto import Sealer
 from swarmstack.store.clock import db_now
-from swarmstack.store.codec import dumps
+from swarmstack.store.codec import EVENT_DATA, seal_json
 from swarmstack.store.engine import Database
 from swarmstack.store.tables import task_attempts, task_events, tasks
 
@@ -168,7 +169,7 @@ async def expire_keys(db: Database, terms: Sequence[ColumnElement[bool]], limit:
 
 
 async def compact_events(
-    db: Database, terms: Sequence[ColumnElement[bool]], limit: int
+    db: Database, terms: Sequence[ColumnElement[bool]], limit: int, keys: Sealer
 ) -> tuple[int, int]:
     """Fold the step events of at most `limit` tasks matching `terms` into one summary event
     each (`core.retention.compact`); (tasks marked compacted, events removed)."""
@@ -185,21 +186,24 @@ async def compact_events(
             ).where(task_events.c.task_id.in_(chosen), task_events.c.type.not_in(LIFECYCLE))
         )
         plans = compactions((r[0], int(r[1]), r[2], float(r[3])) for r in rows)
-        removed = await _fold(conn, list(plans.values()))
+        removed = await _fold(conn, list(plans.values()), keys)
         await conn.execute(
             update(tasks).where(tasks.c.id.in_(chosen)).values(events_compacted=true())
         )
     return len(chosen), removed
 
 
-async def _fold(conn: AsyncConnection, plans: Sequence[Any]) -> int:
+async def _fold(conn: AsyncConnection, plans: Sequence[Any], keys: Sealer) -> int:
     if not plans:
         return 0
     await conn.execute(
         update(task_events)
         .where(task_events.c.id == bindparam("keep_id"))
         .values(type=SUMMARY_TYPE, data=bindparam("summary_json")),
-        [{"keep_id": p.keep_id, "summary_json": dumps(p.summary)} for p in plans],
+        [
+            {"keep_id": p.keep_id, "summary_json": seal_json(keys, p.summary, EVENT_DATA)}
+            for p in plans
+        ],
     )
     doomed = [i for p in plans for i in p.delete_ids]
     removed = 0

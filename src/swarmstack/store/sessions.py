@@ -1,7 +1,7 @@
 """Sessions: the one-at-a-time gate on submit and the bounded message history.
 
-Called by `tasks.submit_many` (gate), `claims` (history append with the outcome) and the worker
-(history read before a task runs).
+Called by `tasks.submit_many` (gate), `claims` (the claim's filter, history append with the
+outcome) and the worker (history read before a task runs).
 """
 
 from __future__ import annotations
@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, exists, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from swarmstack.core.records import NewTask
 from swarmstack.core.states import TaskStatus
 from swarmstack.errors import Conflict
-from swarmstack.store.codec import storable_text
+from swarmstack.security.crypto import Keyring, Sealer
+from swarmstack.store.codec import ERROR, MESSAGE, seal_text
 from swarmstack.store.engine import Database
 from swarmstack.store.tables import session_messages, tasks
 from swarmstack.store.transitions import add_events, change, event_row
@@ -23,7 +24,9 @@ from swarmstack.store.transitions import add_events, change, event_row
 _ACTIVE = [TaskStatus.QUEUED.value, TaskStatus.RUNNING.value]
 
 
-async def gate(conn: AsyncConnection, task: NewTask, busy: set[str]) -> Conflict | None:
+async def gate(
+    conn: AsyncConnection, task: NewTask, busy: set[str], keys: Sealer
+) -> Conflict | None:
     """Apply the session's on_conflict policy before `task` is inserted."""
     if task.session is None:
         return None
@@ -41,12 +44,13 @@ async def gate(conn: AsyncConnection, task: NewTask, busy: set[str]) -> Conflict
             session=task.session,
         )
     if task.session_policy == "interrupt" and active:
-        await _interrupt(conn, active, task)
+        await _interrupt(conn, active, task, keys)
     busy.add(task.session)
     return None
 
 
-async def _interrupt(conn: AsyncConnection, ids: list[str], by: NewTask) -> None:
+async def _interrupt(conn: AsyncConnection, ids: list[str], by: NewTask, keys: Sealer) -> None:
+    reason = f"interrupted by task {by.id} of the same session"
     changed = await change(
         conn,
         TaskStatus.CANCELLED,
@@ -55,15 +59,36 @@ async def _interrupt(conn: AsyncConnection, ids: list[str], by: NewTask) -> None
             "finished_at": by.created_at,
             "lease_owner": None,
             "lease_expires_at": None,
-            "error": f"interrupted by task {by.id} of the same session",
+            "error": seal_text(keys, reason, ERROR),
         },
     )
     data = {"by": by.submitted_by, "interrupted_by": by.id}
-    await add_events(conn, [event_row(r.id, "cancelled", data, by.created_at) for r in changed])
+    await add_events(
+        conn, [event_row(keys, r.id, "cancelled", data, by.created_at) for r in changed]
+    )
+
+
+def free_to_claim() -> Any:
+    """A task without a session, or whose session has nothing running and nothing older queued."""
+    other = tasks.alias("other")
+    blocked = exists().where(
+        other.c.session == tasks.c.session,
+        other.c.id != tasks.c.id,
+        or_(
+            other.c.status == TaskStatus.RUNNING.value,
+            and_(other.c.status == TaskStatus.QUEUED.value, other.c.id < tasks.c.id),
+        ),
+    )
+    return or_(tasks.c.session.is_(None), ~blocked)
 
 
 async def append(
-    conn: AsyncConnection, session: str, messages: Sequence[dict[str, Any]], now: float, keep: int
+    conn: AsyncConnection,
+    keys: Sealer,
+    session: str,
+    messages: Sequence[dict[str, Any]],
+    now: float,
+    keep: int,
 ) -> None:
     """Add messages to a session's history and keep only the newest `keep`."""
     await conn.execute(
@@ -72,7 +97,7 @@ async def append(
             {
                 "session": session,
                 "role": m["role"],
-                "content": storable_text(m["content"]),
+                "content": seal_text(keys, m["content"], MESSAGE),
                 "created_at": now,
             }
             for m in messages
@@ -95,8 +120,9 @@ async def append(
 class SessionStore:
     """Reads of session history."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, keys: Sealer | None = None) -> None:
         self.db = db
+        self.keys: Sealer = keys if keys is not None else Keyring()
 
     async def history(self, session: str, limit: int) -> list[dict[str, str]]:
         """The newest `limit` messages of a session, oldest first."""
@@ -109,4 +135,6 @@ class SessionStore:
                     .limit(limit)
                 )
             ).all()
-        return [{"role": r.role, "content": r.content} for r in reversed(rows)]
+        return [
+            {"role": r.role, "content": self.keys.open(r.content, MESSAGE)} for r in reversed(rows)
+        ]

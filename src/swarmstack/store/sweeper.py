@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from swarmstack.core.states import TaskStatus
 from swarmstack.store.clock import db_now
+from swarmstack.store.codec import ERROR, seal_text
 from swarmstack.store.tables import tasks
 from swarmstack.store.transitions import add_attempts, add_events, attempt_row, change, event_row
 
@@ -52,7 +53,7 @@ async def _expire(
     status, values = await claims.after_attempt(
         conn, row, row.attempts, retryable=True, final=TaskStatus.FAILED
     )
-    values["error"] = error
+    values["error"] = seal_text(claims.keys, error, ERROR)
     if status.terminal:
         values["finished_at"] = now
     guard = [
@@ -64,6 +65,7 @@ async def _expire(
     if not await change(conn, status, guard, values):
         return None  # renewed, reported or cancelled since the read: nothing to sweep
     attempt = attempt_row(
+        claims.keys,
         row.id,
         row.attempts,
         row.lease_owner,
@@ -76,6 +78,7 @@ async def _expire(
     await add_attempts(conn, [attempt])
     kind = "failed" if status.terminal else "retrying"
     await add_events(
-        conn, [event_row(row.id, kind, {"attempt": row.attempts, "error": error}, now)]
+        conn,
+        [event_row(claims.keys, row.id, kind, {"attempt": row.attempts, "error": error}, now)],
     )
     return row.swarm, status

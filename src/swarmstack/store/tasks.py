@@ -24,9 +24,17 @@ from swarmstack.core.ids import TaskId
 from swarmstack.core.records import NewTask, TaskPage, TaskRecord
 from swarmstack.core.states import TERMINAL, TaskStatus
 from swarmstack.errors import Conflict, NotFound, StoreRejected, SwarmstackError
+from swarmstack.security.crypto import Keyring, Sealer
 from swarmstack.store import sessions
 from swarmstack.store.clock import db_now
-from swarmstack.store.codec import new_task_row, refused_names, task_from_row, unstorable_chars
+from swarmstack.store.codec import (
+    ERROR,
+    new_task_row,
+    refused_names,
+    seal_text,
+    task_from_row,
+    unstorable_chars,
+)
 from swarmstack.store.engine import Database
 from swarmstack.store.tables import task_attempts, tasks
 from swarmstack.store.transitions import add_events, change, event_row
@@ -43,8 +51,9 @@ _LOCK_KEYS = text(
 class TaskStore:
     """Task reads and client-side writes."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, keys: Sealer | None = None) -> None:
         self.db = db
+        self.keys: Sealer = keys if keys is not None else Keyring()
 
     async def submit_many(self, batch: Sequence[NewTask]) -> list[SubmitResult]:
         """Store a batch in one transaction; per item the stored task or why it was refused.
@@ -69,7 +78,8 @@ class TaskStore:
         async with self.db.write() as conn:
             if not self.db.is_sqlite:
                 await _lock_keys(conn, valid)
-            existing = await _by_keys(conn, [t.idempotency_key for t in valid if t.idempotency_key])
+            keyed = [t.idempotency_key for t in valid if t.idempotency_key]
+            existing = await _by_keys(conn, keyed, self.keys)
             results: list[SubmitResult] = []
             rows: list[dict[str, Any]] = []
             busy: set[str] = set()
@@ -77,10 +87,10 @@ class TaskStore:
                 result = (
                     refused.get(task.id)
                     or _dedupe(task, existing)
-                    or await sessions.gate(conn, task, busy)
+                    or await sessions.gate(conn, task, busy, self.keys)
                 )
                 if result is None:
-                    rows.append(new_task_row(task))
+                    rows.append(new_task_row(task, self.keys))
                     result = _record_of(task)
                     if task.idempotency_key:
                         existing[task.idempotency_key] = result
@@ -108,23 +118,24 @@ class TaskStore:
                 .where(task_attempts.c.task_id == task_id)
                 .order_by(task_attempts.c.attempt)
             )
-            return task_from_row(row, [dict(a._mapping) for a in attempts])
+            return task_from_row(row, self.keys, [dict(a._mapping) for a in attempts])
 
     async def get_many(self, ids: Sequence[str]) -> list[TaskRecord]:
         """Tasks by id (missing ids are left out)."""
         async with self.db.read() as conn:
             rows = await conn.execute(select(tasks).where(tasks.c.id.in_(list(ids))))
-            return [task_from_row(r) for r in rows]
+            return [task_from_row(r, self.keys) for r in rows]
 
-    async def finished_among(self, ids: Sequence[str]) -> list[TaskRecord]:
-        """Those of `ids` that have an outcome."""
+    async def finished_among(self, ids: Sequence[str]) -> builtins.list[str]:
+        """Those of `ids` that have an outcome (ids only: waiters need nothing more, and
+        nothing is decrypted for them)."""
         async with self.db.read() as conn:
             rows = await conn.execute(
-                select(tasks).where(
+                select(tasks.c.id).where(
                     tasks.c.id.in_(list(ids)), tasks.c.status.in_([s.value for s in TERMINAL])
                 )
             )
-            return [task_from_row(r) for r in rows]
+            return [r[0] for r in rows]
 
     async def list(
         self,
@@ -143,7 +154,7 @@ class TaskStore:
         if cursor:
             query = query.where(tasks.c.id < cursor)
         async with self.db.read() as conn:
-            items = [task_from_row(r) for r in await conn.execute(query)]
+            items = [task_from_row(r, self.keys) for r in await conn.execute(query)]
         more = len(items) > limit
         items = items[:limit]
         return TaskPage(items, items[-1].id if more and items else None)
@@ -159,10 +170,12 @@ class TaskStore:
                 conn,
                 TaskStatus.CANCELLED,
                 [tasks.c.id == task_id],
-                _cancelled_values(now, f"cancelled by {by}"),
+                _cancelled_values(now, seal_text(self.keys, f"cancelled by {by}", ERROR)),
                 returning=(tasks.c.id,),
             )
-            await add_events(conn, [event_row(r.id, "cancelled", {"by": by}, now) for r in changed])
+            await add_events(
+                conn, [event_row(self.keys, r.id, "cancelled", {"by": by}, now) for r in changed]
+            )
         if not changed:
             current = await self.get(task_id)  # raises NotFound
             raise Conflict(f"task {task_id} already {current.status}; nothing to cancel")
@@ -220,7 +233,7 @@ def _check_id(task_id: str) -> None:
         raise NotFound(f"no task {task_id[:60]!r}", fix="check the id from the submit answer")
 
 
-def _cancelled_values(now: float, reason: str) -> dict[str, Any]:
+def _cancelled_values(now: float, reason: str | None) -> dict[str, Any]:
     return {"finished_at": now, "lease_owner": None, "lease_expires_at": None, "error": reason}
 
 
@@ -240,11 +253,13 @@ def _lock_id(name: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-async def _by_keys(conn: AsyncConnection, keys: list[str]) -> dict[str, SubmitResult]:
-    if not keys:
+async def _by_keys(
+    conn: AsyncConnection, names: list[str], keys: Sealer
+) -> dict[str, SubmitResult]:
+    if not names:
         return {}
-    rows = await conn.execute(select(tasks).where(tasks.c.idempotency_key.in_(keys)))
-    return {r.idempotency_key: task_from_row(r) for r in rows}
+    rows = await conn.execute(select(tasks).where(tasks.c.idempotency_key.in_(names)))
+    return {r.idempotency_key: task_from_row(r, keys) for r in rows}
 
 
 def _dedupe(task: NewTask, existing: dict[str, SubmitResult]) -> SubmitResult | None:

@@ -19,7 +19,8 @@ from sqlalchemy import Row, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from swarmstack.core.states import TaskStatus, sources_of
-from swarmstack.store.codec import dumps, storable_text
+from swarmstack.security.crypto import Sealer
+from swarmstack.store.codec import ATTEMPT_ERROR, EVENT_DATA, seal_json, seal_text
 from swarmstack.store.tables import task_attempts, task_events, tasks
 
 
@@ -44,12 +45,20 @@ async def change(
     return list((await conn.execute(statement)).all())
 
 
-def event_row(task_id: str, kind: str, data: dict[str, Any], at: float) -> dict[str, Any]:
-    """A `task_events` row."""
-    return {"task_id": task_id, "type": kind, "data": dumps(data), "created_at": at}
+def event_row(
+    keys: Sealer, task_id: str, kind: str, data: dict[str, Any], at: float
+) -> dict[str, Any]:
+    """A `task_events` row, its data sealed."""
+    return {
+        "task_id": task_id,
+        "type": kind,
+        "data": seal_json(keys, data, EVENT_DATA),
+        "created_at": at,
+    }
 
 
 def attempt_row(
+    keys: Sealer,
     task_id: str,
     attempt: int,
     worker: str | None,
@@ -60,15 +69,15 @@ def attempt_row(
     *,
     version: str | None = None,
 ) -> dict[str, Any]:
-    """A `task_attempts` row (one failed attempt, kept for the dead letter; `version` is the
-    version it ran on, which rollout analysis counts)."""
+    """A `task_attempts` row (one failed attempt, kept for the dead letter, its error sealed;
+    `version` is the version it ran on, which rollout analysis counts)."""
     return {
         "version": version,
         "task_id": task_id,
         "attempt": attempt,
         "worker": worker,
         "status": status,
-        "error": storable_text(error),
+        "error": seal_text(keys, error, ATTEMPT_ERROR),
         "started_at": started_at,
         "finished_at": finished_at,
     }

@@ -19,6 +19,7 @@ from swarmstack.settings import Settings
 from swarmstack.spec import SwarmSpec
 from swarmstack.store.tables import metadata
 from tests.conftest import SpecFactory
+from tests.support.keys import TEST_KEY
 
 KEY = "ssk_deploy_tests_key"
 FAST = "{retry_attempts: 0, retry_delay: 0s, lease: 5s}"
@@ -73,7 +74,7 @@ async def cluster(store_url: str, tmp_path: Path, make_spec: SpecFactory) -> Asy
     settings = Settings(
         data_dir=tmp_path,
         store={"url": url},  # type: ignore[arg-type]
-        security={"admin_key": KEY},  # type: ignore[arg-type]
+        security={"admin_key": KEY, "encryption_key": TEST_KEY},  # type: ignore[arg-type]
         worker={  # type: ignore[arg-type]
             "sweep_interval": 0.05,
             "poll_interval": 0.05,

@@ -14,6 +14,7 @@ from swarmstack.settings import Settings
 from swarmstack.store.tables import metadata
 from tests.conftest import SpecFactory
 from tests.integration.deploy.conftest import KEY, canary_spec
+from tests.support.keys import TEST_KEY
 
 STEPS = (
     "{strategy: canary, steps: [{weight: 10, pause: 400ms}, {weight: 50, pause: 400ms},"
@@ -27,7 +28,7 @@ async def test_the_next_leader_finishes_the_rollout_without_skipping_a_step(
     settings = Settings(
         data_dir=tmp_path,
         store={"url": store_url},  # type: ignore[arg-type]
-        security={"admin_key": KEY},  # type: ignore[arg-type]
+        security={"admin_key": KEY, "encryption_key": TEST_KEY},  # type: ignore[arg-type]
         worker={"sweep_interval": 0.05},  # type: ignore[arg-type]
     )
     v1 = canary_spec(make_spec, "tests.support.agents:echo", "1.0.0", STEPS)

@@ -17,6 +17,7 @@ from swarmstack.spec import SwarmSpec
 from swarmstack.store import Store
 from swarmstack.worker import Worker
 from tests.conftest import SpecFactory
+from tests.support.keys import TEST_KEY
 
 ADMIN_KEY = "ssk_test_admin_key"
 
@@ -85,7 +86,7 @@ async def node(
     settings = Settings(
         data_dir=tmp_path,
         server=server,  # type: ignore[arg-type]
-        security={"admin_key": ADMIN_KEY},  # type: ignore[arg-type]
+        security={"admin_key": ADMIN_KEY, "encryption_key": TEST_KEY},  # type: ignore[arg-type]
     )
     built = await build_node(swarms, settings, metrics=Metrics())
     assert built.manager is not None and built.worker is not None

@@ -23,6 +23,7 @@ from swarmstack.spec import SwarmSpec
 from swarmstack.store import Store, open_store
 from swarmstack.store.advisory import AdvisoryLock
 from tests.conftest import SpecFactory
+from tests.support.keys import keyring_of_tests
 from tests.support.redis_server import REDIS_URL
 
 KEY = "ssk_many_managers_key"
@@ -50,7 +51,7 @@ async def cluster(
     settings = Settings(worker={"poll_interval": 30})  # type: ignore[arg-type]
     channel = f"swarmstack_test_{secrets.token_hex(4)}"
     async with AsyncExitStack() as stack:
-        store = await open_store(pg_url)
+        store = await open_store(pg_url, keyring=keyring_of_tests())
         stack.push_async_callback(store.close)
         async with store.db.write() as conn:
             await conn.execute(text("DELETE FROM tasks"))

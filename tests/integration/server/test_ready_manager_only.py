@@ -14,6 +14,7 @@ from swarmstack.metrics import Metrics
 from swarmstack.node import build_node
 from swarmstack.settings import Settings
 from tests.conftest import SpecFactory
+from tests.support.keys import TEST_KEY
 
 ADMIN_KEY = "ssk_test_admin_key"
 
@@ -21,7 +22,8 @@ ADMIN_KEY = "ssk_test_admin_key"
 async def test_a_manager_with_no_live_worker_is_ready_and_accepts_tasks(
     tmp_path: Path, make_spec: SpecFactory
 ) -> None:
-    settings = Settings(data_dir=tmp_path, security={"admin_key": ADMIN_KEY})  # type: ignore[arg-type]
+    security = {"admin_key": ADMIN_KEY, "encryption_key": TEST_KEY}
+    settings = Settings(data_dir=tmp_path, security=security)  # type: ignore[arg-type]
     node = await build_node([make_spec("echo")], settings, worker=False, metrics=Metrics())
     await node.start_manager()
     transport = httpx.ASGITransport(app=node.app(manage_lifecycle=False))

@@ -14,6 +14,7 @@ from swarmstack.settings import Settings
 from swarmstack.worker.http import create_worker_app
 from tests.conftest import SpecFactory
 from tests.support import agents as support
+from tests.support.keys import TEST_KEY
 
 ADMIN_KEY = "ssk_test_admin_key"
 
@@ -35,7 +36,7 @@ async def test_ready_reports_a_swarm_saturated_by_abandoned_calls(
     )
     settings = Settings(
         data_dir=tmp_path,
-        security={"admin_key": ADMIN_KEY},  # type: ignore[arg-type]
+        security={"admin_key": ADMIN_KEY, "encryption_key": TEST_KEY},  # type: ignore[arg-type]
     )
     node = await build_node([spec], settings, metrics=Metrics())
     assert node.worker is not None

@@ -8,18 +8,21 @@ from swarmstack.metrics import Metrics
 from swarmstack.node import build_node
 from swarmstack.settings import Settings
 from tests.conftest import SpecFactory
+from tests.support.keys import TEST_KEY
 
 
 async def test_reload_applies_live_settings_and_names_the_rest(
     tmp_path: Path, make_spec: SpecFactory
 ) -> None:
-    before = Settings(data_dir=tmp_path)
+    keys = {"encryption_key": TEST_KEY}
+    before = Settings(data_dir=tmp_path, security=keys)  # type: ignore[arg-type]
     node = await build_node([make_spec("s")], before, metrics=Metrics())
     after = Settings(
         data_dir=tmp_path,
         worker={"batch_size": 7, "poll_interval": 0.5},  # type: ignore[arg-type]
         server={"port": 9999, "max_wait": 5},  # type: ignore[arg-type]
         log_level="warning",
+        security=keys,  # type: ignore[arg-type]
     )
     restart = await node.reload(after)
     assert restart == ["server.port"]

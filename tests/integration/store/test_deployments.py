@@ -12,6 +12,7 @@ import pytest
 from swarmstack.core.rollout_types import Phase, RolloutState
 from swarmstack.errors import Conflict, NotFound
 from swarmstack.store import Store, open_store
+from tests.support.keys import keyring_of_tests
 
 SPEC = {"name": "s", "agents": {"a": {"kind": "python"}}}
 
@@ -48,7 +49,7 @@ async def test_get_and_history(store: Store) -> None:
 
 @pytest.fixture
 async def other(store: Store, store_url: str) -> AsyncIterator[Store]:
-    second = await open_store(store_url)
+    second = await open_store(store_url, keyring=keyring_of_tests())
     try:
         yield second
     finally:

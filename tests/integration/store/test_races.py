@@ -17,6 +17,7 @@ from swarmstack.core.states import TaskStatus
 from swarmstack.errors import Conflict, SwarmstackError
 from swarmstack.store import Store, open_store
 from tests.integration.store.test_claims import W1, ok, submit
+from tests.support.keys import keyring_of_tests
 from tests.support.store_time import travel
 
 ROUNDS = 20
@@ -25,7 +26,7 @@ ROUNDS = 20
 @pytest.fixture
 async def other(store: Store, store_url: str) -> AsyncIterator[Store]:
     """A second store on the same database: what a second manager or the leader holds."""
-    second = await open_store(store_url)
+    second = await open_store(store_url, keyring=keyring_of_tests())
     try:
         yield second
     finally:

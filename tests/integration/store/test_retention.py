@@ -58,7 +58,7 @@ async def rows(store: Store, table: object, task_ids: list[TaskId]) -> int:
 
 
 def pruner(store: Store, **limits: int) -> Pruner:
-    return Pruner(store.db, Limits(**limits))
+    return Pruner(store.db, Limits(**limits), keys=store.keyring)
 
 
 async def test_finished_tasks_go_after_their_window_with_attempts_and_events(store: Store) -> None:
@@ -134,7 +134,7 @@ async def test_old_step_events_fold_into_one_summary(store: Store) -> None:
 async def test_the_archive_holds_what_was_deleted(store: Store, tmp_path: Path) -> None:
     ids = await finished(store, OutcomeKind.FAILED, n=3)
     await age(store, 31 * DAY)
-    report = await Pruner(store.db, Limits(), tmp_path).run(plan_of(SETTINGS, {}))
+    report = await Pruner(store.db, Limits(), tmp_path, store.keyring).run(plan_of(SETTINGS, {}))
     assert report.archived == 3
     assert await rows(store, tasks, ids) == 0
     files, leftovers = archive_files(tmp_path)

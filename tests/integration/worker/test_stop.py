@@ -15,6 +15,7 @@ from swarmstack.core.records import NewTask
 from swarmstack.core.states import TaskStatus
 from swarmstack.store import open_store
 from tests.conftest import SpecFactory, _pg_admin, throwaway_database
+from tests.support.keys import keyring_of_tests
 from tests.support.workers import nap_worker
 
 
@@ -36,7 +37,7 @@ async def _lock_out(url: str, allow: bool) -> None:
 async def test_stop_returns_while_the_store_is_down_and_the_task_runs_again(
     own_database: str, make_spec: SpecFactory
 ) -> None:
-    store = await open_store(own_database)
+    store = await open_store(own_database, keyring=keyring_of_tests())
     worker = nap_worker(store, make_spec)
     task = NewTask(new_task_id(), "s", {"s": 1.0}, 5, 3, 30.0, "t", time.time())
     await store.tasks.submit_many([task])
