@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from swarmstack.metrics import Metrics
 from swarmstack.node import build_node
+from swarmstack.server.state import CACHED_ANSWER
 from swarmstack.settings import Settings
 from swarmstack.signals import PgSignals, RedisSignals, ResultCache
 from swarmstack.signals.remote import RemoteSignals
@@ -115,7 +116,9 @@ async def test_a_task_submitted_to_one_manager_runs_at_once_and_is_seen_by_the_o
     assert done.json()["status"] == "succeeded"
     seen = await cluster.b.get(f"/api/v1/tasks/{done.json()['id']}")
     assert seen.json()["status"] == "succeeded"
-    assert await cluster.cache.get(done.json()["id"]) == seen.content
+    cached = await cluster.cache.get(done.json()["id"])
+    assert cached is not None and b"succeeded" not in cached  # sealed like stored task data
+    assert keyring_of_tests().open(cached.decode(), CACHED_ANSWER).encode() == seen.content
 
 
 async def test_cancel_through_the_other_manager_stops_the_running_task(cluster: Cluster) -> None:
