@@ -142,7 +142,9 @@ async def test_a_value_written_meanwhile_is_not_overwritten(store: Store) -> Non
     assert await not_current(store.db, tasks, (tasks.c.input,), key_id(NEW)) == 0
 
 
-async def test_a_value_it_cannot_open_stops_the_pass_and_stays_counted(store_url: str, store: Store) -> None:
+async def test_a_value_it_cannot_open_stops_the_pass_and_stays_counted(
+    store_url: str, store: Store
+) -> None:
     await fill(store, 2)
     late = await opened(store_url, Keyring(OLD))
     try:
