@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import pg_query, spec_text
 from tests.process.conftest import Procs, wait_ready
+from tests.support.keys import TEST_KEY
 from tests.support.net import free_port
 
 pytestmark = pytest.mark.process
@@ -26,6 +27,7 @@ def env_for(url: str) -> dict[str, str]:
         "SWARMSTACK_STORE__URL": url,
         "SWARMSTACK_SECURITY__ADMIN_KEY": KEY,
         "SWARMSTACK_WORKER__SWEEP_INTERVAL": "0.5",
+        "SWARM_ENCRYPTION_KEY": TEST_KEY,
     }
 
 

@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import pg_query, spec_text
 from tests.process.conftest import Procs, wait_ready
 from tests.process.pg_cluster import PgCluster
+from tests.support.keys import TEST_KEY
 from tests.support.net import free_port
 
 pytestmark = pytest.mark.process
@@ -67,6 +68,7 @@ def test_postgresql_restart_under_load(procs: Procs, tmp_path: Path, pg: PgClust
         "SWARMSTACK_STORE__URL": pg.url,
         "SWARMSTACK_SECURITY__ADMIN_KEY": KEY,
         "SWARMSTACK_WORKER__SWEEP_INTERVAL": "0.5",
+        "SWARM_ENCRYPTION_KEY": TEST_KEY,
     }
     port = free_port()
     procs.start("serve", str(spec), "--port", str(port), env={**env, "SWARM_MODE": "manager"})

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import pg_query, spec_text
 from tests.process.conftest import Procs, wait_ready
+from tests.support.keys import TEST_KEY
 from tests.support.net import free_port
 from tests.support.redis_server import RedisServer
 
@@ -42,6 +43,7 @@ def test_redis_restart_under_load(
         "SWARMSTACK_STORE__URL": fresh_pg_url,
         "REDIS_URL": redis_server.url,
         "SWARMSTACK_SECURITY__ADMIN_KEY": KEY,
+        "SWARM_ENCRYPTION_KEY": TEST_KEY,
     }
     ports = [free_port(), free_port()]
     for port in ports:

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import spec_text
 from tests.process.conftest import Procs
+from tests.support.keys import TEST_KEY
 from tests.support.net import free_port
 from tests.support.tls import self_signed
 
@@ -29,6 +30,7 @@ def test_manager_and_worker_from_a_spec_dir_over_tls(procs: Procs, tmp_path: Pat
         "SWARMSTACK_SPEC_DIR": str(specs),
         "SWARMSTACK_STORE__URL": f"sqlite+aiosqlite:///{tmp_path / 'store.db'}",
         "SWARMSTACK_ADMIN_KEY": KEY,
+        "SWARM_ENCRYPTION_KEY": TEST_KEY,
     }
     tls = {"SWARM_TLS_CERT": str(cert), "SWARM_TLS_KEY": str(key)}
     procs.start("serve", "--port", str(port), env={**env, **tls, "SWARM_MODE": "manager"})
@@ -84,6 +86,7 @@ def test_a_missing_tls_file_fails_fast(procs: Procs, tmp_path: Path) -> None:
             "SWARMSTACK_STORE__URL": f"sqlite+aiosqlite:///{tmp_path / 'store.db'}",
             "SWARM_TLS_CERT": str(tmp_path / "nope.crt"),
             "SWARM_TLS_KEY": str(tmp_path / "nope.key"),
+            "SWARM_ENCRYPTION_KEY": TEST_KEY,
         },
     )
     assert proc.wait(timeout=30) == 1

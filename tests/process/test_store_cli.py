@@ -17,6 +17,7 @@ from swarmstack.core.records import OutcomeKind
 from swarmstack.store import open_store
 from tests.conftest import REPO, pg_query
 from tests.integration.store.test_retention import DAY, finished
+from tests.support.keys import TEST_KEY
 from tests.support.store_time import age
 
 pytestmark = pytest.mark.process
@@ -50,10 +51,10 @@ def where(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[list[str], di
     if request.param == "sqlite":
         data = tmp_path / "data"
         asyncio.run(old_tasks(f"sqlite+aiosqlite:///{data / 'swarmstack.db'}"))
-        return ["--data-dir", str(data)], {}
+        return ["--data-dir", str(data)], {"SWARM_ENCRYPTION_KEY": TEST_KEY}
     url = request.getfixturevalue("fresh_pg_url")
     asyncio.run(old_tasks(url))
-    return [], {"SWARMSTACK_STORE__URL": url}
+    return [], {"SWARMSTACK_STORE__URL": url, "SWARM_ENCRYPTION_KEY": TEST_KEY}
 
 
 def test_stats_dry_run_and_prune(where: tuple[list[str], dict[str, str]], tmp_path: Path) -> None:
@@ -82,6 +83,10 @@ def test_stats_dry_run_and_prune(where: tuple[list[str], dict[str, str]], tmp_pa
 
     human = cli("store", "stats", *args, env=env)
     assert human.returncode == 0 and "task_events" in human.stdout
+    keyless = {k: v for k, v in env.items() if k != "SWARM_ENCRYPTION_KEY"}
+    assert cli("store", "stats", "--json", *args, env=keyless).returncode == 0
+    refused = cli("store", "prune", *args, env=keyless)  # compaction would write event data
+    assert refused.returncode == 1 and "no encryption key is set" in refused.stderr
 
 
 def test_usage_errors_exit_2_and_store_errors_exit_1(tmp_path: Path) -> None:

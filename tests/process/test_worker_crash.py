@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import spec_text
 from tests.process.conftest import Procs, wait_ready
+from tests.support.keys import TEST_KEY
 from tests.support.net import free_port
 
 pytestmark = pytest.mark.process
@@ -71,6 +72,7 @@ def test_sigkill_worker_under_load(procs: Procs, tmp_path: Path) -> None:
         "SWARMSTACK_STORE__URL": f"sqlite+aiosqlite:///{db}",
         "SWARMSTACK_SECURITY__ADMIN_KEY": KEY,
         "SWARMSTACK_WORKER__SWEEP_INTERVAL": "0.5",
+        "SWARM_ENCRYPTION_KEY": TEST_KEY,
     }
     procs.start(
         "serve",

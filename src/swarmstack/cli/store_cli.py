@@ -21,7 +21,6 @@ from rich.table import Table
 
 from swarmstack.cli.output import console, mask_url
 from swarmstack.core.retention import Plan, plan_of
-from swarmstack.security.crypto import Keyring
 from swarmstack.security.keyfile import with_default_key_file
 from swarmstack.security.keyring import load_keyring
 from swarmstack.server.housekeeping import pruner_for
@@ -133,17 +132,13 @@ def _with_store(
 ) -> _T:
     """Run `action` on the store; with `sealing` (prune: compaction writes event data), with
     the keys `up`/`serve` would use (SettingsError when encryption is on and none is set)."""
-    keyring = (
-        load_keyring(with_default_key_file(settings, create=False)[0].security)
-        if sealing
-        else Keyring()
-    )
 
     async def main() -> _T:
-        store = await open_store(
-            settings.store_url(), pool_size=2, max_overflow=0, existing=True, keyring=keyring
-        )
+        store = await open_store(settings.store_url(), pool_size=2, max_overflow=0, existing=True)
         try:
+            if sealing:
+                keys = with_default_key_file(settings, create=False)[0].security
+                store = Store(store.db, keyring=load_keyring(keys))
             return await action(store)
         finally:
             await store.close()

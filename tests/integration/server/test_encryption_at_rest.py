@@ -25,6 +25,7 @@ from tests.support.keys import TEST_KEY
 
 MARKER = "zebra-7c4e-MARKER-ünï"
 KEY = "ssk_test_at_rest"
+FAST_RETRY = "{retry_attempts: 1, retry_delay: 10ms}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -39,7 +40,11 @@ def swarms(make_spec: SpecFactory) -> list[SwarmSpec]:
     """An echo swarm, and one whose agent fails with the input's `raise` as its error."""
     return [
         make_spec("echo", "tests.support.agents:echo"),
-        make_spec("fails", "tests.support.agents:produce", runtime="{retry_attempts: 1, retry_delay: 10ms}"),
+        make_spec(
+            "fails",
+            "tests.support.agents:produce",
+            runtime="{retry_attempts: 1, retry_delay: 10ms}",
+        ),
     ]
 
 
