@@ -28,7 +28,8 @@ from swarmstack.render.names import safe_name
 from swarmstack.spec import SwarmSpec
 
 Obj = dict[str, Any]
-SECRET = "swarmstack-secrets"  # created by the operator: store-url, admin-key, [redis-url]
+# created by the operator: store-url, admin-key, encryption-key, keda-connection, [redis-url]
+SECRET = "swarmstack-secrets"
 SECRETS_DIR = "/etc/swarmstack/secrets"
 
 
@@ -201,7 +202,11 @@ def pod(
 
 
 def store_env(specs: Sequence[SwarmSpec]) -> list[Obj]:
-    env = [secret_file("SWARMSTACK_STORE__URL", "store-url")]
+    """The store and its data keys (a key file: rotated by editing the Secret, re-read live)."""
+    env = [
+        secret_file("SWARMSTACK_STORE__URL", "store-url"),
+        secret_file("SWARMSTACK_SECURITY__ENCRYPTION_KEY", "encryption-key"),
+    ]
     if deploy_of(specs).redis:
         env.append(secret_file("REDIS_URL", "redis-url"))
     return env
