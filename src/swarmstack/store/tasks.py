@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from swarmstack.core.ids import TaskId
 from swarmstack.core.records import NewTask, TaskPage, TaskRecord
 from swarmstack.core.states import TERMINAL, TaskStatus
-from swarmstack.errors import Conflict, NotFound, StoreRejected, SwarmstackError
+from swarmstack.errors import Conflict, DecryptionFailed, NotFound, StoreRejected, SwarmstackError
 from swarmstack.security.crypto import Keyring, Sealer
 from swarmstack.store import sessions
 from swarmstack.store.clock import db_now
@@ -259,7 +259,15 @@ async def _by_keys(
     if not names:
         return {}
     rows = await conn.execute(select(tasks).where(tasks.c.idempotency_key.in_(names)))
-    return {r.idempotency_key: task_from_row(r, keys) for r in rows}
+    return {r.idempotency_key: _stored(r, keys) for r in rows}
+
+
+def _stored(row: Any, keys: Sealer) -> SubmitResult:
+    """A stored task, or why it cannot be read: that error answers only its own submit."""
+    try:
+        return task_from_row(row, keys)
+    except DecryptionFailed as exc:
+        return exc
 
 
 def _dedupe(task: NewTask, existing: dict[str, SubmitResult]) -> SubmitResult | None:

@@ -5,6 +5,7 @@ start-up check stops a node without the store's keys."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -169,3 +170,15 @@ async def test_a_task_this_node_cannot_decrypt_goes_back_to_the_queue(
     assert UNREADABLE_DELAY_S >= 10
     with pytest.raises(DecryptionFailed, match="does not have"):
         await store.tasks.get(alien.id)
+
+
+async def test_an_unreadable_stored_task_fails_only_its_own_idempotent_submit(
+    store_url: str, store: Store
+) -> None:
+    foreign = await open_store(store_url, keyring=Keyring(OTHER))
+    try:
+        await foreign.tasks.submit_many([replace(new(), idempotency_key="k1")])
+    finally:
+        await foreign.close()
+    again, other = await store.tasks.submit_many([replace(new(), idempotency_key="k1"), new()])
+    assert isinstance(again, DecryptionFailed) and isinstance(other, TaskRecord)
