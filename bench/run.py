@@ -8,6 +8,7 @@
     python bench/run.py soak --backend sqlite --duration 180 --rate 100   # (e) see bench/soak.py
     python bench/run.py canary         # (f) a bad canary under steady load, see bench/rollouts.py
     python bench/run.py routing        # (g) submit throughput: one version vs a 50 % canary
+    python bench/run.py encryption     # (h) submit throughput: encryption at rest on vs off
     python bench/run.py ... --quick    # smaller sizes, for a smoke run
 
 Results print as a table and are written to bench/results/<scenario>.json. docs/benchmarks.md
@@ -542,7 +543,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "scenario",
-        choices=["all", "throughput", "drain", "llm", "scale", "soak", "canary", "routing"],
+        choices=[
+            "all",
+            "throughput",
+            "drain",
+            "llm",
+            "scale",
+            "soak",
+            "canary",
+            "routing",
+            "encryption",
+        ],
         nargs="?",
     )
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
@@ -579,6 +590,12 @@ def main() -> None:
             run = run_canary if scenario == "canary" else run_routing
             report[scenario] = run(work, args.quick)
             show(scenario, report[scenario])
+        if scenario == "encryption":
+            sys.path.insert(0, str(REPO))  # bench.encryption imports bench.run's helpers
+            from bench.encryption import run_encryption
+
+            report["encryption"] = run_encryption(work, args.quick)
+            show("encryption", report["encryption"])
         if scenario == "soak":
             sys.path.insert(0, str(REPO))  # bench.soak imports bench.run's helpers
             from bench.soak import run_soak
