@@ -50,25 +50,14 @@ def rotate_data(
     """Add a data key (to the key file) and re-encrypt all stored task data under it, in
     batches, while the nodes run. Values stored in plain text are encrypted too."""
     settings = _settings(data_dir)
-    key_file = settings.security.encryption_key_file
-    added = None
-    if not keep_key and key_file is not None:
-        added = key_id(parse_key(add_key(key_file), str(key_file)))
-        _say(as_json, f"added key id {added} on top of {key_file}; the older keys stay to decrypt")
-    elif not keep_key:
-        _say(
-            as_json,
-            "the key is set in the settings, so no key is added here: re-encrypting "
-            "under it (to rotate: docs/security.md, 'Rotating keys')",
-        )
-    keyring = load_keyring(settings.security)
-    found: list[list[Progress]] = []
+    found: list[tuple[list[Progress], Keyring, str | None]] = []
 
     async def main() -> None:
-        found.append(await _run(settings, keyring, batch, as_json, settle=added is not None))
+        found.append(await _run(settings, keep_key, batch, as_json))
 
     run_loop(main())
-    _report(found[0], keyring, key_file, added, as_json)
+    tables, keyring, added = found[0]
+    _report(tables, keyring, settings.security.encryption_key_file, added, as_json)
 
 
 def _settings(data_dir: Path | None) -> Settings:
@@ -83,15 +72,19 @@ def _settings(data_dir: Path | None) -> Settings:
 
 
 async def _run(
-    settings: Settings, keyring: Keyring, batch: int, as_json: bool, settle: bool
-) -> list[Progress]:
+    settings: Settings, keep_key: bool, batch: int, as_json: bool
+) -> tuple[list[Progress], Keyring, str | None]:
+    """Check the keys open the store, add a key unless `keep_key`, then re-encrypt."""
+    keyring = load_keyring(settings.security)
     store = await open_store(settings.store_url(), existing=True, keyring=keyring)
     try:
         await check_keys(store.db, keyring)
-        if settle:  # let running nodes switch to the new key before the pass
-            await asyncio.sleep(SETTLE_S)
+        added = None if keep_key else _add_key(settings, as_json)
+        if added is not None:
+            keyring = load_keyring(settings.security)
+            await asyncio.sleep(SETTLE_S)  # running nodes switch to the new key first
         if as_json:
-            return await reencrypt(store.db, keyring, batch)
+            return await reencrypt(store.db, keyring, batch), keyring, added
         with Bar(console=console, transient=False) as bar:
             shown: dict[str, TaskID] = {}
 
@@ -100,9 +93,32 @@ async def _run(
                     shown[p.table] = bar.add_task(p.table, total=max(p.rows, 1))
                 bar.update(shown[p.table], completed=min(p.scanned, max(p.rows, 1)))
 
-            return await reencrypt(store.db, keyring, batch, report)
+            return await reencrypt(store.db, keyring, batch, report), keyring, added
     finally:
         await store.close()
+
+
+def _add_key(settings: Settings, as_json: bool) -> str | None:
+    """A new key on top of the key file; its id (None when the key is set in the settings)."""
+    key_file = settings.security.encryption_key_file
+    if key_file is None:
+        _say(
+            as_json,
+            "the key is set in the settings, so no key is added here: re-encrypting "
+            "under it (to rotate: docs/security.md, 'Rotating keys')",
+        )
+        return None
+    try:
+        added = key_id(parse_key(add_key(key_file), str(key_file)))
+    except OSError as exc:
+        raise SettingsError(
+            f"cannot write the key file {key_file}: {exc.strerror}",
+            where="security.encryption_key_file",
+            fix="put a new key (`openssl rand -base64 32`) on top of it where it is kept (a "
+            "mounted Secret, say), wait for the nodes to re-read it, then run with --keep-key",
+        ) from exc
+    _say(as_json, f"added key id {added} on top of {key_file}; the older keys stay to decrypt")
+    return added
 
 
 def _report(
