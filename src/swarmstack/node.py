@@ -30,6 +30,7 @@ from swarmstack.deploy.service import Deployer
 from swarmstack.errors import StoreUnavailable
 from swarmstack.metrics import Metrics
 from swarmstack.metrics import metrics as process_metrics
+from swarmstack.security.tokens import keys_from
 from swarmstack.server import Manager, create_app
 from swarmstack.settings import Settings
 from swarmstack.settings.models import LIVE_SETTINGS
@@ -98,6 +99,7 @@ class Node:
         if self.worker is not None:
             self.worker.reconfigure(settings.worker)
         if self.manager is not None:
+            self.manager.token_keys = keys_from(settings.security)  # raises before any change
             self.manager.settings = settings
         admin = settings.security.admin_key
         if admin is not None and admin != self.settings.security.admin_key:

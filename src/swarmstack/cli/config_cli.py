@@ -15,7 +15,15 @@ from swarmstack.settings import Settings, load_layers, setting_keys
 from swarmstack.settings.models import LIVE_SETTINGS
 
 app = typer.Typer(no_args_is_help=True, help="Inspect runtime settings.", context_settings=HELP)
-SECRET_KEYS = frozenset({"store.url", "redis.url", "security.admin_key"})
+SECRET_KEYS = frozenset(
+    {
+        "store.url",
+        "redis.url",
+        "security.admin_key",
+        "security.jwt_secret",
+        "security.jwt_previous_secrets",
+    }
+)
 
 
 @app.command("show")
@@ -64,7 +72,9 @@ def _masked(key: str, value: Any) -> str:
         if not secret:
             return "-"
         return mask_url(secret) if "://" in secret else "********"
-    if value is None or value == "":
+    if isinstance(value, list) and any(isinstance(v, SecretStr) for v in value):
+        return f"******** ({len(value)})"
+    if value is None or value == "" or value == []:
         return "-"
     if key in SECRET_KEYS and isinstance(value, str):
         return mask_url(value)

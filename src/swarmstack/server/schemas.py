@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
+from swarmstack.core.ids import client_session, session_scope
 from swarmstack.core.records import TaskRecord
 from swarmstack.core.states import Priority, TaskStatus
 from swarmstack.spec.durations import Duration
@@ -146,7 +147,7 @@ class TaskOut(BaseModel):
             created_at=task.created_at,
             started_at=task.started_at,
             finished_at=task.finished_at,
-            session=task.session,
+            session=client_session(task.session, session_scope(task.owner, task.tenant)),
             usage=task.usage,
             trace=task.trace,
             attempt_errors=[AttemptOut(**a) for a in task.attempt_errors],

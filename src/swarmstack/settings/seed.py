@@ -20,11 +20,11 @@ ENV_KEYS: dict[str, str] = {
     "SWARM_TLS_CERT": "server.tls_cert",
     "SWARM_TLS_KEY": "server.tls_key",
     "SWARMSTACK_ADMIN_KEY": "security.admin_key",
+    "SWARM_JWT_SECRET": "security.jwt_secret",
     "LOG_LEVEL": "log_level",
 }
 ENV_UNSUPPORTED: dict[str, str] = {
     "SWARM_ENCRYPTION_KEY": "encryption at rest is not built yet, so the key would protect nothing",
-    "SWARM_JWT_SECRET": "JWT sign-in is not built yet; clients use API keys (Bearer ssk_...)",
     "PROMETHEUS_ENDPOINT": "Prometheus scrapes each node's /metrics; nothing is pushed to it",
     "GRAFANA_ENDPOINT": "dashboards read Prometheus; `swarmstack render grafana` writes them",
 }
@@ -39,6 +39,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("swarm", "discovery_mode"): "cluster.discovery",
     ("security", "tls_cert"): "server.tls_cert",
     ("security", "tls_key"): "server.tls_key",
+    ("security", "jwt_secret"): "security.jwt_secret",
     ("agents", "max_concurrent"): "agents.max_concurrent",
     ("agents", "timeout"): "agents.timeout",
     ("agents", "retry_attempts"): "agents.retry_attempts",
@@ -50,7 +51,6 @@ TOML_KEYS: dict[tuple[str, str], str] = {
 }
 TOML_UNSUPPORTED: dict[tuple[str, str], str] = {
     ("security", "encryption_key"): ENV_UNSUPPORTED["SWARM_ENCRYPTION_KEY"],
-    ("security", "jwt_secret"): ENV_UNSUPPORTED["SWARM_JWT_SECRET"],
 }
 
 

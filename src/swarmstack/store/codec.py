@@ -104,6 +104,8 @@ def new_task_row(task: NewTask) -> dict[str, Any]:
         "request_hash": task.request_hash,
         "session": task.session,
         "submitted_by": task.submitted_by,
+        "owner": task.owner,
+        "tenant": task.tenant,
         "run_at": task.created_at,
         "created_at": task.created_at,
     }
@@ -137,6 +139,8 @@ def task_from_row(row: Row[Any], attempt_errors: list[dict[str, Any]] | None = N
         idempotency_key=m["idempotency_key"],
         request_hash=m["request_hash"],
         attempt_errors=attempt_errors or [],
+        owner=m["owner"],
+        tenant=m["tenant"],
     )
 
 

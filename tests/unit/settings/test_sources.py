@@ -69,16 +69,16 @@ def test_the_seed_files_load_as_written(seed_files: tuple[Path, Path]) -> None:
     assert s.server.gzip is True
     assert s.server.tls_cert == Path("/etc/ssl/certs/swarm.crt")
     assert s.server.metrics_enabled is True
+    assert s.security.jwt_secret is not None
+    assert s.security.jwt_secret.get_secret_value() == "j" * 32
     assert loaded.sources["worker.batch_size"].endswith("config.toml [communication] batch_size")
     assert loaded.sources["store.url"].endswith(".env.production DB_*")
     notes = "\n".join(loaded.notices)
     for unsupported in (
         "encryption_key",
-        "jwt_secret",
         "protocol = 'grpc'",
         "tracing_enabled",
         "SWARM_ENCRYPTION_KEY",
-        "SWARM_JWT_SECRET",
         "PROMETHEUS_ENDPOINT",
         "GRAFANA_ENDPOINT",
     ):
@@ -90,11 +90,11 @@ def test_a_variable_only_unsupported_keys_use_need_not_be_set(
     seed_files: tuple[Path, Path],
 ) -> None:
     config, env_file = seed_files
-    environ = {k: v for k, v in SEED_ENV.items() if k not in ("ENCRYPTION_KEY", "JWT_SECRET")}
+    environ = {k: v for k, v in SEED_ENV.items() if k != "ENCRYPTION_KEY"}
     loaded = load_layers(config, env_file, environ=environ)
     assert loaded.settings.cluster.expected_workers == 10
     notes = "\n".join(loaded.notices)
-    for name in ("[security] encryption_key", "[security] jwt_secret", "SWARM_ENCRYPTION_KEY"):
+    for name in ("[security] encryption_key", "SWARM_ENCRYPTION_KEY"):
         assert f"{name}: not supported" in notes, name
 
 
@@ -104,6 +104,9 @@ def test_a_variable_a_used_key_references_must_be_set(seed_files: tuple[Path, Pa
     with pytest.raises(InvalidInput) as caught:
         load_layers(config, env_file, environ=environ)
     assert "${DB_PASSWORD} is not set" in str(caught.value)
+    environ = {k: v for k, v in SEED_ENV.items() if k != "JWT_SECRET"}
+    with pytest.raises(InvalidInput, match=r"\$\{JWT_SECRET\} is not set"):
+        load_layers(config, env_file, environ=environ)
     assert str(caught.value.where).endswith(".env.production:6 DB_PASSWORD")
     (config.parent / "used.toml").write_text('[swarm]\nmanager_url = "${MANAGER}"\n')
     with pytest.raises(InvalidInput, match=r"\$\{MANAGER\} is not set"):
@@ -245,7 +248,7 @@ def test_config_show_masks_secrets_and_names_sources(
     result = CliRunner().invoke(
         app,
         ["config", "show", "--config", str(config), "--env-file", str(env_file)],
-        env={"COLUMNS": "250"},
+        env={"COLUMNS": "400"},
     )
     assert result.exit_code == 0, result.output
     assert "pg-secret" not in result.output and "redis-secret" not in result.output
