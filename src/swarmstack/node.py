@@ -27,7 +27,7 @@ from swarmstack.agents.runtime import saturated
 from swarmstack.core.ids import new_api_key, node_id
 from swarmstack.core.retry import RetryPolicy
 from swarmstack.deploy.service import Deployer
-from swarmstack.errors import StoreUnavailable
+from swarmstack.errors import StoreUnavailable, SwarmstackError
 from swarmstack.metrics import Metrics
 from swarmstack.metrics import metrics as process_metrics
 from swarmstack.security.tokens import keys_from
@@ -36,7 +36,7 @@ from swarmstack.settings import Settings
 from swarmstack.settings.models import LIVE_SETTINGS
 from swarmstack.signals import ResultCache, Signals, make_cache, make_signals
 from swarmstack.spec import SwarmSpec
-from swarmstack.store import Store, open_store
+from swarmstack.store import AuditEntry, Store, open_store
 from swarmstack.worker import Worker
 
 log = logging.getLogger("swarmstack")
@@ -105,7 +105,17 @@ class Node:
         if admin is not None and admin != self.settings.security.admin_key:
             await install_admin_key(self.store, admin.get_secret_value())
         self.settings = settings
+        await self._audit_reload(changed)
         return [k for k in changed if k not in LIVE_SETTINGS]
+
+    async def _audit_reload(self, changed: list[str]) -> None:
+        """Record a reload in the audit log (names of changed settings only, never values)."""
+        entry = AuditEntry("system:sighup", "settings.reload", self.settings.mode, "-", "ok",
+                           {"changed": changed, "node": socket.gethostname()})  # fmt: skip
+        try:
+            await self.store.audit.append(entry, time.time())
+        except SwarmstackError as exc:
+            log.error("could not record the settings reload in the audit log: %s", exc)
 
     async def stop(self, drain_timeout_s: float | None = None) -> None:
         """Drain the worker, then close the links and the store this node opened. Idempotent."""

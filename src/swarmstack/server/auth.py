@@ -20,7 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from swarmstack.errors import Forbidden, Unauthorized
 from swarmstack.security.roles import Principal, allows
 from swarmstack.security.tokens import InvalidToken, decode
-from swarmstack.server.access import permission_of
+from swarmstack.server.access import UnmappedRoute, permission_of
 from swarmstack.server.state import Manager
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,11 @@ async def authorize(
     """`authenticate`, then 403 unless the principal's role holds the route's permission."""
     route = request.scope.get("route")
     path = getattr(route, "path", request.url.path)
-    needed = permission_of(request.method, path)
+    try:
+        needed = permission_of(request.method, path)
+    except UnmappedRoute as exc:
+        log.error("refused a request: %s", exc)
+        raise Forbidden("this route has no permission assigned", fix="report it") from None
     if needed is not None and not allows(who.role, needed):
         raise Forbidden(
             f"the {who.role} role does not have the permission {needed.value!r}",

@@ -19,6 +19,7 @@ from swarmstack.worker import Worker
 from tests.conftest import SpecFactory
 
 ADMIN_KEY = "ssk_test_admin_key"
+JWT_SECRET = "test-jwt-secret-of-at-least-32-bytes!"
 
 
 @dataclass
@@ -85,7 +86,7 @@ async def node(
     settings = Settings(
         data_dir=tmp_path,
         server=server,  # type: ignore[arg-type]
-        security={"admin_key": ADMIN_KEY},  # type: ignore[arg-type]
+        security={"admin_key": ADMIN_KEY, "jwt_secret": JWT_SECRET},  # type: ignore[arg-type]
     )
     built = await build_node(swarms, settings, metrics=Metrics())
     assert built.manager is not None and built.worker is not None
