@@ -27,7 +27,7 @@ def test_an_empty_secret_file_is_an_error_that_says_what_to_do(tmp_path: Path) -
 
 
 def test_a_configured_jwt_secret_wins_and_none_is_made(tmp_path: Path) -> None:
-    configured = Settings(data_dir=tmp_path, security={"jwt_secret": "c" * 32})  # type: ignore[arg-type]
+    configured = Settings(data_dir=tmp_path, security={"jwt_secret": "c" * 32})
     kept, created = with_jwt_secret(configured)
     assert kept is configured and created is None and not (tmp_path / "jwt.secret").exists()
     made, created = with_jwt_secret(Settings(data_dir=tmp_path))
