@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from swarmstack.errors import InvalidInput
+from swarmstack.errors import Conflict, InvalidInput
 from swarmstack.security.passwords import hash_password
 from swarmstack.server.audit import audited
 from swarmstack.server.auth import PrincipalCache, Who
@@ -89,7 +89,9 @@ class KeyIn(BaseModel):
     name: StorableName = Field(min_length=1, max_length=100)
     role: RoleName
     description: str | None = Field(None, max_length=500)
-    expires_in: Duration | None = Field(None, gt=0, description="Lifetime (`30d`, `12h`, s).")
+    expires_in: Annotated[Duration, Field(gt=0)] | None = Field(
+        None, description="Lifetime (`30d`, `12h`, or seconds)."
+    )
     tenant: StorableName | None = Field(None, max_length=64)
     rate_limit: float | None = Field(None, gt=0, description="Requests per second.")
     max_queued: int | None = Field(None, ge=0, description="Queued tasks at once (0: none).")
@@ -267,9 +269,18 @@ async def create_key(body: KeyIn, request: Request, response: Response, who: Who
 
 @router.post("/keys/{key_id}/revoke", response_model=KeyOut)
 async def revoke_key(key_id: KeyId, request: Request, who: Who) -> KeyOut:
-    """Revoke a key (idempotent): requests with it are refused from now on."""
+    """Revoke a key (idempotent): requests with it are refused from now on. The admin key from
+    security.admin_key is replaced, not revoked (409): it is installed again at each start."""
+    store = _manager(request).store
     async with audited(request, who, "key.revoke", key_id):
-        info = await _manager(request).store.keys.revoke(key_id)
+        if (await store.keys.get(key_id)).name == RESERVED_KEY_NAME:
+            raise Conflict(
+                "the admin key is installed from security.admin_key at each start, so "
+                "revoking it would not last",
+                fix="replace it: set a new SWARMSTACK_SECURITY__ADMIN_KEY and reload, or run "
+                "`swarmstack rotate-admin-key`",
+            )
+        info = await store.keys.revoke(key_id)
     _forget(request)
     return KeyOut.of(info)
 

@@ -42,6 +42,15 @@ async def test_a_revoked_key_is_refused_at_once(node: Node) -> None:
     assert (await node.http.post("/api/v1/admin/keys/k_nope/revoke")).status_code == 404
 
 
+async def test_the_installed_admin_key_is_replaced_not_revoked(node: Node) -> None:
+    admin = next(
+        k for k in (await node.http.get("/api/v1/admin/keys")).json() if k["name"] == "admin"
+    )
+    refused = await node.http.post(f"/api/v1/admin/keys/{admin['id']}/revoke")
+    assert refused.status_code == 409 and "rotate-admin-key" in refused.json()["fix"]
+    assert (await node.http.get("/api/v1/admin")).status_code == 200
+
+
 async def test_the_admin_key_name_is_reserved_and_bad_roles_are_refused(node: Node) -> None:
     reserved = await node.http.post("/api/v1/admin/keys", json={"name": "admin", "role": "admin"})
     assert reserved.status_code == 422 and "reserved" in reserved.text
