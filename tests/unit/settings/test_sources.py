@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import json
 from pathlib import Path
 
 import pytest
@@ -252,8 +252,15 @@ def test_config_show_masks_secrets_and_names_sources(
     )
     assert result.exit_code == 0, result.output
     assert "pg-secret" not in result.output and "redis-secret" not in result.output
-    assert re.search(r"store\.url\s.*\*\*\*.*\.env\.production DB_\*", result.output)
     assert "note:" in result.output and "grpc" in result.output
+    as_json = CliRunner().invoke(
+        app, ["config", "show", "--json", "--config", str(config), "--env-file", str(env_file)]
+    )
+    rows = {r["setting"]: r for r in json.loads(as_json.output)["settings"]}
+    assert "***@postgres-cluster" in rows["store.url"]["value"]
+    assert rows["store.url"]["source"].endswith(".env.production DB_*")
+    assert rows["security.jwt_secret"]["value"] == "********"
+    assert "pg-secret" not in as_json.output and "j" * 32 not in as_json.output
 
 
 def test_name_file_reads_a_mounted_secret(tmp_path: Path) -> None:
