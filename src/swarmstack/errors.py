@@ -95,6 +95,13 @@ class Unauthorized(PermanentError):
     code = "unauthorized"
 
 
+class SignInOff(PermanentError):
+    """Sign-in is off on this manager: no token signing key is configured."""
+
+    status = 503
+    code = "sign-in-off"
+
+
 class Forbidden(PermanentError):
     """The credentials are valid but lack the role for this action."""
 

@@ -29,16 +29,17 @@ from swarmstack.agents.runtime import saturated
 from swarmstack.core.ids import new_api_key, node_id
 from swarmstack.core.retry import RetryPolicy
 from swarmstack.deploy.service import Deployer
-from swarmstack.errors import StoreUnavailable
+from swarmstack.errors import StoreUnavailable, SwarmstackError
 from swarmstack.metrics import Metrics
 from swarmstack.metrics import metrics as process_metrics
 from swarmstack.security.keyring import LiveKeyring, load_keyring
+from swarmstack.security.tokens import keys_from
 from swarmstack.server import Manager, create_app
 from swarmstack.settings import Settings
 from swarmstack.settings.models import LIVE_SETTINGS
 from swarmstack.signals import ResultCache, Signals, make_cache, make_signals
 from swarmstack.spec import SwarmSpec
-from swarmstack.store import Store, check_keys, open_store
+from swarmstack.store import AuditEntry, Store, check_keys, open_store
 from swarmstack.worker import Worker
 
 log = logging.getLogger("swarmstack")
@@ -101,6 +102,7 @@ class Node:
         if self.worker is not None:
             self.worker.reconfigure(settings.worker)
         if self.manager is not None:
+            self.manager.token_keys = keys_from(settings.security)  # raises before any change
             self.manager.settings = settings
         admin = settings.security.admin_key
         if admin is not None and admin != self.settings.security.admin_key:
@@ -108,6 +110,7 @@ class Node:
         if any(k.startswith("security.encryption") for k in changed):
             await self._rekey(settings)
         self.settings = settings
+        await self._audit_reload(changed)
         return [k for k in changed if k not in LIVE_SETTINGS]
 
     async def _rekey(self, settings: Settings) -> None:
@@ -118,6 +121,15 @@ class Node:
         if isinstance(self.store.keyring, LiveKeyring):
             self.store.keyring.use(settings.security, keyring)
             log.info("encryption keys re-read: key ids %s", ", ".join(keyring.kids) or "none")
+
+    async def _audit_reload(self, changed: list[str]) -> None:
+        """Record a reload in the audit log (names of changed settings only, never values)."""
+        entry = AuditEntry("system:sighup", "settings.reload", self.settings.mode, "-", "ok",
+                           {"changed": changed, "node": socket.gethostname()})  # fmt: skip
+        try:
+            await self.store.audit.append(entry, time.time())
+        except SwarmstackError as exc:
+            log.error("could not record the settings reload in the audit log: %s", exc)
 
     async def stop(self, drain_timeout_s: float | None = None) -> None:
         """Drain the worker, then close the links and the store this node opened. Idempotent."""

@@ -160,3 +160,16 @@ async def test_cancelling_a_whole_answer_closes_the_connection(
         await task
     assert time.monotonic() - started < 1
     assert await asyncio.to_thread(fake_llm.state.disconnected.wait, 1.0)
+
+
+async def test_a_tool_outside_the_allow_list_is_never_run(
+    fake_llm: FakeLLM, chat: ChatClient, make_ctx: Any, events: Events
+) -> None:
+    """Excessive agency (OWASP LLM06): a model that names a tool the spec did not list (one
+    that exists in the code base, even) gets an error back and nothing runs."""
+    llm = agent(fake_llm, chat, tools=["agents_testkit:add"])
+    output = await llm('[[call:explode {"reason": "injected"}]]', make_ctx(), None)
+    assert "error: no tool named 'explode'" in output
+    assert "boom" not in output
+    offered = [t["function"]["name"] for t in fake_llm.state.requests[-1]["tools"]]
+    assert offered == ["add"]

@@ -165,7 +165,6 @@ def test_compose_file(rendered: Path) -> None:
             "POSTGRES_PASSWORD",
             "REDIS_PASSWORD",
             "SWARMSTACK_ADMIN_KEY",
-            "SWARM_ENCRYPTION_KEY",
             "GRAFANA_ADMIN_PASSWORD",
         )
     )

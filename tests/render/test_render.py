@@ -95,14 +95,7 @@ def test_every_pod_meets_the_restricted_profile_and_every_object_is_labelled(
             assert any(m["mountPath"] == "/tmp" for m in container["volumeMounts"])
             names = {e["name"] for e in container["env"]}
             assert "SWARMSTACK_STORE__URL_FILE" in names, "secrets come as mounted files"
-            assert "SWARMSTACK_SECURITY__ENCRYPTION_KEY_FILE" in names, "task data is encrypted"
-            assert not names & {
-                "SWARMSTACK_STORE__URL",
-                "REDIS_URL",
-                "SWARMSTACK_ADMIN_KEY",
-                "SWARM_ENCRYPTION_KEY",
-                "SWARMSTACK_SECURITY__ENCRYPTION_KEY",
-            }
+            assert not names & {"SWARMSTACK_STORE__URL", "REDIS_URL", "SWARMSTACK_ADMIN_KEY"}
 
 
 def test_rendering_is_deterministic_and_secrets_stay_references() -> None:

@@ -22,6 +22,8 @@ SECRET_KEYS = frozenset(
         "security.admin_key",
         "security.encryption_key",
         "security.encryption_previous_keys",
+        "security.jwt_secret",
+        "security.jwt_previous_secrets",
     }
 )
 
@@ -76,7 +78,9 @@ def _masked(key: str, value: Any) -> str:
         if not secret:
             return "-"
         return mask_url(secret) if "://" in secret else "********"
-    if value is None or value == "":
+    if isinstance(value, list) and any(isinstance(v, SecretStr) for v in value):
+        return f"******** ({len(value)})"
+    if value is None or value == "" or value == []:
         return "-"
     if key in SECRET_KEYS and isinstance(value, str):
         return mask_url(value)

@@ -15,6 +15,7 @@ import typer
 
 from swarmstack import __version__
 from swarmstack.cli import (
+    admin_cli,
     cluster_cli,
     config_cli,
     deploy_cli,
@@ -27,6 +28,7 @@ from swarmstack.cli import render as render_cli
 from swarmstack.cli import tasks as tasks_cli
 from swarmstack.cli import validate as validate_cli
 from swarmstack.cli.banner import key_lines, print_banner
+from swarmstack.cli.local_secrets import with_jwt_secret
 from swarmstack.cli.node import (
     Banner,
     data_dir_ready,
@@ -59,12 +61,15 @@ app.command("status")(cluster_cli.status)
 app.add_typer(render_cli.app, name="render")
 app.command("validate")(validate_cli.validate)
 app.command("rotate-admin-key")(keys_cli.rotate_admin_key)
-app.add_typer(rotate_cli.app, name="keys")  # `keys rotate-data`; other `keys` commands join it
 app.add_typer(store_cli.app, name="store")
 app.command("deploy")(deploy_cli.deploy)
 app.add_typer(deploy_cli.deployments_app, name="deployments")
 app.add_typer(deploy_cli.rollout_app, name="rollout")
 app.command("rollback")(deploy_cli.rollback)
+app.add_typer(admin_cli.users_app, name="users")
+app.add_typer(admin_cli.keys_app, name="keys")
+admin_cli.keys_app.command("rotate-data")(rotate_cli.rotate_data)
+app.add_typer(admin_cli.audit_app, name="audit")
 
 DEFAULT_SPEC = Path("examples/triage/swarm.yaml")
 Specs = Annotated[list[Path] | None, typer.Argument(help="Swarm spec files.")]
@@ -153,13 +158,16 @@ def up(
     check_port(settings.server.host, settings.server.port)
     data_dir_ready(settings.data_dir)
     settings = _with_key(settings)
+    settings, created = with_jwt_secret(settings)
+    if created is not None:
+        note(f"created a sign-in token secret in {created} (mode 0600; kept for later starts)")
     banner: list[Banner] = []
     ready = asyncio.Event()
 
     async def main() -> None:
         printer = asyncio.create_task(_print_banner(ready, banner, settings))
         try:
-            reload = lambda: _with_key(_settings(host, port, data_dir))  # noqa: E731
+            reload = lambda: with_jwt_secret(_with_key(_settings(host, port, data_dir)))[0]  # noqa: E731
             await run_all(loaded, settings, workers, ready, banner, reload)
         finally:
             printer.cancel()

@@ -6,7 +6,8 @@ the new key goes on top of the file and the old ones stay below it to decrypt; r
 re-read the file within seconds, and at once when they meet the new key id. Keys set in the
 settings cannot be written from here: set the new key as `encryption_key` and the old one among
 `encryption_previous_keys` on every node (restart or SIGHUP), then run this command, which then
-re-encrypts under the configured key. Runs against the store directly, in batches.
+re-encrypts under the configured key. Runs against the store directly, in batches. Registered
+as `keys rotate-data` in `cli.main`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from rich.progress import Progress as Bar
 from rich.progress import TaskID
 
 from swarmstack.cli.node import run_loop
-from swarmstack.cli.output import HELP, console, escape, note
+from swarmstack.cli.output import console, escape, note
 from swarmstack.errors import SettingsError
 from swarmstack.security.crypto import Keyring, key_id, parse_key
 from swarmstack.security.keyfile import add_key, with_default_key_file
@@ -31,11 +32,9 @@ from swarmstack.settings import Settings, load_settings
 from swarmstack.store import check_keys, open_store
 from swarmstack.store.reencrypt import BATCH, Progress, reencrypt
 
-app = typer.Typer(no_args_is_help=True, help="Manage keys.", context_settings=HELP)
 SETTLE_S = CHECK_S + 1.0  # running nodes notice a changed key file within CHECK_S
 
 
-@app.command("rotate-data")
 def rotate_data(
     data_dir: Annotated[
         Path | None, typer.Option(help="Embedded store directory (as given to `up`).")

@@ -9,8 +9,10 @@ import httpx
 
 from swarmstack.errors import (
     Conflict,
+    Forbidden,
     InvalidInput,
     NotFound,
+    RateLimited,
     StoreUnavailable,
     SwarmstackError,
     Unauthorized,
@@ -18,7 +20,9 @@ from swarmstack.errors import (
 
 _BY_STATUS: dict[int, type[SwarmstackError]] = {
     401: Unauthorized,
+    403: Forbidden,
     404: NotFound,
+    429: RateLimited,
     409: Conflict,
     422: InvalidInput,
     503: StoreUnavailable,
@@ -158,6 +162,45 @@ class SwarmClient:
     def cluster(self) -> dict[str, Any]:
         """Managers, workers and queue depth (GET /api/v1/cluster)."""
         return self._call("GET", "/api/v1/cluster")
+
+    # --- administration ----------------------------------------------------------------------
+    def users(self) -> builtins.list[dict[str, Any]]:
+        """Every user (GET /api/v1/admin/users)."""
+        found: builtins.list[dict[str, Any]] = self._call_any("GET", "/api/v1/admin/users")
+        return found
+
+    def add_user(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Create a user: `username`, `password`, `role`, optional `tenant`."""
+        return self._call("POST", "/api/v1/admin/users", json=body)
+
+    def set_user(self, ref: str, verb: str) -> dict[str, Any]:
+        """`disable` or `enable` a user by id or username."""
+        return self._call("POST", f"/api/v1/admin/users/{ref}/{verb}")
+
+    def keys(self, include_revoked: bool = False) -> builtins.list[dict[str, Any]]:
+        """API keys (never the keys themselves)."""
+        params = {"include_revoked": include_revoked}
+        found: builtins.list[dict[str, Any]] = self._call_any(
+            "GET", "/api/v1/admin/keys", params=params
+        )
+        return found
+
+    def create_key(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A new key (`key`, shown once) and its record (`info`)."""
+        return self._call("POST", "/api/v1/admin/keys", json=body)
+
+    def revoke_key(self, key_id: str) -> dict[str, Any]:
+        """Revoke a key by id."""
+        return self._call("POST", f"/api/v1/admin/keys/{key_id}/revoke")
+
+    def audit(self, **params: Any) -> dict[str, Any]:
+        """A page of audit entries, newest first (`limit`, `before`, `action`, `principal`)."""
+        wanted = {k: v for k, v in params.items() if v is not None}
+        return self._call("GET", "/api/v1/admin/audit", params=wanted)
+
+    def verify_audit(self) -> dict[str, Any]:
+        """Walk the audit hash chain on the manager."""
+        return self._call("GET", "/api/v1/admin/audit/verify")
 
     def close(self) -> None:
         """Close connections."""

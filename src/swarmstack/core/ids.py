@@ -69,3 +69,21 @@ def request_hash(*parts: str) -> str:
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def session_scope(owner: str | None, tenant: str | None) -> str | None:
+    """Whose sessions a task's session belongs to: its tenant, else its submitting principal.
+    Two principals naming the same session share nothing (docs/security.md)."""
+    return tenant or owner
+
+
+def scoped_session(session: str | None, scope: str | None) -> str | None:
+    """The stored form of a client's session name: `<scope>:<session>`."""
+    return f"{scope}:{session}" if session is not None and scope else session
+
+
+def client_session(stored: str | None, scope: str | None) -> str | None:
+    """The client's session name from its stored form (rows stored unscoped stay as they are)."""
+    if stored is None or not scope:
+        return stored
+    return stored.removeprefix(f"{scope}:")

@@ -27,6 +27,8 @@ class NewTask:
     session: str | None = None
     version: str | None = None
     session_policy: str = "enqueue"
+    owner: str | None = None  # the submitting principal's id
+    tenant: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,8 @@ class TaskRecord:
     idempotency_key: str | None = None
     request_hash: str | None = None
     attempt_errors: list[dict[str, Any]] = field(default_factory=list)
+    owner: str | None = None
+    tenant: str | None = None
 
 
 class OutcomeKind(StrEnum):

@@ -13,10 +13,12 @@ import logging
 from swarmstack.core import rollout
 from swarmstack.core.rollout_types import Action, Phase, RolloutState
 from swarmstack.deploy.service import apply_actions, history_lines, plan_for
+from swarmstack.errors import SwarmstackError
 from swarmstack.metrics import Metrics
-from swarmstack.store import Store
+from swarmstack.store import AuditEntry, Store
 
 log = logging.getLogger(__name__)
+CONTROLLER = "system:rollout-controller"  # the principal of the controller's own changes
 
 
 STRANDED_AFTER_S = 30.0  # default time for workers to load a version before it is stranded
@@ -106,7 +108,23 @@ class RolloutController:
         if saved is None:
             return False  # an operator's command came first; the next tick decides again
         await apply_actions(self.store, swarm, actions)
+        await self._audit(swarm, lines, now)
         return True
+
+    async def _audit(
+        self, swarm: str, lines: list[tuple[str, str, str | None, str | None]], now: float
+    ) -> None:
+        """The controller's own steps, aborts and promotions go in the audit log too."""
+        for action, message, version, _previous in lines:
+            entry = AuditEntry(
+                CONTROLLER, f"rollout.{action}", swarm, "-", "ok",
+                {"version": version, "message": message[:300]},
+            )  # fmt: skip
+            try:
+                await self.store.audit.append(entry, now)
+            except SwarmstackError as exc:
+                self.metrics.audit_failures.inc()
+                log.error("could not audit %s of %s: %s", action, swarm, exc)
 
     async def _gauges(self) -> None:
         states = await self.store.deployments.states()

@@ -60,6 +60,17 @@ class Metrics:
         self.in_flight = Gauge(
             "swarmstack_tasks_in_flight", "Tasks running in this worker", ["swarm"], registry=r
         )
+        self.sign_ins = Counter(
+            "swarmstack_sign_ins_total",
+            "Sign-in attempts by result (ok, invalid, locked)",
+            ["result"],
+            registry=r,
+        )
+        self.audit_failures = Counter(
+            "swarmstack_audit_failures_total",
+            "Changes whose audit entry could not be stored",
+            registry=r,
+        )
         self.leases_expired = Counter(
             "swarmstack_leases_expired_total",
             "Leases that expired and were re-queued",

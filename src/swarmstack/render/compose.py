@@ -16,8 +16,6 @@ ENV_EXAMPLE = """# Copy to .env and fill in; docker-compose reads it. Never comm
 POSTGRES_PASSWORD=
 REDIS_PASSWORD=
 SWARMSTACK_ADMIN_KEY=
-# the data key of encryption at rest: openssl rand -base64 32 (back it up with the database)
-SWARM_ENCRYPTION_KEY=
 GRAFANA_ADMIN_PASSWORD=
 """
 
@@ -31,7 +29,6 @@ def compose(specs: Sequence[SwarmSpec], workers: int = 2) -> Obj:
         "REDIS_URL": redis,
         "SWARMSTACK_SPEC_DIR": SPEC_DIR,
         "SWARMSTACK_SERVER__HOST": "0.0.0.0",
-        "SWARM_ENCRYPTION_KEY": "${SWARM_ENCRYPTION_KEY:?set SWARM_ENCRYPTION_KEY in .env}",
     }
     healthy = {
         "postgres": {"condition": "service_healthy"},

@@ -89,8 +89,8 @@ Do not edit by hand: re-render from the specs.
   disruption budgets, network policies, ingress and monitoring objects.
 - `k8s/overlays/`: one per environment ({envs}) and per region. Apply with
   `kubectl apply -k k8s/overlays/<name>` after creating the Secret `{k8s.SECRET}` (keys
-  `store-url`, `admin-key`, `encryption-key` (`openssl rand -base64 32`; docs/security.md),
-  `keda-connection`, and `redis-url` with `deploy.redis: true`) and the TLS Secret.
+  `store-url`, `admin-key`, `keda-connection`, and `redis-url` with `deploy.redis: true`) and
+  the TLS Secret.
 - `compose/`: `cp .env.example .env`, fill it in, put a certificate in `nginx/tls/`, then
   `docker compose up -d`.
 - `compose/prometheus/alerts_test.yml`: `promtool test rules alerts_test.yml` fires each alert.

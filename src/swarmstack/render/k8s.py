@@ -28,8 +28,7 @@ from swarmstack.render.names import safe_name
 from swarmstack.spec import SwarmSpec
 
 Obj = dict[str, Any]
-# created by the operator: store-url, admin-key, encryption-key, keda-connection, [redis-url]
-SECRET = "swarmstack-secrets"
+SECRET = "swarmstack-secrets"  # created by the operator: store-url, admin-key, [redis-url]
 SECRETS_DIR = "/etc/swarmstack/secrets"
 
 
@@ -202,11 +201,7 @@ def pod(
 
 
 def store_env(specs: Sequence[SwarmSpec]) -> list[Obj]:
-    """The store and its data keys (a key file: rotated by editing the Secret, re-read live)."""
-    env = [
-        secret_file("SWARMSTACK_STORE__URL", "store-url"),
-        secret_file("SWARMSTACK_SECURITY__ENCRYPTION_KEY", "encryption-key"),
-    ]
+    env = [secret_file("SWARMSTACK_STORE__URL", "store-url")]
     if deploy_of(specs).redis:
         env.append(secret_file("REDIS_URL", "redis-url"))
     return env

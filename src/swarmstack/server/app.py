@@ -9,8 +9,17 @@ from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from swarmstack import __version__
-from swarmstack.server import health, problems, routes_cluster, routes_deployments, routes_tasks
-from swarmstack.server.auth import KeyCache
+from swarmstack.server import (
+    health,
+    problems,
+    routes_admin,
+    routes_auth,
+    routes_cluster,
+    routes_deployments,
+    routes_tasks,
+)
+from swarmstack.server.access import check_table
+from swarmstack.server.auth import PrincipalCache
 from swarmstack.server.middleware import BodyLimit, HttpMetrics
 from swarmstack.server.state import Manager
 
@@ -35,13 +44,16 @@ def create_app(manager: Manager, *, manage_lifecycle: bool = True) -> FastAPI:
         description="Task API of a swarmstack manager.",
     )
     app.state.manager = manager
-    app.state.key_cache = KeyCache()
+    app.state.principals = PrincipalCache()
     app.state.readiness = health.Readiness()
     problems.install(app)
     app.include_router(health.router)
     app.include_router(routes_tasks.router)
     app.include_router(routes_cluster.router)
     app.include_router(routes_deployments.router)
+    app.include_router(routes_auth.router)
+    app.include_router(routes_admin.router)
+    check_table(app)
     if manager.settings.server.gzip:
         app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(HttpMetrics, metrics=manager.metrics)

@@ -1,65 +1,136 @@
-"""Bearer API keys. Valid keys are cached for a few seconds to keep the hot path fast."""
+"""Who is calling, and may they: `authenticate` (API key or access token) and `authorize`
+(the route's permission from server/access.py).
+
+Credentials are `Authorization: Bearer <credential>`: an API key (`ssk_...`) or an access token
+from `POST /api/v1/auth`. Every failure answers 401 "invalid credentials" (the reason is logged,
+never sent), so a caller learns nothing about which part was wrong. Verified principals are
+cached for a few seconds to keep the hot path fast: a revoked key or disabled user stops
+working within `CACHE_S`.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Annotated
 
-from fastapi import Request, Security
+from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from swarmstack.errors import Unauthorized
+from swarmstack.errors import Forbidden, Unauthorized
+from swarmstack.security.roles import Principal, allows
+from swarmstack.security.tokens import InvalidToken, decode
+from swarmstack.server.access import UnmappedRoute, permission_of
 from swarmstack.server.state import Manager
-from swarmstack.store import Principal
 
-_CACHE_S = 10.0
+log = logging.getLogger(__name__)
+CACHE_S = 10.0
+INVALID = "invalid credentials"
+HOW = "send `Authorization: Bearer <API key or access token>`; sign in with POST /api/v1/auth"
 
 
-class KeyCache:
-    """Recently verified keys (by hash-free lookup: the key string itself, in memory only)."""
+class PrincipalCache:
+    """Recently verified credentials and users, in memory only, for `CACHE_S` seconds."""
 
     def __init__(self) -> None:
-        self._seen: dict[str, tuple[Principal, float]] = {}
+        self._seen: dict[str, tuple[Principal | None, float]] = {}
 
-    def get(self, key: str) -> Principal | None:
-        """A cached principal while it is fresh."""
+    def get(self, key: str) -> tuple[bool, Principal | None]:
+        """(hit, principal): a cached principal, or a cached "no such principal" (None)."""
         hit = self._seen.get(key)
         if hit is None or hit[1] < time.monotonic():
-            return None
-        return hit[0]
+            return False, None
+        return True, hit[0]
 
-    def put(self, key: str, who: Principal) -> None:
-        """Remember a verified key."""
+    def put(self, key: str, who: Principal | None) -> None:
+        """Remember a verified credential (or a user found disabled: None)."""
         if len(self._seen) > 10_000:
             self._seen.clear()
-        self._seen[key] = (who, time.monotonic() + _CACHE_S)
+        self._seen[key] = (who, time.monotonic() + CACHE_S)
+
+    def clear(self) -> None:
+        """Forget everything (after a revoke or disable on this manager)."""
+        self._seen.clear()
 
 
 # Declares the scheme in OpenAPI so /docs can authorise; the header is checked below.
-_BEARER = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer ssk_...`")
+_BEARER = HTTPBearer(
+    auto_error=False,
+    description="An API key (`ssk_...`) or an access token from POST /api/v1/auth.",
+)
+
+
+def _credential(request: Request) -> str:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise Unauthorized("missing credentials", fix=HOW)
+    return value.strip()
 
 
 async def authenticate(
     request: Request,
     _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)] = None,
 ) -> Principal:
-    """The principal behind `Authorization: Bearer <key>`, or 401."""
-    header = request.headers.get("authorization", "")
-    scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
-        raise Unauthorized(
-            "missing bearer credentials", fix="send `Authorization: Bearer <api key>`"
-        )
+    """The principal behind `Authorization: Bearer <credential>`, or 401."""
+    credential = _credential(request)
     manager: Manager = request.app.state.manager
-    cache: KeyCache = request.app.state.key_cache
-    key = key.strip()
-    if (who := cache.get(key)) is not None:
-        return who
-    who = await manager.store.keys.lookup(key)
+    cache: PrincipalCache = request.app.state.principals
+    if credential.startswith("ssk_"):
+        who = await _api_key(manager, cache, credential)
+    else:
+        who = await _access_token(manager, cache, credential)
     if who is None:
-        raise Unauthorized(
-            "the API key is not valid or was revoked",
-            fix="use the admin key printed by `swarmstack up`",
-        )
+        raise Unauthorized(INVALID, fix=HOW)
+    request.state.principal = who
+    return who
+
+
+async def _api_key(manager: Manager, cache: PrincipalCache, key: str) -> Principal | None:
+    hit, who = cache.get(key)
+    if hit:
+        return who
+    who = await manager.store.keys.lookup(key, time.time())
+    if who is None:
+        log.info("refused an API key: unknown, revoked or expired")
     cache.put(key, who)
     return who
+
+
+async def _access_token(manager: Manager, cache: PrincipalCache, token: str) -> Principal | None:
+    try:
+        claims = decode(manager.token_keys, token, kind="access")
+    except InvalidToken as exc:
+        log.info("refused an access token: %s", exc)
+        return None
+    hit, who = cache.get(claims.subject)
+    if not hit:
+        user = await manager.store.users.get(claims.subject)
+        who = None
+        if user is not None and not user.disabled:
+            who = Principal(user.id, user.username, user.role, user.tenant, "user")
+        cache.put(claims.subject, who)
+    if who is None:
+        log.info("refused an access token of a disabled or deleted user %s", claims.subject)
+    return who
+
+
+async def authorize(
+    request: Request, who: Annotated[Principal, Depends(authenticate)]
+) -> Principal:
+    """`authenticate`, then 403 unless the principal's role holds the route's permission."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", request.url.path)
+    try:
+        needed = permission_of(request.method, path)
+    except UnmappedRoute as exc:
+        log.error("refused a request: %s", exc)
+        raise Forbidden("this route has no permission assigned", fix="report it") from None
+    if needed is not None and not allows(who.role, needed):
+        raise Forbidden(
+            f"the {who.role} role does not have the permission {needed.value!r}",
+            fix="ask an admin for a key or user with a role that has it (docs/security.md)",
+        )
+    return who
+
+
+Who = Annotated[Principal, Depends(authorize)]

@@ -19,12 +19,14 @@ log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 _MEANINGS = {
     400: "The body is not JSON.",
-    401: "No valid API key.",
-    404: "No such task or swarm.",
+    401: "Missing or invalid credentials (an API key or an access token).",
+    403: "The credentials' role lacks the permission this route needs.",
+    404: "No such resource (or one the caller may not see).",
     409: "Conflicts with the current state (Idempotency-Key reuse, a busy session).",
     413: "The body is too large.",
     422: "The request is not valid; `errors` says where.",
-    503: "The store is unavailable; retry after `Retry-After` seconds.",
+    429: "Too many requests or queued tasks; retry after `Retry-After` seconds.",
+    503: "The store is unavailable (retry after `Retry-After` seconds), or sign-in is off.",
 }
 
 
@@ -62,6 +64,8 @@ def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> JS
         **extra,
     }
     headers = {}
+    if status == 401:  # RFC 6750 section 3: say which scheme to use
+        headers["WWW-Authenticate"] = 'Bearer realm="swarmstack"'
     if "retry_after" in extra:
         headers["Retry-After"] = str(max(1, round(extra["retry_after"])))
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)

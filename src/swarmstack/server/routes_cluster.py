@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from swarmstack.server.auth import authenticate
+from swarmstack.server.auth import Who
 from swarmstack.server.leader import LEASE
 from swarmstack.server.problems import problem_responses
 from swarmstack.server.state import Manager
-from swarmstack.store import Principal
 
-router = APIRouter(prefix="/api/v1", tags=["cluster"], responses=problem_responses(401, 503))
+router = APIRouter(
+    prefix="/api/v1", tags=["cluster"], responses=problem_responses(401, 403, 429, 503)
+)
 ALIVE_S = 15.0
 
 
@@ -60,7 +59,7 @@ def age_s(now: float, at: float) -> float:
 
 
 @router.get("/cluster", response_model=ClusterOut)
-async def cluster(request: Request, who: Annotated[Principal, Depends(authenticate)]) -> ClusterOut:
+async def cluster(request: Request, who: Who) -> ClusterOut:
     """Managers (and which one leads), workers with their in-flight counts, queue depth."""
     manager: Manager = request.app.state.manager
     now = await manager.store.db.now()  # heartbeats are written with the database's clock

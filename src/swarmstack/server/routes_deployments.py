@@ -6,27 +6,27 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from swarmstack.core import rollout
 from swarmstack.core.rollout_types import RolloutState
 from swarmstack.deploy.service import Verb
 from swarmstack.errors import InvalidInput, NotFound, SpecError
-from swarmstack.server.auth import authenticate
+from swarmstack.server.audit import audited
+from swarmstack.server.auth import Who
 from swarmstack.server.problems import problem_responses
 from swarmstack.server.schemas import StorableName
 from swarmstack.server.state import Manager
 from swarmstack.spec import SwarmSpec
 from swarmstack.spec.loader import parse_spec
-from swarmstack.store import Deployment, HistoryLine, Principal
+from swarmstack.store import Deployment, HistoryLine
 
 router = APIRouter(
     prefix="/api/v1",
     tags=["deployments"],
-    responses=problem_responses(400, 401, 404, 409, 413, 422, 503),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 429, 503),
 )
-Who = Annotated[Principal, Depends(authenticate)]
 SwarmName = Annotated[StorableName, Path(max_length=64, description="Swarm name.")]
 StrategyName = Literal["all-at-once", "canary", "blue-green"]
 
@@ -159,14 +159,16 @@ async def deploy(body: DeployIn, request: Request, response: Response, who: Who)
     """Deploy a spec: 201 with the new version and its rollout (200 when identical content was
     already deployed: nothing changes)."""
     manager = _manager(request)
-    spec = _spec_of(body)
-    plan = None
-    if body.strategy is not None:
-        plan = dataclasses.replace(rollout.plan_of(spec.rollout), strategy=body.strategy)
-    code_version = body.code_version or spec.deploy.code_version
-    result = await manager.deployer.deploy(
-        spec, by=who.name, message=body.message, code_version=code_version, plan=plan
-    )
+    async with audited(request, who, "deploy", _swarm_named(body)) as detail:
+        spec = _spec_of(body)
+        plan = None
+        if body.strategy is not None:
+            plan = dataclasses.replace(rollout.plan_of(spec.rollout), strategy=body.strategy)
+        code_version = body.code_version or spec.deploy.code_version
+        result = await manager.deployer.deploy(
+            spec, by=who.name, message=body.message, code_version=code_version, plan=plan
+        )
+        detail.update(version=result.deployment.version, created=result.created)
     response.status_code = 201 if result.created else 200
     response.headers["Location"] = f"/api/v1/deployments/{result.deployment.id}"
     return DeployOut(
@@ -254,7 +256,8 @@ async def steer_rollout(
     tasks to stable, the candidate's failed and queued tasks re-run on stable), pause, resume,
     or retry an aborted candidate. 409 when the phase refuses the verb."""
     manager = _manager(request)
-    state = await manager.deployer.command(name, verb, by=who.name)
+    async with audited(request, who, f"rollout.{verb}", name):
+        state = await manager.deployer.command(name, verb, by=who.name)
     return await _rollout_out(manager, name, state)
 
 
@@ -263,8 +266,15 @@ async def rollback(name: SwarmName, body: RollbackIn, request: Request, who: Who
     """Send all new tasks to an earlier version at once (its whole spec: prompts, models,
     budgets, config), recorded in the history."""
     manager = _manager(request)
-    state = await manager.deployer.rollback(name, body.to, by=who.name)
+    async with audited(request, who, "rollback", name, to=body.to):
+        state = await manager.deployer.rollback(name, body.to, by=who.name)
     return await _rollout_out(manager, name, state)
+
+
+def _swarm_named(body: DeployIn) -> str:
+    """The swarm a deploy names, for the audit log, before the spec is validated."""
+    name = body.spec.get("name") if body.spec else None
+    return name[:64] if isinstance(name, str) else "(spec)"
 
 
 def _spec_of(body: DeployIn) -> SwarmSpec:

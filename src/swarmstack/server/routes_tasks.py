@@ -5,11 +5,15 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from swarmstack.core.records import TaskRecord
 from swarmstack.core.states import TaskStatus
-from swarmstack.server.auth import authenticate
+from swarmstack.errors import NotFound
+from swarmstack.security.roles import Permission, allows, can_cancel_task, can_see_task
+from swarmstack.server.audit import audited
+from swarmstack.server.auth import Who
 from swarmstack.server.problems import problem_responses
 from swarmstack.server.schemas import LegacyTaskIn, StorableName, TaskIn, TaskList, TaskOut
 from swarmstack.server.sse import event_stream, finished_before
@@ -19,9 +23,8 @@ from swarmstack.store import Principal
 router = APIRouter(
     prefix="/api/v1",
     tags=["tasks"],
-    responses=problem_responses(400, 401, 404, 409, 413, 422, 503),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 429, 503),
 )
-Who = Annotated[Principal, Depends(authenticate)]
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 LastEventId = Annotated[
     str,
@@ -101,11 +104,29 @@ async def submit_task_legacy(
     return await _accept(request, response, req, who, wait)
 
 
+def _sees_every_task(who: Principal) -> bool:
+    """Whether no object-level rule can hide a task from `who` (so cached answers may serve)."""
+    return who.tenant is None and allows(who.role, Permission.TASKS_READ_ANY)
+
+
+async def _visible_task(manager: Manager, task_id: str, who: Principal) -> TaskRecord:
+    """The task if `who` may see it; otherwise the same 404 as for an id that does not exist,
+    so the answer does not confirm that the id exists (OWASP API1:2023)."""
+    task = await manager.store.tasks.get(task_id)
+    if not can_see_task(who, task.owner, task.tenant):
+        raise NotFound(f"no task {task_id[:60]!r}", fix="check the id from the submit answer")
+    return task
+
+
 @router.get("/tasks/{task_id}", response_model=TaskOut)
 async def get_task(task_id: str, request: Request, who: Who) -> Response:
-    """One task with its result, error, trace and every failed attempt."""
-    answer = await _manager(request).task_answer(task_id)
-    return Response(answer, media_type="application/json")
+    """One task with its result, error, trace and every failed attempt (404 for a task of
+    another principal that `who` may not read)."""
+    manager = _manager(request)
+    if _sees_every_task(who):
+        return Response(await manager.task_answer(task_id), media_type="application/json")
+    task = await _visible_task(manager, task_id, who)
+    return Response(TaskOut.of(task).model_dump_json(), media_type="application/json")
 
 
 @router.get("/tasks", response_model=TaskList)
@@ -117,18 +138,29 @@ async def list_tasks(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[StorableName | None, Query(max_length=40)] = None,
 ) -> TaskList:
-    """Tasks newest first, filtered by status and swarm, paginated by cursor."""
+    """Tasks newest first, filtered by status and swarm, paginated by cursor (a submitter
+    sees its own tasks, a principal with a tenant those of its tenant)."""
     page = await _manager(request).store.tasks.list(
-        status=status.value if status else None, swarm=swarm, limit=limit, cursor=cursor
+        status=status.value if status else None,
+        swarm=swarm,
+        limit=limit,
+        cursor=cursor,
+        owner=None if allows(who.role, Permission.TASKS_READ_ANY) else who.id,
+        tenant=who.tenant,
     )
     return TaskList(items=[TaskOut.of(t) for t in page.items], next_cursor=page.next_cursor)
 
 
 @router.post("/tasks/{task_id}/cancel", response_model=TaskOut)
 async def cancel_task(task_id: str, request: Request, who: Who) -> TaskOut:
-    """Cancel a queued or running task (a running one is stopped by its worker)."""
+    """Cancel a queued or running task (a running one is stopped by its worker). A submitter
+    may cancel its own tasks; an operator any task."""
     manager = _manager(request)
-    task = await manager.store.tasks.cancel(task_id, time.time(), who.name)
+    async with audited(request, who, "task.cancel", task_id[:60]):
+        found = await _visible_task(manager, task_id, who)
+        if not can_cancel_task(who, found.owner, found.tenant):
+            raise NotFound(f"no task {task_id[:60]!r}", fix="check the id from the submit answer")
+        task = await manager.store.tasks.cancel(task_id, time.time(), who.name)
     manager.signals.cancel_requested([task.id])
     manager.signals.tasks_finished([task.id])
     return TaskOut.of(task)
@@ -150,6 +182,8 @@ async def task_events(
     stops reconnecting)."""
     manager = _manager(request)
     after = _event_id(last_event_id)
+    if not _sees_every_task(who):
+        await _visible_task(manager, task_id, who)
     if await finished_before(manager, task_id, after):
         return Response(status_code=204)
     return StreamingResponse(

@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
+from swarmstack.core.ids import client_session, session_scope
 from swarmstack.core.records import TaskRecord
 from swarmstack.core.states import Priority, TaskStatus
 from swarmstack.spec.durations import Duration
@@ -52,11 +55,19 @@ def _strict_json(value: Any) -> Any:
 
 # The pattern documents (in the OpenAPI schema) what the validator enforces: no C0 control
 # characters or DEL; lone surrogates cannot arrive in a path and are refused in bodies.
-StorableName = Annotated[
-    str,
-    AfterValidator(_no_unstorable),
-    WithJsonSchema({"type": "string", "pattern": "^[^\\u0000-\\u001f\\u007f]*$"}),
-]
+class _DocumentedPattern:
+    """Adds the pattern to the generated schema and keeps the rest (a field's min_length and
+    max_length), which WithJsonSchema would replace."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["pattern"] = "^[^\\u0000-\\u001f\\u007f]*$"
+        return schema
+
+
+StorableName = Annotated[str, AfterValidator(_no_unstorable), _DocumentedPattern()]
 JsonValue = Annotated[Any, AfterValidator(_strict_json)]
 
 
@@ -146,7 +157,7 @@ class TaskOut(BaseModel):
             created_at=task.created_at,
             started_at=task.started_at,
             finished_at=task.finished_at,
-            session=task.session,
+            session=client_session(task.session, session_scope(task.owner, task.tenant)),
             usage=task.usage,
             trace=task.trace,
             attempt_errors=[AttemptOut(**a) for a in task.attempt_errors],

@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from swarmstack.core.batcher import Batcher
-from swarmstack.core.ids import TaskId, new_task_id, node_id, request_hash
+from swarmstack.core.ids import (
+    TaskId,
+    new_task_id,
+    node_id,
+    request_hash,
+    scoped_session,
+    session_scope,
+)
 from swarmstack.core.records import NewTask, TaskRecord
 from swarmstack.core.retention import plan_of
 from swarmstack.core.states import Priority
@@ -22,6 +29,7 @@ from swarmstack.deploy.router import Router
 from swarmstack.deploy.service import Deployer
 from swarmstack.errors import DecryptionFailed, NotFound, SwarmstackError
 from swarmstack.metrics import Metrics
+from swarmstack.security.tokens import TokenKeys, keys_from
 from swarmstack.server.housekeeping import Housekeeping
 from swarmstack.server.leader import Leader
 from swarmstack.server.schemas import TaskOut
@@ -70,11 +78,13 @@ class Manager:
     waiters: Waiters = field(init=False)
     leader: Leader = field(init=False)
     router: Router = field(init=False)
+    token_keys: TokenKeys = field(init=False)
     deployer: Deployer = field(init=False)
     _submits: Batcher[NewTask, SubmitResult] = field(init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.token_keys = keys_from(self.settings.security)
         self.waiters = Waiters(self.store)
         self.router = Router(self.store)
         self.deployer = Deployer(self.store, on_change=self._deployed)
@@ -219,7 +229,9 @@ class Manager:
             created_at=time.time(),
             idempotency_key=key,
             request_hash=fingerprint,
-            session=req.session,
+            session=scoped_session(req.session, session_scope(who.id, who.tenant)),
+            owner=who.id,
+            tenant=who.tenant,
             session_policy=spec.sessions.on_conflict,
             version=version,
         )

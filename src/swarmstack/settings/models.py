@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -142,9 +142,43 @@ class RetentionSettings(BaseModel):
 
 
 class SecuritySettings(BaseModel):
-    """Credentials, and the keys of encryption at rest (docs/security.md)."""
+    """Credentials, sign-in and tokens, and the keys of encryption at rest (docs/security.md)."""
 
     admin_key: SecretStr | None = Field(None, description="Admin API key to install at start.")
+    jwt_secret: SecretStr | None = Field(
+        None,
+        description="HS256 secret (at least 32 bytes) that signs sign-in tokens; `up` creates "
+        "one in its data directory when none is set. Managers sharing a store need the same one.",
+    )
+    jwt_previous_secrets: list[SecretStr] = Field(
+        default_factory=list,
+        description="Older HS256 secrets still accepted for verification while tokens they "
+        "signed expire (rotation without logging everyone out).",
+    )
+    jwt_private_key_file: Path | None = Field(
+        None,
+        description="PEM Ed25519 or RSA private key: tokens are signed with EdDSA or RS256 "
+        "instead of HS256 (jwt_secret, if set, is then only accepted for verification).",
+    )
+    jwt_public_key_files: list[Path] = Field(
+        default_factory=list,
+        description="PEM public keys of earlier private keys, still accepted for verification.",
+    )
+    access_token_ttl: Duration = Field(
+        900.0, gt=0, le=86_400, description="Lifetime of a sign-in access token."
+    )
+    refresh_token_ttl: Duration = Field(
+        7 * 86_400.0, gt=0, description="Lifetime of a refresh token (each use rotates it)."
+    )
+    max_failed_logins: int = Field(
+        5, ge=1, description="Failed sign-ins in a row before the account is locked for a while."
+    )
+    lockout: Duration = Field(
+        900.0,
+        gt=0,
+        description="Longest lock after failed sign-ins (it starts at 30 s and doubles).",
+    )
+
     encryption: bool = Field(
         True,
         description="Encrypt task data at rest (AES-256-GCM). Off only when set false: new "
@@ -166,6 +200,18 @@ class SecuritySettings(BaseModel):
         description="Older data keys, to decrypt values stored under them until "
         "`swarmstack keys rotate-data` re-encrypted them (comma-separated in the environment).",
     )
+
+    @field_validator("jwt_secret", "jwt_previous_secrets")
+    @classmethod
+    def _long_enough(cls, value: Any) -> Any:
+        """HS256 keys of at least 256 bits (RFC 7518 section 3.2)."""
+        for secret in value if isinstance(value, list) else [value]:
+            if secret is not None and len(secret.get_secret_value().encode()) < 32:
+                raise ValueError(
+                    "an HS256 secret needs at least 32 bytes; generate one with "
+                    "`openssl rand -base64 48`"
+                )
+        return value
 
     @field_validator("encryption_previous_keys", mode="before")
     @classmethod
@@ -224,5 +270,13 @@ LIVE_SETTINGS = frozenset(
         "security.encryption_key",
         "security.encryption_key_file",
         "security.encryption_previous_keys",
+        "security.jwt_secret",
+        "security.jwt_previous_secrets",
+        "security.jwt_private_key_file",
+        "security.jwt_public_key_files",
+        "security.access_token_ttl",
+        "security.refresh_token_ttl",
+        "security.max_failed_logins",
+        "security.lockout",
     }
 )

@@ -20,12 +20,12 @@ ENV_KEYS: dict[str, str] = {
     "SWARM_TLS_CERT": "server.tls_cert",
     "SWARM_TLS_KEY": "server.tls_key",
     "SWARMSTACK_ADMIN_KEY": "security.admin_key",
+    "SWARM_JWT_SECRET": "security.jwt_secret",
     "SWARM_ENCRYPTION_KEY": "security.encryption_key",
     "SWARM_ENCRYPTION_KEY_FILE": "security.encryption_key_file",
     "LOG_LEVEL": "log_level",
 }
 ENV_UNSUPPORTED: dict[str, str] = {
-    "SWARM_JWT_SECRET": "JWT sign-in is not built yet; clients use API keys (Bearer ssk_...)",
     "PROMETHEUS_ENDPOINT": "Prometheus scrapes each node's /metrics; nothing is pushed to it",
     "GRAFANA_ENDPOINT": "dashboards read Prometheus; `swarmstack render grafana` writes them",
 }
@@ -40,6 +40,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("swarm", "discovery_mode"): "cluster.discovery",
     ("security", "tls_cert"): "server.tls_cert",
     ("security", "tls_key"): "server.tls_key",
+    ("security", "jwt_secret"): "security.jwt_secret",
     ("security", "encryption_key"): "security.encryption_key",
     ("agents", "max_concurrent"): "agents.max_concurrent",
     ("agents", "timeout"): "agents.timeout",
@@ -50,9 +51,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("monitoring", "metrics_enabled"): "server.metrics_enabled",
     ("monitoring", "log_level"): "log_level",
 }
-TOML_UNSUPPORTED: dict[tuple[str, str], str] = {
-    ("security", "jwt_secret"): ENV_UNSUPPORTED["SWARM_JWT_SECRET"],
-}
+TOML_UNSUPPORTED: dict[tuple[str, str], str] = {}
 
 
 def toml_value(section: str, key: str, value: object) -> tuple[str | None, object, str | None]:

@@ -301,4 +301,4 @@ def _build(layers: _Layers) -> Settings:
             f"setting {dotted}: {error['msg']}",
             where=layers.sources.get(dotted, "settings"),
             fix="correct the value where it is set (`swarmstack config show` lists sources)",
-        ) from exc
+        ) from None  # pydantic's error would repeat the input, and it may be a secret

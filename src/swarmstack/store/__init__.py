@@ -12,17 +12,20 @@ from __future__ import annotations
 from swarmstack.core.retry import RetryPolicy
 from swarmstack.security.crypto import Keyring, Sealer
 from swarmstack.security.roles import Principal
+from swarmstack.store.audit import AuditEntry, AuditRecord, AuditStore
 from swarmstack.store.claims import Applied, ClaimStore
 from swarmstack.store.cluster import ClusterStore, ManagerInfo, WorkerInfo
 from swarmstack.store.deployments import Deployment, DeploymentStore, HistoryLine, Route
 from swarmstack.store.engine import Database
 from swarmstack.store.events import EventStore
 from swarmstack.store.existing import has_schema, missing_sqlite_file, no_store_here
-from swarmstack.store.keys import KeyStore
+from swarmstack.store.keys import KeyInfo, KeyStore, NewKey
 from swarmstack.store.migrate import migrate
+from swarmstack.store.refresh_tokens import Redeemed, RefreshTokenStore
 from swarmstack.store.sealed import check_keys
 from swarmstack.store.sessions import SessionStore
 from swarmstack.store.tasks import SubmitResult, TaskStore
+from swarmstack.store.users import User, UserStore
 
 
 class Store:
@@ -43,6 +46,9 @@ class Store:
         self.cluster = ClusterStore(db)
         self.sessions = SessionStore(db, self.keyring)
         self.deployments = DeploymentStore(db)
+        self.users = UserStore(db)
+        self.refresh_tokens = RefreshTokenStore(db)
+        self.audit = AuditStore(db)
 
     async def close(self) -> None:
         """Close the connection pools."""
@@ -75,14 +81,20 @@ async def open_store(
 
 __all__ = [
     "Applied",
+    "AuditEntry",
+    "AuditRecord",
     "Deployment",
     "DeploymentStore",
     "HistoryLine",
+    "KeyInfo",
     "ManagerInfo",
+    "NewKey",
     "Principal",
+    "Redeemed",
     "Route",
     "Store",
     "SubmitResult",
+    "User",
     "WorkerInfo",
     "check_keys",
     "open_store",

@@ -175,16 +175,20 @@ class ClaimStore:
         """Renew the leases of `ids` that `worker` still holds (`lease_s` from now on the
         database's clock); returns those ids. `now` is unused and kept for callers."""
         held: set[TaskId] = set()
+        ordered = sorted(set(ids))
         async with self.db.write() as conn:
-            for start in range(0, len(ids), _CHUNK):
-                chunk = list(ids[start : start + _CHUNK])
+            for start in range(0, len(ordered), _CHUNK):
+                mine = (
+                    tasks.c.id.in_(ordered[start : start + _CHUNK]),
+                    tasks.c.lease_owner == worker,
+                    tasks.c.status == TaskStatus.RUNNING.value,
+                )
+                # Lock the rows in id order first, as every writer of several task rows does
+                # (docs/architecture.md), so a concurrent outcome batch cannot deadlock with us.
+                locked = select(tasks.c.id).where(*mine).order_by(tasks.c.id).with_for_update()
                 rows = await conn.execute(
                     update(tasks)
-                    .where(
-                        tasks.c.id.in_(chunk),
-                        tasks.c.lease_owner == worker,
-                        tasks.c.status == TaskStatus.RUNNING.value,
-                    )
+                    .where(tasks.c.id.in_(locked.scalar_subquery()), *mine)
                     .values(lease_expires_at=db_now() + lease_s)
                     .returning(tasks.c.id)
                 )
@@ -219,7 +223,7 @@ class ClaimStore:
     async def _record(self, outcomes: Sequence[Outcome]) -> list[Applied]:
         applied: list[Applied] = []
         async with self.db.write() as conn:
-            for outcome in outcomes:
+            for outcome in sorted(outcomes, key=lambda o: o.task_id):  # rows locked in id order
                 done = await self._apply(conn, outcome)
                 if done is not None:
                     applied.append(done)

@@ -144,6 +144,8 @@ def new_task_row(task: NewTask, keys: Sealer) -> dict[str, Any]:
         "request_hash": task.request_hash,
         "session": task.session,
         "submitted_by": task.submitted_by,
+        "owner": task.owner,
+        "tenant": task.tenant,
         "run_at": task.created_at,
         "created_at": task.created_at,
     }
@@ -181,6 +183,8 @@ def task_from_row(
         attempt_errors=[
             {**a, "error": open_text(keys, a["error"], ATTEMPT_ERROR)} for a in attempt_errors or []
         ],
+        owner=m["owner"],
+        tenant=m["tenant"],
     )
 
 

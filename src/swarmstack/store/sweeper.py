@@ -39,7 +39,9 @@ async def sweep(claims: ClaimStore, now: float) -> list[tuple[str, TaskStatus]]:
                     tasks.c.status == TaskStatus.RUNNING.value,
                     tasks.c.lease_expires_at < db_now(),
                 )
+                .order_by(tasks.c.id)  # rows locked in id order, like every multi-row writer
                 .limit(BATCH)
+                .with_for_update(skip_locked=True)  # a row being renewed or reported: next round
             )
         ).all()
         swept = [await _expire(claims, conn, r, now) for r in rows]

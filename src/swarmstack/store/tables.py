@@ -50,7 +50,7 @@ tasks = Table(
     Column("timeout_s", Float, nullable=False),
     Column("idempotency_key", String(300), unique=True),
     Column("request_hash", String(64)),
-    Column("session", String(200)),
+    Column("session", String(250)),  # scoped: "<tenant or owner>:<the client's session>"
     Column("submitted_by", String(80), nullable=False),
     Column("owner", String(40)),  # the submitting principal's id (object-level authorisation)
     Column("tenant", String(64)),  # the submitting principal's tenant, if any
@@ -101,7 +101,7 @@ session_messages = Table(
     "session_messages",
     metadata,
     Column("id", EventId, primary_key=True, autoincrement=True),
-    Column("session", String(200), nullable=False, index=True),
+    Column("session", String(250), nullable=False, index=True),
     Column("role", String(20), nullable=False),
     Column("content", Text, nullable=False),
     Column("created_at", Float, nullable=False),

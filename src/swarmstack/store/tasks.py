@@ -144,9 +144,16 @@ class TaskStore:
         swarm: str | None = None,
         limit: int = 50,
         cursor: str | None = None,
+        owner: str | None = None,
+        tenant: str | None = None,
     ) -> TaskPage:
-        """Newest first; `cursor` is the last id of the previous page."""
+        """Newest first; `cursor` is the last id of the previous page; `owner` and `tenant`
+        keep only the tasks of that principal and tenant."""
         query = select(tasks).order_by(tasks.c.id.desc()).limit(limit + 1)
+        if owner:
+            query = query.where(tasks.c.owner == owner)
+        if tenant:
+            query = query.where(tasks.c.tenant == tenant)
         if status:
             query = query.where(tasks.c.status == status)
         if swarm:
@@ -300,4 +307,6 @@ def _record_of(task: NewTask) -> TaskRecord:
         session=task.session,
         idempotency_key=task.idempotency_key,
         request_hash=task.request_hash,
+        owner=task.owner,
+        tenant=task.tenant,
     )

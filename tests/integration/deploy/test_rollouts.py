@@ -106,6 +106,8 @@ async def test_a_failing_canary_is_aborted_and_its_failures_rerun_on_stable(
     )
     after = await cluster.submit("later")
     assert (after["version"], after["status"]) == ("1.0.0", "succeeded")
+    audit = await cluster.node.store.audit.page(principal="system:rollout-controller")
+    assert any(e.action.startswith("rollout.abort") and e.target == "s" for e in audit), audit
 
 
 async def test_blue_green_preview_is_pinned_then_promoted_and_switched_back(

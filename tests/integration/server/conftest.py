@@ -20,6 +20,7 @@ from tests.conftest import SpecFactory
 from tests.support.keys import TEST_KEY
 
 ADMIN_KEY = "ssk_test_admin_key"
+JWT_SECRET = "test-jwt-secret-of-at-least-32-bytes!"
 
 
 @dataclass
@@ -86,7 +87,11 @@ async def node(
     settings = Settings(
         data_dir=tmp_path,
         server=server,  # type: ignore[arg-type]
-        security={"admin_key": ADMIN_KEY, "encryption_key": TEST_KEY},  # type: ignore[arg-type]
+        security={  # type: ignore[arg-type]
+            "admin_key": ADMIN_KEY,
+            "jwt_secret": JWT_SECRET,
+            "encryption_key": TEST_KEY,
+        },
     )
     built = await build_node(swarms, settings, metrics=Metrics())
     assert built.manager is not None and built.worker is not None

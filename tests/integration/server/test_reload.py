@@ -36,6 +36,8 @@ async def test_reload_applies_live_settings_and_names_the_rest(
     assert node.worker.settings.batch_size == 7
     assert node.worker._outcomes._max_size == 7  # the outcome batcher took it at once
     assert node.manager.settings.server.max_wait == 5
+    audit = await node.store.audit.page(action="settings.reload")
+    assert audit[0].principal == "system:sighup" and "server.port" in audit[0].detail["changed"]
     await node.stop()
 
 

@@ -165,3 +165,25 @@ async def test_dual_signals_fall_back_to_postgresql_while_redis_is_down(
     finally:
         for node in (a, b, pg_tap, redis_tap):
             await node.aclose()
+
+
+async def test_keep_alive_pings_and_busy_sending_share_the_connection(pg_url: str) -> None:
+    """The listener's ping and the send loop's NOTIFYs never run at once on the one asyncpg
+    connection (which refuses with "another operation is in progress" and drops the link)."""
+    channel = f"swarmstack_test_{secrets.token_hex(4)}"
+    a, b = PgSignals(pg_url), PgSignals(pg_url)
+    for node in (a, b):
+        node.channel = channel
+        node.ping_s = 0.0005  # type: ignore[misc]
+    try:
+        await connected(a, b)
+        seen = Seen()
+        b.on_finished(seen)
+        for i in range(300):
+            a.tasks_finished([f"t_{i}"])
+            await asyncio.sleep(0)  # one NOTIFY each, interleaved with the pings
+        assert sorted(await seen.until(300)) == sorted(f"t_{i}" for i in range(300))
+        assert a.connected.is_set() and b.connected.is_set()
+    finally:
+        await a.aclose()
+        await b.aclose()

@@ -28,7 +28,7 @@ def new_task(**fields: Any) -> NewTask:
         {"session": "a\ud800b"},
         {"idempotency_key": "k\x00"},
         {"swarm": "s\x00"},
-        {"session": "s" * 201},  # PostgreSQL enforces VARCHAR(n), SQLite does not: both refuse
+        {"session": "s" * 251},  # PostgreSQL enforces VARCHAR(n), SQLite does not: both refuse
         {"idempotency_key": "k" * 301},
         {"swarm": "s" * 65},
         {"submitted_by": "p" * 81},

@@ -149,3 +149,24 @@ async def test_two_managers_installing_the_same_key_at_once_agree(
     )
     assert first.id == second.id
     assert await store.keys.count() == 1
+
+
+async def test_heartbeats_outcomes_and_the_sweeper_never_deadlock(
+    store: Store, other: Store
+) -> None:
+    """Writers that lock several task rows in one transaction take them in id order, so a
+    heartbeat, an outcome batch in another order and the sweeper never deadlock (PostgreSQL
+    would abort one with 40P01, which surfaced as a failed heartbeat)."""
+    other.claims.policies["s"] = RetryPolicy(retry_attempts=2, retry_delay_s=0, jitter=0)
+    for _ in range(5):
+        await submit(store, 60)
+        claimed = await store.claims.claim(W1, ["s"], 60, time.time(), 30)
+        ids = [t.id for t in claimed]
+        halves = [claimed[i::2] for i in range(2)]
+        await asyncio.gather(
+            *(store.claims.heartbeat(W1, ids[::step], time.time(), 30) for step in (1, -1)),
+            *(other.claims.record([ok(t) for t in reversed(h)]) for h in halves),
+            other.claims.sweep(time.time()),
+            store.claims.heartbeat(W1, ids, time.time(), 30),
+        )
+        assert {(await store.tasks.get(i)).status for i in ids} == {TaskStatus.SUCCEEDED}

@@ -59,10 +59,11 @@ def test_markup_like_text_is_printed_as_written(tmp_path: Path) -> None:
     done = run("validate", str(tmp_path / "bad.yaml"))
     assert done.returncode == 1
     assert "'^[a-z][a-z0-9_-]{0,62}$'" in done.stderr
-    (tmp_path / "config.toml").write_text('[security]\njwt_secret = "x"\n')
+    (tmp_path / "config.toml").write_text('[security]\njwt_secret = "short-[red]x[/red]"\n')
     shown = run("config", "show", cwd=tmp_path)
-    assert shown.returncode == 0
-    assert "config.toml [security] jwt_secret: not supported" in shown.stderr
+    assert shown.returncode == 1
+    assert "config.toml [security] jwt_secret: setting security.jwt_secret" in shown.stderr
+    assert "[red]" not in shown.stderr  # the (secret) value is never echoed
 
 
 def test_a_remote_error_says_its_fix_once() -> None:

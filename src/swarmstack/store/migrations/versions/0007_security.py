@@ -31,6 +31,11 @@ def upgrade() -> None:
     with op.batch_alter_table("tasks") as batch:
         batch.add_column(sa.Column("owner", sa.String(40)))
         batch.add_column(sa.Column("tenant", sa.String(64)))
+        batch.alter_column("session", type_=sa.String(250), existing_type=sa.String(200))
+    with op.batch_alter_table("session_messages") as batch:
+        batch.alter_column(
+            "session", type_=sa.String(250), existing_type=sa.String(200), existing_nullable=False
+        )
     op.create_index(op.f("ix_tasks_owner_status"), "tasks", ["owner", "status"])
     op.create_index(op.f("ix_tasks_tenant_created_at"), "tasks", ["tenant", "created_at"])
     _create_users()
@@ -98,7 +103,12 @@ def downgrade() -> None:
     op.drop_table("users")
     op.drop_index(op.f("ix_tasks_tenant_created_at"), table_name="tasks")
     op.drop_index(op.f("ix_tasks_owner_status"), table_name="tasks")
+    with op.batch_alter_table("session_messages") as batch:
+        batch.alter_column(
+            "session", type_=sa.String(200), existing_type=sa.String(250), existing_nullable=False
+        )
     with op.batch_alter_table("tasks") as batch:
+        batch.alter_column("session", type_=sa.String(200), existing_type=sa.String(250))
         batch.drop_column("tenant")
         batch.drop_column("owner")
     with op.batch_alter_table("api_keys") as batch:

@@ -1,0 +1,56 @@
+"""The seed's penetration tests and the admin CLI against `swarmstack up`, as users run them."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from swarmstack.server.access import PUBLIC
+from tests.conftest import REPO
+from tests.process.conftest import Procs, wait_ready
+from tests.support.net import free_port
+
+pytestmark = pytest.mark.process
+
+
+def cli(*args: str, key: str, url: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SWARMSTACK_API_KEY": key, "SWARMSTACK_URL": url, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "swarmstack", *args],
+        cwd=REPO, env=env, input=stdin, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def start_up(procs: Procs, data: Path, port: int) -> str:
+    procs.start("up", "--port", str(port), "--data-dir", str(data), name="up",
+                env={"COLUMNS": "300"})  # fmt: skip
+    wait_ready(f"http://127.0.0.1:{port}")
+    return f"http://127.0.0.1:{port}"
+
+
+def test_the_seeds_penetration_tests_and_every_route_without_a_token(
+    procs: Procs, tmp_path: Path
+) -> None:
+    url = start_up(procs, tmp_path / "data", free_port())
+    auth = httpx.post(f"{url}/api/v1/auth", json={"username": "test", "password": "test"})
+    assert auth.status_code == 401
+    admin = httpx.get(f"{url}/api/v1/admin", headers={"Authorization": "Bearer invalid-token"})
+    assert admin.status_code == 401
+    schema = httpx.get(f"{url}/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        for method in operations:
+            if (method.upper(), path) in PUBLIC:
+                continue
+            concrete = re.sub(r"\{\w+\}", "x", path)
+            answer = httpx.request(method, url + concrete, json={})
+            assert answer.status_code == 401, (method, path, answer.text)
+    secret = tmp_path / "data" / "jwt.secret"
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert secret.read_text().strip() not in procs.logs()
