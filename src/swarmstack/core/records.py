@@ -27,6 +27,8 @@ class NewTask:
     session: str | None = None
     version: str | None = None
     session_policy: str = "enqueue"
+    owner: str | None = None  # the submitting principal's id
+    tenant: str | None = None  # and its tenant
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,6 +104,8 @@ def new_task_row(task: NewTask) -> dict[str, Any]:
         "request_hash": task.request_hash,
         "session": task.session,
         "submitted_by": task.submitted_by,
+        "owner": task.owner,
+        "tenant": task.tenant,
         "run_at": task.created_at,
         "created_at": task.created_at,
     }

@@ -74,4 +74,6 @@ class KeyStore:
             ).first()
         if row is None or row.revoked or not hmac.compare_digest(row.key_hash, digest):
             return None
-        return Principal(row.id, row.name, row.role)
+        return Principal(
+            row.id, row.name, row.role, rate_limit=row.rate_limit, max_queued=row.max_queued
+        )
