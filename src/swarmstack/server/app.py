@@ -11,6 +11,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from swarmstack import __version__
 from swarmstack.server import health, problems, routes_cluster, routes_deployments, routes_tasks
 from swarmstack.server.auth import KeyCache
+from swarmstack.server.limits import RateLimitHeaders
 from swarmstack.server.middleware import BodyLimit, HttpMetrics
 from swarmstack.server.state import Manager
 
@@ -37,11 +38,14 @@ def create_app(manager: Manager, *, manage_lifecycle: bool = True) -> FastAPI:
     app.state.manager = manager
     app.state.key_cache = KeyCache()
     app.state.readiness = health.Readiness()
+    app.state.limiter = manager.limiter
     problems.install(app)
     app.include_router(health.router)
     app.include_router(routes_tasks.router)
     app.include_router(routes_cluster.router)
     app.include_router(routes_deployments.router)
+    # add_middleware puts each one outside the ones before it
+    app.add_middleware(RateLimitHeaders)
     if manager.settings.server.gzip:
         app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(HttpMetrics, metrics=manager.metrics)

@@ -9,6 +9,7 @@ from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from swarmstack.errors import Unauthorized
+from swarmstack.server.limits import Limiter
 from swarmstack.server.state import Manager
 from swarmstack.store import Principal
 
@@ -43,7 +44,21 @@ async def authenticate(
     request: Request,
     _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)] = None,
 ) -> Principal:
-    """The principal behind `Authorization: Bearer <key>`, or 401."""
+    """The principal behind `Authorization: Bearer <key>`, or 401; 429 when the principal's
+    rate limit is spent, or when its source address sent too many requests without valid
+    credentials."""
+    limiter: Limiter = request.app.state.limiter
+    try:
+        who = await _identify(request)
+    except Unauthorized:
+        await limiter.check_source(request)
+        raise
+    await limiter.check_principal(request, who)
+    return who
+
+
+async def _identify(request: Request) -> Principal:
+    """The principal behind the bearer key (verified keys cached briefly), or Unauthorized."""
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():

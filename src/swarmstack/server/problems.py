@@ -24,6 +24,7 @@ _MEANINGS = {
     409: "Conflicts with the current state (Idempotency-Key reuse, a busy session).",
     413: "The body is too large.",
     422: "The request is not valid; `errors` says where.",
+    429: "Too many requests, or too many queued tasks; retry after `Retry-After` seconds.",
     503: "The store is unavailable; retry after `Retry-After` seconds.",
 }
 

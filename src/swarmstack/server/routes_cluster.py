@@ -13,7 +13,7 @@ from swarmstack.server.problems import problem_responses
 from swarmstack.server.state import Manager
 from swarmstack.store import Principal
 
-router = APIRouter(prefix="/api/v1", tags=["cluster"], responses=problem_responses(401, 503))
+router = APIRouter(prefix="/api/v1", tags=["cluster"], responses=problem_responses(401, 429, 503))
 ALIVE_S = 15.0
 
 

@@ -24,7 +24,7 @@ from swarmstack.store import Deployment, HistoryLine, Principal
 router = APIRouter(
     prefix="/api/v1",
     tags=["deployments"],
-    responses=problem_responses(400, 401, 404, 409, 413, 422, 503),
+    responses=problem_responses(400, 401, 404, 409, 413, 422, 429, 503),
 )
 Who = Annotated[Principal, Depends(authenticate)]
 SwarmName = Annotated[StorableName, Path(max_length=64, description="Swarm name.")]

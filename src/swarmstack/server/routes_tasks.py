@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from swarmstack.core.states import TaskStatus
 from swarmstack.server.auth import authenticate
+from swarmstack.server.limits import check_queue_cap
 from swarmstack.server.problems import problem_responses
 from swarmstack.server.schemas import LegacyTaskIn, StorableName, TaskIn, TaskList, TaskOut
 from swarmstack.server.sse import event_stream, finished_before
@@ -19,7 +20,7 @@ from swarmstack.store import Principal
 router = APIRouter(
     prefix="/api/v1",
     tags=["tasks"],
-    responses=problem_responses(400, 401, 404, 409, 413, 422, 503),
+    responses=problem_responses(400, 401, 404, 409, 413, 422, 429, 503),
 )
 Who = Annotated[Principal, Depends(authenticate)]
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
@@ -75,6 +76,7 @@ async def submit_task(
     """Queue a task; 202 once it is stored (200 if it finished within `wait`). It runs on the
     version its swarm's route picks (by session, else by id), or on the one pinned by the
     `version` field or the `X-Swarm-Version` header (a preview)."""
+    await check_queue_cap(_manager(request), who, request)
     version = body.version or pinned
     req = SubmitRequest(
         body.swarm, body.input, body.priority, body.timeout, body.session, idempotency_key, version
@@ -97,6 +99,7 @@ async def submit_task_legacy(
     wait: Wait = 0,
 ) -> TaskOut:
     """The seed's `{"task": ..., "priority": ...}` request, routed to the default swarm."""
+    await check_queue_cap(_manager(request), who, request)
     req = SubmitRequest(body.swarm, body.task, body.priority, idempotency_key=idempotency_key)
     return await _accept(request, response, req, who, wait)
 

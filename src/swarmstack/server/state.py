@@ -24,6 +24,7 @@ from swarmstack.errors import NotFound, SwarmstackError
 from swarmstack.metrics import Metrics
 from swarmstack.server.housekeeping import Housekeeping
 from swarmstack.server.leader import Leader
+from swarmstack.server.limits import Limiter, make_limiter
 from swarmstack.server.schemas import TaskOut
 from swarmstack.server.waiters import Waiters
 from swarmstack.settings import Settings
@@ -69,6 +70,7 @@ class Manager:
     leader: Leader = field(init=False)
     router: Router = field(init=False)
     deployer: Deployer = field(init=False)
+    limiter: Limiter = field(init=False)
     _submits: Batcher[NewTask, SubmitResult] = field(init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -76,6 +78,7 @@ class Manager:
         self.waiters = Waiters(self.store)
         self.router = Router(self.store)
         self.deployer = Deployer(self.store, on_change=self._deployed)
+        self.limiter = make_limiter(lambda: self.settings, self.metrics)
         self.leader = Leader(
             self.store,
             self.signals,
@@ -150,6 +153,7 @@ class Manager:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.leader.resign()
+        await self.limiter.aclose()
 
     def spec(self, swarm: str | None) -> SwarmSpec:
         """The stable spec of `swarm` (default when None), or NotFound listing known swarms."""
@@ -206,6 +210,8 @@ class Manager:
         )
         return NewTask(
             id=task_id,
+            owner=who.id,
+            tenant=who.tenant,
             swarm=spec.name,
             input=req.input,
             priority=Priority.value(priority),

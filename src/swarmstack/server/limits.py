@@ -1,0 +1,176 @@
+"""Rate limits and queued-task caps of the manager's API.
+
+`authenticate()` calls `Limiter.check_principal` once it knows who is calling, and
+`Limiter.check_source` when a request carries no valid credentials (sign-in calls it too), so
+floods of 401s are limited per source address. The submit routes call `check_queue_cap`. Each
+raises `RateLimited` (429 with `Retry-After`); the headers of every check made for a request are
+added to its response, 429 or not, by `RateLimitHeaders`.
+
+Limits are read from the settings at each call, so a reload changes them at once. Buckets live
+in `server/buckets.py`; the arithmetic and header syntax in `security/ratelimit.py`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from swarmstack.errors import RateLimited
+from swarmstack.metrics import Metrics
+from swarmstack.security.addresses import Network, client_address, networks
+from swarmstack.security.ratelimit import Decision, Limit, limit_field, policy_field, retry_after
+from swarmstack.security.roles import Principal
+from swarmstack.server.buckets import Buckets, LocalBuckets, RedisBuckets
+from swarmstack.settings import Settings
+from swarmstack.settings.models import RateLimitSettings
+
+if TYPE_CHECKING:
+    from swarmstack.server.state import Manager
+
+STATE_KEY = "swarmstack.ratelimit"  # in scope["state"]: [(policy item, limit item), ...]
+QUEUE_CAP_RETRY_S = 2.0
+
+
+class Limiter:
+    """Per-principal and per-source request limits over one bucket store."""
+
+    def __init__(self, settings: Callable[[], Settings], buckets: Buckets, metrics: Metrics):
+        self._settings = settings
+        self.buckets = buckets
+        self._metrics = metrics
+
+    async def check_principal(self, request: Request, who: Principal) -> None:
+        """Count a request of `who`; RateLimited when its role's (or key's) limit is spent."""
+        limits = self._settings().rate_limits
+        limit = principal_limit(limits, who) if limits.enabled else None
+        if limit is not None:
+            await self._check(request, "principal", f"p:{who.id}", limit)
+
+    async def check_source(self, request: Request) -> None:
+        """Count a request without valid credentials (or a sign-in) against its source
+        address; RateLimited when that address's limit is spent."""
+        settings = self._settings()
+        limits = settings.rate_limits
+        if limits.enabled:
+            source = source_of(request, settings.server.trusted_proxies)
+            await self._check(
+                request, "source", f"s:{source}", Limit(limits.source_rate, limits.source_burst)
+            )
+
+    async def _check(self, request: Request, name: str, key: str, limit: Limit) -> None:
+        decision = await self.buckets.take(key, limit)
+        note(request.scope, policy_field(name, limit), limit_field(name, decision))
+        if not decision.allowed:
+            self._metrics.ratelimit_rejected.labels(name).inc()
+            raise _refused(name, limit, decision)
+
+    async def aclose(self) -> None:
+        """Close the bucket store's connections."""
+        await self.buckets.aclose()
+
+
+def make_limiter(settings: Callable[[], Settings], metrics: Metrics) -> Limiter:
+    """Buckets on Redis when `redis.url` is set (shared by every manager), else in-process."""
+    url = settings().redis.url
+    buckets: Buckets = (
+        RedisBuckets(url.get_secret_value(), metrics) if url is not None else LocalBuckets()
+    )
+    return Limiter(settings, buckets, metrics)
+
+
+def principal_limit(limits: RateLimitSettings, who: Principal) -> Limit | None:
+    """The role's limit, or the key's `rate_limit` with the role's burst in seconds (a key
+    allowed 100/s where its role allows 100/s with a burst of 200 gets a burst of 200 too);
+    None when the key's rate is 0 (no limit)."""
+    role = limits.for_role(who.role)
+    if who.rate_limit is None:
+        return Limit(role.rate, role.burst)
+    if who.rate_limit <= 0:
+        return None
+    return Limit(who.rate_limit, max(1, round(who.rate_limit * role.burst / role.rate)))
+
+
+def source_of(request: Request, trusted_proxies: Sequence[str]) -> str:
+    """The source address a request is counted against (see `security.addresses`)."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.getlist("x-forwarded-for") if trusted_proxies else []
+    return client_address(peer, forwarded, _networks(tuple(trusted_proxies)))
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
+    return networks(entries)
+
+
+def _refused(name: str, limit: Limit, decision: Decision) -> RateLimited:
+    if name == "source":
+        what = f"more than {limit.burst} requests at once or {limit.rate:g}/s from this address"
+        fix = "wait `Retry-After` seconds and send valid credentials"
+    else:
+        what = f"more than {limit.burst} requests at once or {limit.rate:g}/s by this principal"
+        fix = (
+            "wait `Retry-After` seconds; an admin can raise the role's "
+            "rate_limits.<role>_rate or the key's rate_limit"
+        )
+    return RateLimited(
+        f"too many requests: {what}", fix=fix, delay_s=retry_after(decision), limit=name
+    )
+
+
+async def check_queue_cap(manager: Manager, who: Principal, request: Request | None = None) -> None:
+    """RateLimited when `who` already has its cap of queued tasks (the key's `max_queued`,
+    else its role's; 0 is no cap).
+
+    Across managers (and within one, for submits in flight together) the count is read before
+    the new task is stored, so a principal can pass its cap by at most the submits it has in
+    flight at once; docs/security-limits.md says why that is not made exact."""
+    limits = manager.settings.rate_limits
+    cap = who.max_queued if who.max_queued is not None else limits.for_role(who.role).max_queued
+    if not limits.enabled or cap <= 0:
+        return
+    queued = await manager.store.tasks.count_queued(who.id, at_most=cap)
+    if request is not None:
+        note(request.scope, f'"queued";q={cap}', f'"queued";r={max(0, cap - queued)}')
+    if queued >= cap:
+        manager.metrics.ratelimit_rejected.labels("queued").inc()
+        raise RateLimited(
+            f"{who.label} has {cap} queued tasks, its cap",
+            fix="wait for queued tasks to run, or cancel some; an admin can raise the key's "
+            "max_queued or rate_limits.<role>_max_queued (0: no cap)",
+            delay_s=QUEUE_CAP_RETRY_S,
+            limit="queued",
+            max_queued=cap,
+        )
+
+
+def note(scope: Scope, policy: str, current: str) -> None:
+    """Remember a check's header items for the response (`RateLimitHeaders` adds them)."""
+    scope.setdefault("state", {}).setdefault(STATE_KEY, []).append((policy, current))
+
+
+class RateLimitHeaders:
+    """Add `RateLimit-Policy` and `RateLimit` for the checks a request went through."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})  # shared with the Request the routes see
+
+        async def send_with_headers(message: Message) -> None:
+            items = state.get(STATE_KEY)
+            if message["type"] == "http.response.start" and items:
+                headers = list(message.get("headers", []))
+                headers.append((b"ratelimit-policy", ", ".join(p for p, _ in items).encode()))
+                headers.append((b"ratelimit", ", ".join(c for _, c in items).encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
