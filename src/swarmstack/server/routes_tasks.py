@@ -158,7 +158,7 @@ async def task_events(
     return StreamingResponse(
         event_stream(manager, task_id, after, request),
         media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 

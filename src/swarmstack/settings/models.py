@@ -53,8 +53,13 @@ class ServerSettings(BaseModel):
         description="Addresses or CIDR blocks of proxies whose X-Forwarded-For is believed for "
         "per-source rate limits (comma-separated in the environment); empty: none is.",
     )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API (CORS, comma-separated in the "
+        "environment); empty: CORS is off and no Access-Control-* header is sent.",
+    )
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "cors_origins", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         return split_list(value)
