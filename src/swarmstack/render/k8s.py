@@ -158,7 +158,7 @@ def pod(
         "args": ["serve"],
         "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
         "env": [
-            {"name": "SWARM_MODE", "value": role},
+            {"name": "SWARM_MODE", "value": "manager" if role == "manager" else "worker"},
             {"name": "SWARMSTACK_SPEC_DIR", "value": SPEC_DIR},
             {"name": "SWARMSTACK_SERVER__HOST", "value": "0.0.0.0"},
             {"name": "HOME", "value": "/tmp"},
