@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from swarmstack.render.k8s_network import ingress, network_policies, service_monitor
+from swarmstack.spec import SwarmSpec
 from tests.render.conftest import example_specs
+
+
+def with_redis(specs: Sequence[SwarmSpec]) -> list[SwarmSpec]:
+    first = specs[0].model_copy(
+        update={"deploy": specs[0].deploy.model_copy(update={"redis": True})}
+    )
+    return [first, *specs[1:]]
+
+
+def egress_ports(policy: dict[str, Any]) -> set[int]:
+    return {p["port"] for rule in policy["egress"] for p in rule["ports"]}
 
 
 def test_default_deny_then_only_what_each_component_needs() -> None:
@@ -15,8 +30,18 @@ def test_default_deny_then_only_what_each_component_needs() -> None:
     }
     workers = policies["swarmstack-workers"]
     assert workers["podSelector"]["matchExpressions"][0]["values"] == ["worker", "worker-canary"]
-    ports = {p["port"] for rule in workers["egress"] for p in rule["ports"]}
-    assert {53, 5432, 6379, 443} <= ports
+    assert egress_ports(workers) == {53, 5432, 443, 80}
+    assert egress_ports(policies["swarmstack-manager"]) == {53, 5432}
+
+
+def test_redis_is_reachable_only_when_the_deployment_uses_it() -> None:
+    policies = {
+        p["metadata"]["name"]: p["spec"]
+        for p in network_policies(with_redis(example_specs("triage+digest")))
+    }
+    # managers share rate limits (and signals, the result cache) through it; workers signal
+    assert 6379 in egress_ports(policies["swarmstack-manager"])
+    assert 6379 in egress_ports(policies["swarmstack-workers"])
 
 
 def test_the_ingress_serves_the_manager_over_tls_and_prometheus_scrapes_metrics() -> None:

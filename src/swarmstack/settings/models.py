@@ -178,6 +178,12 @@ class SecuritySettings(BaseModel):
     """Credentials."""
 
     admin_key: SecretStr | None = Field(None, description="Admin API key to install at start.")
+    jwt_secret: SecretStr | None = Field(
+        None, description="Key that signs sign-in tokens (managers only; a mounted Secret)."
+    )
+    encryption_key: SecretStr | None = Field(
+        None, description="Key that encrypts stored inputs and results (managers and workers)."
+    )
 
 
 @dataclass(frozen=True, slots=True)
