@@ -2,7 +2,7 @@
 
 `authenticate()` calls `Limiter.check_principal` once it knows who is calling, and
 `Limiter.check_source` when a request carries no valid credentials (sign-in calls it too), so
-floods of 401s are limited per source address. The submit routes call `check_queue_cap`. Each
+floods of 401s are limited per source address (`server/queue_caps.py` caps queued tasks). Each
 raises `RateLimited` (429 with `Retry-After`); the headers of every check made for a request are
 added to its response, 429 or not, by `RateLimitHeaders`.
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,11 +27,7 @@ from swarmstack.server.buckets import Buckets, LocalBuckets, RedisBuckets
 from swarmstack.settings import Settings
 from swarmstack.settings.models import RateLimitSettings
 
-if TYPE_CHECKING:
-    from swarmstack.server.state import Manager
-
 STATE_KEY = "swarmstack.ratelimit"  # in scope["state"]: [(policy item, limit item), ...]
-QUEUE_CAP_RETRY_S = 2.0
 
 
 class Limiter:
@@ -119,32 +114,6 @@ def _refused(name: str, limit: Limit, decision: Decision) -> RateLimited:
     return RateLimited(
         f"too many requests: {what}", fix=fix, delay_s=retry_after(decision), limit=name
     )
-
-
-async def check_queue_cap(manager: Manager, who: Principal, request: Request | None = None) -> None:
-    """RateLimited when `who` already has its cap of queued tasks (the key's `max_queued`,
-    else its role's; 0 is no cap).
-
-    Across managers (and within one, for submits in flight together) the count is read before
-    the new task is stored, so a principal can pass its cap by at most the submits it has in
-    flight at once; docs/security-limits.md says why that is not made exact."""
-    limits = manager.settings.rate_limits
-    cap = who.max_queued if who.max_queued is not None else limits.for_role(who.role).max_queued
-    if not limits.enabled or cap <= 0:
-        return
-    queued = await manager.store.tasks.count_queued(who.id, at_most=cap)
-    if request is not None:
-        note(request.scope, f'"queued";q={cap}', f'"queued";r={max(0, cap - queued)}')
-    if queued >= cap:
-        manager.metrics.ratelimit_rejected.labels("queued").inc()
-        raise RateLimited(
-            f"{who.label} has {cap} queued tasks, its cap",
-            fix="wait for queued tasks to run, or cancel some; an admin can raise the key's "
-            "max_queued or rate_limits.<role>_max_queued (0: no cap)",
-            delay_s=QUEUE_CAP_RETRY_S,
-            limit="queued",
-            max_queued=cap,
-        )
 
 
 def note(scope: Scope, policy: str, current: str) -> None:

@@ -10,8 +10,8 @@ from fastapi.responses import StreamingResponse
 
 from swarmstack.core.states import TaskStatus
 from swarmstack.server.auth import authenticate
-from swarmstack.server.limits import check_queue_cap
 from swarmstack.server.problems import problem_responses
+from swarmstack.server.queue_caps import check_queue_cap
 from swarmstack.server.schemas import LegacyTaskIn, StorableName, TaskIn, TaskList, TaskOut
 from swarmstack.server.sse import event_stream, finished_before
 from swarmstack.server.state import Manager, SubmitRequest

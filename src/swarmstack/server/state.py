@@ -25,6 +25,7 @@ from swarmstack.metrics import Metrics
 from swarmstack.server.housekeeping import Housekeeping
 from swarmstack.server.leader import Leader
 from swarmstack.server.limits import Limiter, make_limiter
+from swarmstack.server.queue_caps import QueueCaps
 from swarmstack.server.schemas import TaskOut
 from swarmstack.server.waiters import Waiters
 from swarmstack.settings import Settings
@@ -71,6 +72,7 @@ class Manager:
     router: Router = field(init=False)
     deployer: Deployer = field(init=False)
     limiter: Limiter = field(init=False)
+    queue_caps: QueueCaps = field(init=False)
     _submits: Batcher[NewTask, SubmitResult] = field(init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -79,6 +81,7 @@ class Manager:
         self.router = Router(self.store)
         self.deployer = Deployer(self.store, on_change=self._deployed)
         self.limiter = make_limiter(lambda: self.settings, self.metrics)
+        self.queue_caps = QueueCaps(self.store.tasks.count_queued)
         self.leader = Leader(
             self.store,
             self.signals,

@@ -1,4 +1,5 @@
-"""The cap on a principal's queued tasks, through the real app on SQLite and PostgreSQL."""
+"""The cap on a principal's queued tasks, through the real app and on its own, on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from swarmstack.core.ids import new_task_id
+from swarmstack.core.records import NewTask
 from swarmstack.metrics import Metrics
 from swarmstack.node import Node, build_node
+from swarmstack.server.queue_caps import QueueCaps
 from swarmstack.settings import Settings
 from swarmstack.signals import LocalSignals
 from swarmstack.store import Store
@@ -111,3 +115,38 @@ async def test_admins_have_no_cap_by_default_and_tasks_record_their_owner(api: A
     assert await api.node.store.tasks.count_queued(admin.id) == 5
     assert await api.node.store.tasks.count_queued(admin.id, at_most=2) == 2
     assert await api.node.store.tasks.count_queued("k_nobody") == 0
+
+
+def queued_by(owner: str, count: int) -> list[NewTask]:
+    now = time.time()
+    return [
+        NewTask(new_task_id(), "echo", {}, 5, 1, 30.0, owner, now, owner=owner)
+        for _ in range(count)
+    ]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_far_from_its_cap_a_principal_is_counted_here_and_near_it_by_the_store(
+    store: Store,
+) -> None:
+    clock = Clock()
+    caps = QueueCaps(store.tasks.count_queued, refresh_s=1.0, clock=clock)
+    assert await caps.admit("k_a", 100) == 0  # read from the store
+    await store.tasks.submit_many(queued_by("k_a", 50))  # another manager's submits
+    assert await caps.admit("k_a", 100) == 1  # within refresh_s: this manager's estimate
+    clock.now += 1.0
+    assert await caps.admit("k_a", 100) == 50  # read again: the store knows 50
+    await store.tasks.submit_many(queued_by("k_a", 40))
+    clock.now += 1.0
+    assert await caps.admit("k_a", 100) == 90  # within a tenth of the cap ...
+    await store.tasks.submit_many(queued_by("k_a", 10))
+    assert await caps.admit("k_a", 100) == 100  # ... every check reads the store
+    assert await caps.admit("k_a", 100) == 100  # refused submits are not counted
+    assert await caps.admit("k_b", 100) == 0  # each principal apart
