@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
+
+from swarmstack.render.k8s import objects
 from swarmstack.render.k8s_network import ingress, network_policies, service_monitor
 from swarmstack.spec import SwarmSpec
+from swarmstack.spec.deploy import Ingress
 from tests.render.conftest import example_specs
 
 
@@ -49,3 +54,27 @@ def test_the_ingress_serves_the_manager_over_tls_and_prometheus_scrapes_metrics(
     spec = ingress(specs)["spec"]
     assert spec["tls"][0]["hosts"] == [spec["rules"][0]["host"]]
     assert service_monitor()["spec"]["endpoints"][0]["path"] == "/metrics"
+
+
+def test_managers_believe_forwarded_for_only_from_the_ingress_pods_the_spec_names() -> None:
+    def manager_env(specs: Sequence[SwarmSpec]) -> dict[str, str]:
+        [manager] = [
+            o
+            for o in objects(specs)
+            if o["kind"] == "Deployment" and o["metadata"]["name"] == "swarmstack-manager"
+        ]
+        return {
+            e["name"]: e.get("value", "")
+            for e in manager["spec"]["template"]["spec"]["containers"][0]["env"]
+        }
+
+    specs = example_specs("triage+digest")
+    assert "SWARMSTACK_SERVER__TRUSTED_PROXIES" not in manager_env(specs)
+    ingress_spec = specs[0].deploy.ingress.model_copy(
+        update={"trusted_proxies": ["10.244.0.0/16", "10.245.1.7"]}
+    )
+    deploy = specs[0].deploy.model_copy(update={"ingress": ingress_spec})
+    trusting = [specs[0].model_copy(update={"deploy": deploy}), *specs[1:]]
+    assert manager_env(trusting)["SWARMSTACK_SERVER__TRUSTED_PROXIES"] == "10.244.0.0/16,10.245.1.7"
+    with pytest.raises(ValidationError, match="'ingress-nginx' is not an IP address or CIDR block"):
+        Ingress(trusted_proxies=["ingress-nginx"])

@@ -190,6 +190,8 @@ def pod(
 
 def manager_objects(config: str, specs: Sequence[SwarmSpec]) -> list[Obj]:
     deploy = deploy_of(specs)
+    trusted = ",".join(deploy.ingress.trusted_proxies)
+    proxies = [{"name": "SWARMSTACK_SERVER__TRUSTED_PROXIES", "value": trusted}] if trusted else []
     name = f"{APP}-manager"
     resources = {
         "requests": {"cpu": "250m", "memory": "512Mi"},
@@ -204,7 +206,7 @@ def manager_objects(config: str, specs: Sequence[SwarmSpec]) -> list[Obj]:
             "revisionHistoryLimit": 5,
             "selector": {"matchLabels": selector("manager")},
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0}},
-            "template": pod("manager", None, config, [], resources, image(deploy), specs),
+            "template": pod("manager", None, config, proxies, resources, image(deploy), specs),
         },
     }
     return [deployment, service(name, "manager", None), pdb(name, "manager", None)]
