@@ -1,4 +1,4 @@
-"""Rate limits and queued-task caps of the manager's API.
+"""Rate limits of the manager's API: per principal, and per source address.
 
 `authenticate()` calls `Limiter.check_principal` once it knows who is calling, and
 `Limiter.check_source` when a request carries no valid credentials (sign-in calls it too), so
@@ -79,8 +79,8 @@ def make_limiter(settings: Callable[[], Settings], metrics: Metrics) -> Limiter:
 
 def principal_limit(limits: RateLimitSettings, who: Principal) -> Limit | None:
     """The role's limit, or the key's `rate_limit` with the role's burst in seconds (a key
-    allowed 100/s where its role allows 100/s with a burst of 200 gets a burst of 200 too);
-    None when the key's rate is 0 (no limit)."""
+    allowed 500/s whose role allows 100/s with a burst of 200, two seconds' worth, gets a burst
+    of 1,000); None when the key's rate is 0 (no limit)."""
     role = limits.for_role(who.role)
     if who.rate_limit is None:
         return Limit(role.rate, role.burst)
