@@ -8,6 +8,7 @@
     python bench/run.py soak --backend sqlite --duration 180 --rate 100   # (e) see bench/soak.py
     python bench/run.py canary         # (f) a bad canary under steady load, see bench/rollouts.py
     python bench/run.py routing        # (g) submit throughput: one version vs a 50 % canary
+    python bench/run.py limits         # (h) submit throughput: rate limits off vs on (local, Redis)
     python bench/run.py ... --quick    # smaller sizes, for a smoke run
 
 Results print as a table and are written to bench/results/<scenario>.json. docs/benchmarks.md
@@ -112,19 +113,23 @@ def base_env(db: Path) -> dict[str, str]:
     return {
         "SWARMSTACK_STORE__URL": f"sqlite+aiosqlite:///{db}",
         "SWARMSTACK_SECURITY__ADMIN_KEY": KEY,
+        # wrk submits as fast as it can with one key; (h) measures what limits cost
+        "SWARMSTACK_RATE_LIMITS__ENABLED": "false",
         "PYTHONPATH": str(REPO),
     }
 
 
 # --- measuring ----------------------------------------------------------------------------------
-def wrk(url: str, seconds: int, connections: int, swarm: str = "noop") -> float:
-    """Requests/s that wrk reaches POSTing a no-op task to `swarm`."""
+def wrk(
+    url: str, seconds: int, connections: int, swarm: str = "noop", key: str | None = None
+) -> float:
+    """Requests/s that wrk reaches POSTing a no-op task to `swarm` (with `key`, else KEY)."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", "bench/submit.lua", url],
         cwd=REPO,
-        env={**os.environ, "BENCH_KEY": KEY, "BENCH_SWARM": swarm},
+        env={**os.environ, "BENCH_KEY": key or KEY, "BENCH_SWARM": swarm},
         capture_output=True,
         text=True,
         check=True,
@@ -542,7 +547,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "scenario",
-        choices=["all", "throughput", "drain", "llm", "scale", "soak", "canary", "routing"],
+        choices=[
+            "all",
+            "throughput",
+            "drain",
+            "llm",
+            "scale",
+            "soak",
+            "canary",
+            "routing",
+            "limits",
+        ],
         nargs="?",
     )
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
@@ -579,6 +594,12 @@ def main() -> None:
             run = run_canary if scenario == "canary" else run_routing
             report[scenario] = run(work, args.quick)
             show(scenario, report[scenario])
+        if scenario == "limits":
+            sys.path.insert(0, str(REPO))  # bench.limits imports bench.run's helpers
+            from bench.limits import run_limits
+
+            report["limits"] = run_limits(work, args.quick)
+            show("limits", report["limits"])
         if scenario == "soak":
             sys.path.insert(0, str(REPO))  # bench.soak imports bench.run's helpers
             from bench.soak import run_soak
