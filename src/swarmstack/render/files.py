@@ -94,7 +94,7 @@ Do not edit by hand: re-render from the specs.
   with `deploy.redis: true`) and the TLS Secret.
 - `compose/`: `cp .env.example .env`, fill it in, put the JWT secret and the encryption key in
   `secrets/jwt-secret` and `secrets/encryption-key` and a certificate in `nginx/tls/`, then
-  `docker compose up -d`. The commands are in swarmstack's docs/security-limits.md.
+  `docker compose up -d`. The commands are in swarmstack's docs/security.md.
 - `compose/prometheus/alerts_test.yml`: `promtool test rules alerts_test.yml` fires each alert.
 - {APP} metrics used here are checked against a live /metrics in the project's tests.
 """

@@ -1,7 +1,7 @@
 """Which keys of the operator's Secret each pod gets, and how. Pure.
 
 Secret values are never rendered: the operator creates the Secret `swarmstack-secrets`
-(docs/render.md and docs/security-limits.md give the commands). A rendered Secret object would
+(docs/render.md and docs/security.md give the commands). A rendered Secret object would
 be worse than none: `kubectl apply` would overwrite the real values with placeholders, and a
 lost `encryption-key` makes every stored value unreadable.
 
