@@ -8,7 +8,8 @@
     python bench/run.py soak --backend sqlite --duration 180 --rate 100   # (e) see bench/soak.py
     python bench/run.py canary         # (f) a bad canary under steady load, see bench/rollouts.py
     python bench/run.py routing        # (g) submit throughput: one version vs a 50 % canary
-    python bench/run.py encryption     # (h) submit throughput: encryption at rest on vs off
+    python bench/run.py limits         # (h) submit throughput: rate limits off vs on (local, Redis)
+    python bench/run.py encryption     # (i) submit throughput: encryption at rest on vs off
     python bench/run.py ... --quick    # smaller sizes, for a smoke run
 
 Results print as a table and are written to bench/results/<scenario>.json. docs/benchmarks.md
@@ -113,19 +114,23 @@ def base_env(db: Path) -> dict[str, str]:
     return {
         "SWARMSTACK_STORE__URL": f"sqlite+aiosqlite:///{db}",
         "SWARMSTACK_SECURITY__ADMIN_KEY": KEY,
+        # wrk submits as fast as it can with one key; (h) measures what limits cost
+        "SWARMSTACK_RATE_LIMITS__ENABLED": "false",
         "PYTHONPATH": str(REPO),
     }
 
 
 # --- measuring ----------------------------------------------------------------------------------
-def wrk(url: str, seconds: int, connections: int, swarm: str = "noop") -> float:
-    """Requests/s that wrk reaches POSTing a no-op task to `swarm`."""
+def wrk(
+    url: str, seconds: int, connections: int, swarm: str = "noop", key: str | None = None
+) -> float:
+    """Requests/s that wrk reaches POSTing a no-op task to `swarm` (with `key`, else KEY)."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", "bench/submit.lua", url],
         cwd=REPO,
-        env={**os.environ, "BENCH_KEY": KEY, "BENCH_SWARM": swarm},
+        env={**os.environ, "BENCH_KEY": key or KEY, "BENCH_SWARM": swarm},
         capture_output=True,
         text=True,
         check=True,
@@ -552,6 +557,7 @@ def main() -> None:
             "soak",
             "canary",
             "routing",
+            "limits",
             "encryption",
         ],
         nargs="?",
@@ -590,6 +596,12 @@ def main() -> None:
             run = run_canary if scenario == "canary" else run_routing
             report[scenario] = run(work, args.quick)
             show(scenario, report[scenario])
+        if scenario == "limits":
+            sys.path.insert(0, str(REPO))  # bench.limits imports bench.run's helpers
+            from bench.limits import run_limits
+
+            report["limits"] = run_limits(work, args.quick)
+            show("limits", report["limits"])
         if scenario == "encryption":
             sys.path.insert(0, str(REPO))  # bench.encryption imports bench.run's helpers
             from bench.encryption import run_encryption

@@ -14,7 +14,7 @@ from swarmstack.cli.main import app
 from swarmstack.errors import InvalidInput
 from swarmstack.render import referenced_metric_names, render_files
 from tests.conftest import REPO
-from tests.integration.server.conftest import Node, node, server_overrides, swarms
+from tests.integration.server.conftest import Node, node, rate_limits, server_overrides, swarms
 from tests.render.conftest import EXAMPLES, base_objects, example_canaries, example_specs
 
 Obj = dict[str, Any]
@@ -136,7 +136,12 @@ async def test_every_metric_the_rules_and_dashboard_use_is_exported(node: Node) 
         assert referenced_metric_names(example_specs(name)) <= names
 
 
-__all__ = ["node", "server_overrides", "swarms"]  # fixtures used from the server tests
+__all__ = [
+    "node",
+    "rate_limits",
+    "server_overrides",
+    "swarms",
+]  # fixtures used from the server tests
 
 
 def test_images_are_pinned_by_digest_when_the_spec_gives_one() -> None:

@@ -205,6 +205,18 @@ class Metrics:
             registry=r,
         )
 
+        self.ratelimit_rejected = Counter(
+            "swarmstack_ratelimit_rejected_total",
+            "Requests answered 429, by the limit they hit (principal, source, queued)",
+            ["limit"],
+            registry=r,
+        )
+        self.ratelimit_backend_errors = Counter(
+            "swarmstack_ratelimit_backend_errors_total",
+            "Redis faults after which rate limits fell back to this process for a while",
+            registry=r,
+        )
+
 
 metrics = Metrics()
 
@@ -239,5 +251,7 @@ METRIC_NAMES = frozenset(
         "swarmstack_store_bytes",
         "swarmstack_store_dead_rows",
         "swarmstack_store_oldest_finished_age_seconds",
+        "swarmstack_ratelimit_rejected_total",
+        "swarmstack_ratelimit_backend_errors_total",
     }
 )

@@ -1,4 +1,6 @@
-"""docker-compose: the seed's multi-tier stack, secrets from the environment or .env only."""
+"""docker-compose: the seed's multi-tier stack. Passwords come from the environment or .env;
+the JWT secret and the encryption key from files under `secrets/` mounted as compose secrets
+(the manager gets both, workers only the encryption key); none is written into the files."""
 
 from __future__ import annotations
 
@@ -12,6 +14,13 @@ Obj = dict[str, Any]
 PG_PASSWORD = "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}"
 REDIS_PASSWORD = "${REDIS_PASSWORD:?set REDIS_PASSWORD in .env}"
 GRAFANA_PASSWORD = "${GRAFANA_ADMIN_PASSWORD:?set GRAFANA_ADMIN_PASSWORD in .env}"
+# nginx is the only way in from outside and writes X-Forwarded-For itself (nginx.py), so the
+# manager believes it from the compose network (docker's private address pools).
+TRUSTED_PROXIES = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
+SECRETS = {  # compose secret -> the setting's variable; files the operator creates
+    "jwt-secret": "SWARMSTACK_SECURITY__JWT_SECRET",
+    "encryption-key": "SWARMSTACK_SECURITY__ENCRYPTION_KEY",
+}
 ENV_EXAMPLE = """# Copy to .env and fill in; docker-compose reads it. Never commit the filled file.
 POSTGRES_PASSWORD=
 REDIS_PASSWORD=
@@ -48,6 +57,7 @@ def compose(specs: Sequence[SwarmSpec], workers: int = 2) -> Obj:
     }
     specs_volume = [f"./specs:{SPEC_DIR}:ro"]
     return {
+        "secrets": {name: {"file": f"./secrets/{name}"} for name in SECRETS},
         "services": {
             "nginx": {
                 "image": "nginx:1.27-alpine",
@@ -70,9 +80,12 @@ def compose(specs: Sequence[SwarmSpec], workers: int = 2) -> Obj:
                 "command": ["serve"],
                 "environment": {
                     **common_env,
+                    **secret_files(list(SECRETS)),
                     "SWARM_MODE": "manager",
                     "SWARMSTACK_ADMIN_KEY": "${SWARMSTACK_ADMIN_KEY:-}",
+                    "SWARMSTACK_SERVER__TRUSTED_PROXIES": TRUSTED_PROXIES,
                 },
+                "secrets": list(SECRETS),
                 "volumes": specs_volume,
                 "depends_on": healthy,
                 "healthcheck": probe,
@@ -81,7 +94,12 @@ def compose(specs: Sequence[SwarmSpec], workers: int = 2) -> Obj:
             "worker": {
                 "image": image(deploy),
                 "command": ["serve"],
-                "environment": {**common_env, "SWARM_MODE": "worker"},
+                "environment": {
+                    **common_env,
+                    **secret_files(["encryption-key"]),
+                    "SWARM_MODE": "worker",
+                },
+                "secrets": ["encryption-key"],
                 "volumes": specs_volume,
                 "depends_on": {**healthy, "manager": {"condition": "service_healthy"}},
                 "healthcheck": probe,
@@ -155,6 +173,11 @@ def compose(specs: Sequence[SwarmSpec], workers: int = 2) -> Obj:
             "grafana-data": {},
         },
     }
+
+
+def secret_files(names: list[str]) -> dict[str, str]:
+    """`<SETTING>_FILE` variables naming where compose mounts the secrets `names`."""
+    return {f"{SECRETS[name]}_FILE": f"/run/secrets/{name}" for name in names}
 
 
 def grafana_provisioning() -> dict[str, Obj]:

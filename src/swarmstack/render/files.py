@@ -9,6 +9,7 @@ from pathlib import Path
 from swarmstack.errors import InvalidInput
 from swarmstack.render import compose, k8s, kustomize, monitoring, nginx
 from swarmstack.render.common import APP, deploy_of, dump, spec_yaml, worker_name
+from swarmstack.render.k8s_secrets import SECRET
 from swarmstack.render.names import check_distinct
 from swarmstack.spec import SwarmSpec
 
@@ -88,11 +89,12 @@ Do not edit by hand: re-render from the specs.
 - `k8s/base/`: namespace `{namespace}`, the manager, workers ({", ".join(workers)}), autoscalers,
   disruption budgets, network policies, ingress and monitoring objects.
 - `k8s/overlays/`: one per environment ({envs}) and per region. Apply with
-  `kubectl apply -k k8s/overlays/<name>` after creating the Secret `{k8s.SECRET}` (keys
-  `store-url`, `admin-key`, `keda-connection`, and `redis-url` with `deploy.redis: true`) and
-  the TLS Secret.
-- `compose/`: `cp .env.example .env`, fill it in, put a certificate in `nginx/tls/`, then
-  `docker compose up -d`.
+  `kubectl apply -k k8s/overlays/<name>` after creating the Secret `{SECRET}` (keys
+  `store-url`, `admin-key`, `keda-connection`, `jwt-secret`, `encryption-key`, and `redis-url`
+  with `deploy.redis: true`) and the TLS Secret.
+- `compose/`: `cp .env.example .env`, fill it in, put the JWT secret and the encryption key in
+  `secrets/jwt-secret` and `secrets/encryption-key` and a certificate in `nginx/tls/`, then
+  `docker compose up -d`. The commands are in swarmstack's docs/security.md.
 - `compose/prometheus/alerts_test.yml`: `promtool test rules alerts_test.yml` fires each alert.
 - {APP} metrics used here are checked against a live /metrics in the project's tests.
 """

@@ -23,13 +23,12 @@ from swarmstack.render.common import (
     worker_name,
 )
 from swarmstack.render.k8s_network import ingress, network_policies, service_monitor
+from swarmstack.render.k8s_secrets import SECRETS_DIR, keda_auth, secret_env, secret_volume
 from swarmstack.render.monitoring import prometheus_rule
 from swarmstack.render.names import safe_name
 from swarmstack.spec import SwarmSpec
 
 Obj = dict[str, Any]
-SECRET = "swarmstack-secrets"  # created by the operator: store-url, admin-key, [redis-url]
-SECRETS_DIR = "/etc/swarmstack/secrets"
 
 
 def objects(specs: Sequence[SwarmSpec], canaries: Sequence[SwarmSpec] = ()) -> list[Obj]:
@@ -95,25 +94,6 @@ def config_map(specs: Sequence[SwarmSpec]) -> Obj:
     }
 
 
-def keda_auth() -> Obj:
-    """How KEDA reads the queue depth: the store URL from the Secret, never inline."""
-    return {
-        "apiVersion": "keda.sh/v1alpha1",
-        "kind": "TriggerAuthentication",
-        "metadata": meta(f"{APP}-store", "autoscaling"),
-        "spec": {
-            "secretTargetRef": [
-                {"parameter": "connection", "name": SECRET, "key": "keda-connection"}
-            ]
-        },
-    }
-
-
-def secret_file(name: str, key: str) -> Obj:
-    """`NAME_FILE` pointing at a key of the mounted Secret (no value in the environment)."""
-    return {"name": f"{name}_FILE", "value": f"{SECRETS_DIR}/{key}"}
-
-
 def pod_security() -> Obj:
     return {
         "runAsNonRoot": True,
@@ -148,9 +128,16 @@ def probe(path: str, delay: int, period: int, failures: int = 3) -> Obj:
 
 
 def pod(
-    role: str, swarm: str | None, config: str, env: list[Obj], resources: Obj, image_ref: str
+    role: str,
+    swarm: str | None,
+    config: str,
+    env: list[Obj],
+    resources: Obj,
+    image_ref: str,
+    specs: Sequence[SwarmSpec],
 ) -> Obj:
-    """A restricted pod running `swarmstack serve` with the specs mounted read-only."""
+    """A restricted pod running `swarmstack serve` with the specs and the keys of the Secret
+    its role needs mounted read-only (found through `<SETTING>_FILE` variables)."""
     container = {
         "name": role,
         "image": image_ref,
@@ -158,10 +145,11 @@ def pod(
         "args": ["serve"],
         "ports": [{"name": "http", "containerPort": PORT, "protocol": "TCP"}],
         "env": [
-            {"name": "SWARM_MODE", "value": role},
+            {"name": "SWARM_MODE", "value": "manager" if role == "manager" else "worker"},
             {"name": "SWARMSTACK_SPEC_DIR", "value": SPEC_DIR},
             {"name": "SWARMSTACK_SERVER__HOST", "value": "0.0.0.0"},
             {"name": "HOME", "value": "/tmp"},
+            *secret_env(role, specs),
             *env,
         ],
         "resources": resources,
@@ -193,24 +181,18 @@ def pod(
             "containers": [container],
             "volumes": [
                 {"name": "specs", "configMap": {"name": config}},
-                {"name": "secrets", "secret": {"secretName": SECRET, "defaultMode": 0o440}},
+                secret_volume(role, specs),
                 {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
             ],
         },
     }
 
 
-def store_env(specs: Sequence[SwarmSpec]) -> list[Obj]:
-    env = [secret_file("SWARMSTACK_STORE__URL", "store-url")]
-    if deploy_of(specs).redis:
-        env.append(secret_file("REDIS_URL", "redis-url"))
-    return env
-
-
 def manager_objects(config: str, specs: Sequence[SwarmSpec]) -> list[Obj]:
     deploy = deploy_of(specs)
+    trusted = ",".join(deploy.ingress.trusted_proxies)
+    proxies = [{"name": "SWARMSTACK_SERVER__TRUSTED_PROXIES", "value": trusted}] if trusted else []
     name = f"{APP}-manager"
-    env = [*store_env(specs), secret_file("SWARMSTACK_ADMIN_KEY", "admin-key")]
     resources = {
         "requests": {"cpu": "250m", "memory": "512Mi"},
         "limits": {"cpu": "1", "memory": "1Gi"},
@@ -224,7 +206,7 @@ def manager_objects(config: str, specs: Sequence[SwarmSpec]) -> list[Obj]:
             "revisionHistoryLimit": 5,
             "selector": {"matchLabels": selector("manager")},
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0}},
-            "template": pod("manager", None, config, env, resources, image(deploy)),
+            "template": pod("manager", None, config, proxies, resources, image(deploy), specs),
         },
     }
     return [deployment, service(name, "manager", None), pdb(name, "manager", None)]
@@ -244,14 +226,9 @@ def canary_objects(config: str, canary: SwarmSpec, specs: Sequence[SwarmSpec]) -
     mount the stable specs and load the new version from the store (`worker.code_version`)."""
     component = "worker-canary"
     name = canary_worker_name(canary)
-    env = [
-        *store_env(specs),
-        {"name": "SWARMSTACK_SWARM", "value": canary.name},
-        *code_env(canary),
-    ]
-    template = pod(
-        component, canary.name, config, env, canary.resources.model_dump(), image(canary.deploy)
-    )
+    env = [{"name": "SWARMSTACK_SWARM", "value": canary.name}, *code_env(canary)]
+    resources = canary.resources.model_dump()
+    template = pod(component, canary.name, config, env, resources, image(canary.deploy), specs)
     template["spec"]["serviceAccountName"] = f"{APP}-worker"
     deployment = {
         "apiVersion": "apps/v1",
@@ -280,7 +257,7 @@ def canary_worker_name(canary: SwarmSpec) -> str:
 def worker_objects(config: str, spec: SwarmSpec, specs: Sequence[SwarmSpec]) -> list[Obj]:
     deploy = deploy_of(specs)
     name = worker_name(spec.name)
-    env = [*store_env(specs), {"name": "SWARMSTACK_SWARM", "value": spec.name}, *code_env(spec)]
+    env = [{"name": "SWARMSTACK_SWARM", "value": spec.name}, *code_env(spec)]
     resources = spec.resources.model_dump()
     deployment = {
         "apiVersion": "apps/v1",
@@ -292,7 +269,7 @@ def worker_objects(config: str, spec: SwarmSpec, specs: Sequence[SwarmSpec]) -> 
         "spec": {  # no `replicas`: the autoscaler owns it
             "revisionHistoryLimit": 5,
             "selector": {"matchLabels": selector("worker", spec.name)},
-            "template": pod("worker", spec.name, config, env, resources, image(deploy)),
+            "template": pod("worker", spec.name, config, env, resources, image(deploy), specs),
         },
     }
     return [

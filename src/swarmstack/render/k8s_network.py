@@ -20,7 +20,9 @@ def network_policies(specs: Sequence[SwarmSpec]) -> list[Obj]:
         "to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
         "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
     }
-    data = {"ports": [{"protocol": "TCP", "port": 5432}, {"protocol": "TCP", "port": 6379}]}
+    data = {"ports": [{"protocol": "TCP", "port": 5432}]}
+    if deploy.redis:  # signals, the result cache and shared rate limits
+        data["ports"].append({"protocol": "TCP", "port": 6379})
     monitoring = from_namespace(deploy.ingress.monitoring_namespace)
     controller = from_namespace(deploy.ingress.controller_namespace)
     llm = {

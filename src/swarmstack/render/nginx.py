@@ -1,5 +1,7 @@
 """nginx in front of the managers: TLS 1.2/1.3, least_conn, keepalive, rate limiting, and the
-seed's proxy headers and timeouts."""
+seed's proxy headers and timeouts. X-Forwarded-For is set to the address nginx saw, never
+extended from what the client sent, so the managers' per-source limits (which trust nginx)
+cannot be steered by a client."""
 
 from __future__ import annotations
 
@@ -58,7 +60,7 @@ http {{
             proxy_set_header Connection "";
             proxy_set_header Host $host;
             proxy_set_header X-Real-IP $remote_addr;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-For $remote_addr;
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_connect_timeout 30s;
             proxy_send_timeout 30s;

@@ -21,6 +21,7 @@ from swarmstack.errors import Forbidden, Unauthorized
 from swarmstack.security.roles import Principal, allows
 from swarmstack.security.tokens import InvalidToken, decode
 from swarmstack.server.access import UnmappedRoute, permission_of
+from swarmstack.server.limits import Limiter
 from swarmstack.server.state import Manager
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,21 @@ async def authenticate(
     request: Request,
     _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)] = None,
 ) -> Principal:
-    """The principal behind `Authorization: Bearer <credential>`, or 401."""
+    """The principal behind `Authorization: Bearer <credential>`, or 401; 429 when the
+    principal's rate limit is spent, or when its source address sent too many requests
+    without valid credentials."""
+    limiter: Limiter = request.app.state.limiter
+    try:
+        who = await _identify(request)
+    except Unauthorized:
+        await limiter.check_source(request)
+        raise
+    await limiter.check_principal(request, who)
+    return who
+
+
+async def _identify(request: Request) -> Principal:
+    """The principal behind the credential (verified ones cached briefly), or Unauthorized."""
     credential = _credential(request)
     manager: Manager = request.app.state.manager
     cache: PrincipalCache = request.app.state.principals

@@ -75,7 +75,9 @@ def _out(tokens: signin.Tokens) -> TokensOut:
 @router.post("", response_model=TokensOut)
 async def sign_in(body: SignInIn, request: Request) -> TokensOut:
     """Sign in: an access token and a refresh token. 401 "invalid credentials" for any failure
-    (unknown user, wrong password, disabled or locked account)."""
+    (unknown user, wrong password, disabled or locked account); 429 when the source address
+    tried too often."""
+    await request.app.state.limiter.check_source(request)
     return _out(await signin.sign_in(request, body.username, body.password))
 
 
@@ -83,6 +85,7 @@ async def sign_in(body: SignInIn, request: Request) -> TokensOut:
 async def refresh(body: RefreshIn, request: Request) -> TokensOut:
     """Trade a refresh token for new tokens; the old one stops working (a replay of it revokes
     every token of that sign-in)."""
+    await request.app.state.limiter.check_source(request)
     return _out(await signin.refresh(request, body.refresh_token))
 
 

@@ -15,6 +15,7 @@ from swarmstack.security.roles import Permission, allows, can_cancel_task, can_s
 from swarmstack.server.audit import audited
 from swarmstack.server.auth import Who
 from swarmstack.server.problems import problem_responses
+from swarmstack.server.queue_caps import check_queue_cap
 from swarmstack.server.schemas import LegacyTaskIn, StorableName, TaskIn, TaskList, TaskOut
 from swarmstack.server.sse import event_stream, finished_before
 from swarmstack.server.state import Manager, SubmitRequest
@@ -78,6 +79,7 @@ async def submit_task(
     """Queue a task; 202 once it is stored (200 if it finished within `wait`). It runs on the
     version its swarm's route picks (by session, else by id), or on the one pinned by the
     `version` field or the `X-Swarm-Version` header (a preview)."""
+    await check_queue_cap(_manager(request), who, request)
     version = body.version or pinned
     req = SubmitRequest(
         body.swarm, body.input, body.priority, body.timeout, body.session, idempotency_key, version
@@ -100,6 +102,7 @@ async def submit_task_legacy(
     wait: Wait = 0,
 ) -> TaskOut:
     """The seed's `{"task": ..., "priority": ...}` request, routed to the default swarm."""
+    await check_queue_cap(_manager(request), who, request)
     req = SubmitRequest(body.swarm, body.task, body.priority, idempotency_key=idempotency_key)
     return await _accept(request, response, req, who, wait)
 
@@ -189,7 +192,7 @@ async def task_events(
     return StreamingResponse(
         event_stream(manager, task_id, after, request),
         media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 

@@ -32,6 +32,8 @@ from swarmstack.metrics import Metrics
 from swarmstack.security.tokens import TokenKeys, keys_from
 from swarmstack.server.housekeeping import Housekeeping
 from swarmstack.server.leader import Leader
+from swarmstack.server.limits import Limiter, make_limiter
+from swarmstack.server.queue_caps import QueueCaps
 from swarmstack.server.schemas import TaskOut
 from swarmstack.server.waiters import Waiters
 from swarmstack.settings import Settings
@@ -80,6 +82,8 @@ class Manager:
     router: Router = field(init=False)
     token_keys: TokenKeys = field(init=False)
     deployer: Deployer = field(init=False)
+    limiter: Limiter = field(init=False)
+    queue_caps: QueueCaps = field(init=False)
     _submits: Batcher[NewTask, SubmitResult] = field(init=False)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -88,6 +92,8 @@ class Manager:
         self.waiters = Waiters(self.store)
         self.router = Router(self.store)
         self.deployer = Deployer(self.store, on_change=self._deployed)
+        self.limiter = make_limiter(lambda: self.settings, self.metrics)
+        self.queue_caps = QueueCaps(self.store.tasks.count_queued)
         self.leader = Leader(
             self.store,
             self.signals,
@@ -164,6 +170,7 @@ class Manager:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.leader.resign()
+        await self.limiter.aclose()
 
     def spec(self, swarm: str | None) -> SwarmSpec:
         """The stable spec of `swarm` (default when None), or NotFound listing known swarms."""

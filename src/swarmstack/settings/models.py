@@ -9,12 +9,21 @@ Environment names follow from where a key sits (`SWARMSTACK_STORE__URL`,
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from swarmstack.spec.durations import Duration
+
+
+def split_list(value: object) -> object:
+    """A comma-separated string (from the environment) as a list; other values unchanged."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
 
 
 class StoreSettings(BaseModel):
@@ -40,6 +49,31 @@ class ServerSettings(BaseModel):
     tls_key: Path | None = Field(None, description="Private key of `tls_cert` (PEM).")
     gzip: bool = Field(False, description="Compress responses (the seed's compression=gzip).")
     metrics_enabled: bool = Field(True, description="Serve /metrics (Prometheus).")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or CIDR blocks of proxies whose X-Forwarded-For is believed for "
+        "per-source rate limits (comma-separated in the environment); empty: none is.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API (CORS, comma-separated in the "
+        "environment); empty: CORS is off and no Access-Control-* header is sent.",
+    )
+
+    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        return split_list(value)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or CIDR block") from None
+        return value
 
 
 class WorkerSettings(BaseModel):
@@ -222,6 +256,56 @@ class SecuritySettings(BaseModel):
         return value
 
 
+@dataclass(frozen=True, slots=True)
+class RoleLimits:
+    """One role's limits: requests per second, burst, and most queued tasks (0: no cap)."""
+
+    rate: float
+    burst: int
+    max_queued: int
+
+
+class RateLimitSettings(BaseModel):
+    """Request rates per principal (by role, a key may override) and per source address, and
+    caps on queued tasks per principal. Token buckets: `rate` a second, up to `burst` at once."""
+
+    enabled: bool = Field(True, description="Enforce rate limits and queued-task caps at all.")
+    admin_rate: float = Field(1000.0, gt=0, description="Requests/s of an admin.")
+    admin_burst: int = Field(2000, ge=1, description="Burst of an admin.")
+    admin_max_queued: int = Field(0, ge=0, description="Queued tasks of an admin (0: no cap).")
+    operator_rate: float = Field(1000.0, gt=0, description="Requests/s of an operator.")
+    operator_burst: int = Field(2000, ge=1, description="Burst of an operator.")
+    operator_max_queued: int = Field(
+        0, ge=0, description="Queued tasks of an operator (0: no cap)."
+    )
+    submitter_rate: float = Field(100.0, gt=0, description="Requests/s of a submitter.")
+    submitter_burst: int = Field(200, ge=1, description="Burst of a submitter.")
+    submitter_max_queued: int = Field(
+        10_000, ge=0, description="Queued tasks of a submitter (0: no cap)."
+    )
+    viewer_rate: float = Field(
+        50.0, gt=0, description="Requests/s of a viewer (and of a role not listed here)."
+    )
+    viewer_burst: int = Field(100, ge=1, description="Burst of a viewer.")
+    source_rate: float = Field(
+        5.0,
+        gt=0,
+        description="Requests/s per source address without valid credentials, and sign-ins.",
+    )
+    source_burst: int = Field(20, ge=1, description="Burst per source address.")
+
+    def for_role(self, role: str) -> RoleLimits:
+        """The limits of `role`; a role not listed gets a viewer's (and may queue nothing
+        more than a viewer, which submits nothing)."""
+        if role not in ("admin", "operator", "submitter"):
+            role = "viewer"
+        return RoleLimits(
+            getattr(self, f"{role}_rate"),
+            getattr(self, f"{role}_burst"),
+            getattr(self, f"{role}_max_queued", 0),
+        )
+
+
 class Settings(BaseModel):
     """All runtime settings of a manager or worker."""
 
@@ -243,6 +327,7 @@ class Settings(BaseModel):
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     agents: AgentDefaults = Field(default_factory=AgentDefaults)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
 
     def store_url(self) -> str:
         """The store URL; SQLite under `data_dir` unless one is set."""
@@ -258,6 +343,7 @@ LIVE_SETTINGS = frozenset(
         "log_level",
         "log_format",
         "server.max_wait",
+        "server.trusted_proxies",
         "worker.batch_size",
         "worker.batch_timeout",
         "worker.claim_batch",
@@ -278,5 +364,6 @@ LIVE_SETTINGS = frozenset(
         "security.refresh_token_ttl",
         "security.max_failed_logins",
         "security.lockout",
+        *(f"rate_limits.{name}" for name in RateLimitSettings.model_fields),
     }
 )

@@ -5,7 +5,9 @@ Used by the renderers; the runtime ignores this section.
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from ipaddress import ip_network
+
+from pydantic import Field, field_validator, model_validator
 
 from swarmstack.spec.base import SpecModel
 from swarmstack.spec.k8s_names import DnsLabel, DnsSubdomain
@@ -42,6 +44,21 @@ class Ingress(SpecModel):
     monitoring_namespace: DnsLabel = Field(
         "monitoring", description="Namespace of Prometheus (allowed to scrape)."
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or CIDR blocks of the ingress controller's pods: managers believe "
+        "their X-Forwarded-For for per-source rate limits (empty: they believe none).",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or CIDR block") from None
+        return value
 
 
 class Receiver(SpecModel):
@@ -91,7 +108,9 @@ class Deploy(SpecModel):
     regions: list[Region] = Field(default_factory=list, description="Multi-region weights.")
     ingress: Ingress = Field(default_factory=Ingress, description="Public entry.")
     redis: bool = Field(
-        False, description="Use Redis for signals and the result cache (Secret key redis-url)."
+        False,
+        description="Use Redis for signals, the result cache and rate limits shared by the "
+        "managers (Secret key redis-url).",
     )
     llm_egress_cidrs: list[str] = Field(
         default_factory=lambda: ["0.0.0.0/0"], description="Where LLM endpoints may be reached."

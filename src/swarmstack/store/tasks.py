@@ -16,7 +16,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import Select, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -222,6 +222,12 @@ class TaskStore:
             )
             return [(str(r.swarm), str(r.version)) for r in rows]
 
+    async def count_queued(self, owner: str, at_most: int | None = None) -> int:
+        """Queued tasks submitted by principal `owner`, counted up to `at_most` (a cap check
+        then costs at most the cap)."""
+        async with self.db.read() as conn:
+            return int((await conn.execute(count_queued_query(owner, at_most))).scalar_one())
+
     async def queue_depth(self) -> dict[str, int]:
         """Queued tasks per swarm."""
         async with self.db.read() as conn:
@@ -231,6 +237,18 @@ class TaskStore:
                 .group_by(tasks.c.swarm)
             )
             return {r[0]: int(r[1]) for r in rows}
+
+
+def count_queued_query(owner: str, at_most: int | None = None) -> Select[int]:
+    """How many tasks `owner` has queued, up to `at_most`: read from the (owner, status)
+    index alone on PostgreSQL (an index-only scan)."""
+    mine = (
+        select(tasks.c.owner)
+        .where(tasks.c.owner == owner, tasks.c.status == TaskStatus.QUEUED.value)
+        .limit(at_most)
+        .subquery()
+    )
+    return select(func.count()).select_from(mine)
 
 
 def _check_id(task_id: str) -> None:

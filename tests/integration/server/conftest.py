@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from sqlalchemy import update
 
 from swarmstack.metrics import Metrics
+from swarmstack.node import Node as BuiltNode
 from swarmstack.node import build_node
 from swarmstack.server import Manager
 from swarmstack.settings import Settings
+from swarmstack.signals import LocalSignals
 from swarmstack.spec import SwarmSpec
 from swarmstack.store import Store
+from swarmstack.store.tables import api_keys
 from swarmstack.worker import Worker
 from tests.conftest import SpecFactory
 from tests.support.keys import TEST_KEY
@@ -79,13 +87,23 @@ def server_overrides() -> dict[str, object]:
 
 
 @pytest.fixture
+def rate_limits() -> dict[str, object]:
+    """Rate limit settings a test changes (override the fixture to set them)."""
+    return {}
+
+
+@pytest.fixture
 async def node(
-    tmp_path: Path, swarms: list[SwarmSpec], server_overrides: dict[str, object]
+    tmp_path: Path,
+    swarms: list[SwarmSpec],
+    server_overrides: dict[str, object],
+    rate_limits: dict[str, object],
 ) -> AsyncIterator[Node]:
     """Manager + worker + ASGI client; everything stopped afterwards."""
     server = {"max_body_bytes": 4096, **server_overrides}
     settings = Settings(
         data_dir=tmp_path,
+        rate_limits=rate_limits,  # type: ignore[arg-type]
         server=server,  # type: ignore[arg-type]
         security={  # type: ignore[arg-type]
             "admin_key": ADMIN_KEY,
@@ -106,3 +124,54 @@ async def node(
     ) as http:
         yield Node(http, manager, worker, store, metrics)
     await built.stop(drain_timeout_s=1)
+
+
+PEER = ("203.0.113.5", 40000)
+
+
+@dataclass
+class Started:
+    """A started manager without a worker, and its app."""
+
+    node: BuiltNode
+    app: FastAPI
+
+    def client(
+        self, key: str | None = ADMIN_KEY, peer: tuple[str, int] = PEER, **kw: Any
+    ) -> httpx.AsyncClient:
+        """An HTTP client of the app from `peer`, sending `key` (None: no credentials)."""
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        transport = httpx.ASGITransport(app=self.app, client=peer, **kw)
+        return httpx.AsyncClient(transport=transport, base_url="http://swarm", headers=headers)
+
+    async def key(self, name: str, role: str, **columns: object) -> str:
+        """A new API key of `role`, with `columns` of api_keys set (rate_limit, ...)."""
+        key = f"ssk_{name}_{role}_key"
+        who = await self.node.store.keys.add(key, name, role, time.time())
+        if columns:
+            async with self.node.store.db.write() as conn:
+                await conn.execute(update(api_keys).where(api_keys.c.id == who.id).values(columns))
+        return key
+
+
+Start = Callable[..., Awaitable[Started]]
+
+
+@pytest.fixture
+async def start(tmp_path: Path, make_spec: SpecFactory) -> AsyncIterator[Start]:
+    """Starts managers (no worker) on one SQLite store with the given settings."""
+    async with AsyncExitStack() as stack:
+
+        async def run(**settings: Any) -> Started:
+            node = await build_node(
+                [make_spec("echo")],
+                Settings(data_dir=tmp_path, security={"admin_key": ADMIN_KEY}, **settings),
+                worker=False,
+                metrics=Metrics(),
+                signals=LocalSignals(),
+            )
+            await node.start_manager()
+            stack.push_async_callback(node.stop)
+            return Started(node, node.app(manage_lifecycle=False))
+
+        yield run

@@ -16,6 +16,13 @@ from tests.integration.server.conftest import Node
 ROLES = [r.value for r in Role]
 
 
+@pytest.fixture
+def rate_limits() -> dict[str, object]:
+    """The walk sends ~100 requests without valid credentials from one address: more than the
+    per-address limit, which is tested in test_limits.py."""
+    return {"source_burst": 100_000}
+
+
 async def key_for(node: Node, role: str, **extra: object) -> str:
     made = await node.http.post(
         "/api/v1/admin/keys", json={"name": f"{role}-key", "role": role, **extra}

@@ -1,5 +1,5 @@
-"""The prune, compaction and claim queries use an index on both backends (EXPLAIN), and SQLite
-returns pruned pages to the OS (auto_vacuum=INCREMENTAL)."""
+"""The prune, compaction, claim and queue-cap queries use an index on both backends (EXPLAIN),
+and SQLite returns pruned pages to the OS (auto_vacuum=INCREMENTAL)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from swarmstack.store import retention as sql
 from swarmstack.store.clock import db_now
 from swarmstack.store.pruner import Pruner
 from swarmstack.store.tables import tasks
+from swarmstack.store.tasks import count_queued_query
 
 EVERYONE = Scope(None)
 
@@ -35,6 +36,7 @@ QUERIES = {
     "compact": lambda: sql.pick(sql.compact_terms(EVERYONE, 3600), 500),
     "keys": lambda: sql.pick(sql.key_terms(EVERYONE, 86400), 500),
     "claim": claim_query,
+    "queue-cap": lambda: count_queued_query("k_1a2b3c", 10_000),
 }
 
 

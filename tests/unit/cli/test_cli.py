@@ -94,13 +94,14 @@ def test_task_ids_are_never_cut_even_on_a_narrow_terminal() -> None:
         "max_attempts": 4,
         "error": "[red]boom[/] " * 10,
     }
+    following = console._width  # None: the terminal's (COLUMNS) width, which later tests set
     for width in (40, 60, 200):
         with console.capture() as captured:
             console.width = width
             try:
                 console.print(task_table([task]))
             finally:
-                console.width = 200
+                console._width = following
         text = captured.get()
         assert any(task["id"] in line for line in text.splitlines()), (width, text)
     assert "[red]boom[/]" in text  # printed as written, not as markup

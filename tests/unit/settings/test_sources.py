@@ -211,12 +211,16 @@ def test_bad_settings_say_what_and_where(
 @pytest.mark.parametrize(
     ("config", "environ", "fix"),
     [
-        ("[server]\nprot = 1\n", {}, "did you mean port? known keys in [server]: gzip, host,"),
+        (
+            "[server]\nprot = 1\n",
+            {},
+            "did you mean port? known keys in [server]: cors_origins, gzip,",
+        ),
         ("[agents]\nmax_concurent = 3\n", {}, "did you mean max_concurrent?"),
         ("[sever]\nport = 1\n", {}, "did you mean [server]? sections: [agents], [cluster],"),
         ('mdoe = "worker"\n', {}, "did you mean mode? known keys in the top level: data_dir,"),
         ("[swarm]\nmod = 1\n", {}, "did you mean mode? known keys in [swarm]: cluster_size,"),
-        ("[server]\nzzz = 1\n", {}, "known keys in [server]: gzip"),
+        ("[server]\nzzz = 1\n", {}, "known keys in [server]: cors_origins, gzip"),
         ("", {"SWARMSTACK_SERVER__PROT": "1"}, "did you mean SWARMSTACK_SERVER__PORT?"),
     ],
 )
