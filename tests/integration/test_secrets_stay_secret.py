@@ -17,6 +17,7 @@ from swarmstack.node import build_node
 from swarmstack.render import render_files
 from swarmstack.settings import Settings, load_layers
 from tests.conftest import SpecFactory
+from tests.support.keys import OTHER_KEY, TEST_KEY
 
 ADMIN = "ssk_secret_admin_key_never_shown_0001"
 JWT = "jwt-secret-never-shown-0123456789abcdef"
@@ -31,7 +32,11 @@ async def test_no_secret_leaves_a_trace(
     tmp_path: Path, make_spec: SpecFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    environ = {"SWARMSTACK_SECURITY__ADMIN_KEY": ADMIN, "SWARM_JWT_SECRET": JWT}
+    environ = {
+        "SWARMSTACK_SECURITY__ADMIN_KEY": ADMIN,
+        "SWARM_JWT_SECRET": JWT,
+        "SWARM_ENCRYPTION_KEY": TEST_KEY,
+    }
     settings = load_layers(None, None, environ=environ).settings.model_copy(
         update={"data_dir": tmp_path}
     )
@@ -73,7 +78,13 @@ async def test_no_secret_leaves_a_trace(
         "store": stored_bytes(tmp_path).decode("latin-1"),
         "rendered": rendered,
     }
-    secrets = {"admin key": ADMIN, "jwt secret": JWT, "password": PASSWORD, "new key": created_key}
+    secrets = {
+        "admin key": ADMIN,
+        "jwt secret": JWT,
+        "password": PASSWORD,
+        "new key": created_key,
+        "encryption key": TEST_KEY,
+    }
     leaks = [
         f"{what} in {where}"
         for where, text in places.items()
@@ -86,8 +97,15 @@ async def test_no_secret_leaves_a_trace(
 
 def test_settings_repr_masks_every_secret_field() -> None:
     settings = Settings(
-        security={"admin_key": ADMIN, "jwt_secret": JWT, "jwt_previous_secrets": [JWT + "old"]},  # type: ignore[arg-type]
+        security={  # type: ignore[arg-type]
+            "admin_key": ADMIN,
+            "jwt_secret": JWT,
+            "jwt_previous_secrets": [JWT + "old"],
+            "encryption_key": TEST_KEY,
+            "encryption_previous_keys": [OTHER_KEY],
+        },
         store={"url": "postgresql+asyncpg://u:dbpassword@h/d"},  # type: ignore[arg-type]
     )
     text = repr(settings) + settings.model_dump_json()
     assert ADMIN not in text and JWT not in text and "dbpassword" not in text
+    assert TEST_KEY not in text and OTHER_KEY not in text

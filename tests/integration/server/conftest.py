@@ -165,7 +165,11 @@ async def start(tmp_path: Path, make_spec: SpecFactory) -> AsyncIterator[Start]:
         async def run(**settings: Any) -> Started:
             node = await build_node(
                 [make_spec("echo")],
-                Settings(data_dir=tmp_path, security={"admin_key": ADMIN_KEY}, **settings),
+                Settings(
+                    data_dir=tmp_path,
+                    security={"admin_key": ADMIN_KEY, "encryption_key": TEST_KEY},
+                    **settings,
+                ),
                 worker=False,
                 metrics=Metrics(),
                 signals=LocalSignals(),

@@ -103,7 +103,9 @@ async def test_the_marker_is_nowhere_at_rest(running: Node, url: str, tmp_path: 
     assert_no_marker(dump_of(url, tmp_path), "the store while it runs")
     archive = write_batch(tmp_path / "archive", await export(running.store.db, ids), 0.0)
     assert_no_marker(gzip.decompress(archive.read_bytes()), "the retention archive")
-    history = await running.store.sessions.history("chat-1", 10)
+    session = (await running.store.tasks.get(ids[0])).session  # scoped to its principal
+    assert session is not None
+    history = await running.store.sessions.history(session, 10)
     assert "zebra-7c4e-MARKER" in history[0]["content"]
     await running.stop(drain_timeout_s=1)
     assert_no_marker(dump_of(url, tmp_path), "the store after a stop")
