@@ -70,3 +70,14 @@ def wait_ready(url: str, timeout_s: float = 30.0, path: str = "/ready") -> None:
             pass
         time.sleep(0.1)
     raise AssertionError(f"{url}{path} not ready within {timeout_s}s")
+
+
+def wait_for_log(folder: Path, text: str, timeout_s: float = 60, count: int = 1) -> None:
+    """Wait until `count` process logs in `folder` hold `text` (workers without HTTP say
+    "claiming now" once they take tasks: a test that needs them busy waits for it)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if sum(text in p.read_text() for p in folder.glob("*.log")) >= count:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"fewer than {count} processes logged {text!r} within {timeout_s:g}s")

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import pg_query, spec_text
-from tests.process.conftest import Procs, wait_ready
+from tests.process.conftest import Procs, wait_for_log, wait_ready
 from tests.support.keys import TEST_KEY
 from tests.support.net import free_port
 from tests.support.redis_server import RedisServer
@@ -76,16 +76,6 @@ def test_redis_restart_under_load(
     while not all_relinked(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert all_relinked(tmp_path), procs.logs()[-3000:]
-
-
-def wait_for_log(folder: Path, text: str, timeout_s: float = 60) -> None:
-    """Wait until some process log in `folder` holds `text` (a worker without HTTP)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if any(text in p.read_text() for p in folder.glob("*.log")):
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"no process logged {text!r} within {timeout_s:g}s")
 
 
 def all_relinked(folder: Path) -> bool:

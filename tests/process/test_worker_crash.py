@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import spec_text
-from tests.process.conftest import Procs, wait_ready
+from tests.process.conftest import Procs, wait_for_log, wait_ready
 from tests.support.keys import TEST_KEY
 from tests.support.net import free_port
 
@@ -90,6 +90,7 @@ def test_sigkill_worker_under_load(procs: Procs, tmp_path: Path) -> None:
     ]
     url = f"http://127.0.0.1:{port}"
     wait_ready(url)
+    wait_for_log(tmp_path, "claiming now", count=2)  # a slow start would leave the victim idle
     ids = asyncio.run(submit_all(url))
     assert len(set(ids)) == TASKS
     deadline = time.monotonic() + 60
