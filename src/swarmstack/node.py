@@ -279,17 +279,25 @@ async def ensure_admin_key(store: Store, settings: Settings) -> AdminKey:
         return AdminKey(None, "environment")
     if await store.keys.count() == 0:
         key = new_api_key()
-        await store.keys.add(key, "admin", "admin", time.time())
+        who = await store.keys.add(key, "admin", "admin", time.time())
+        entry = AuditEntry("system:first-start", "key.create", who.id, "-", "ok", {"role": "admin"})
+        await store.audit.append(entry, time.time())
         return AdminKey(key, "generated")
     return AdminKey(None, "stored")
 
 
-async def install_admin_key(store: Store, key: str) -> int:
-    """Make `key` the one admin key; how many earlier admin keys were revoked."""
-    await store.keys.add(key, "admin", "admin", time.time())
+async def install_admin_key(store: Store, key: str, by: str = "system:settings") -> int:
+    """Make `key` the one admin key; how many earlier admin keys were revoked. A replacement
+    (something revoked) is recorded in the audit log as done `by`."""
+    who = await store.keys.add(key, "admin", "admin", time.time())
     revoked = await store.keys.make_sole("admin", key)
     if revoked:
         log.info("revoked %d earlier admin key(s): the admin key was replaced", revoked)
+        entry = AuditEntry(by, "key.replace-admin", who.id, "-", "ok", {"revoked": revoked})
+        try:
+            await store.audit.append(entry, time.time())
+        except SwarmstackError as exc:
+            log.error("could not record the admin key replacement in the audit log: %s", exc)
     return revoked
 
 

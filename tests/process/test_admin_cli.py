@@ -51,6 +51,20 @@ def test_an_admin_runs_users_keys_and_audit_from_the_cli(procs: Procs, tmp_path:
     audit = cli("audit", "list", "--json", key=key, url=url)
     actions = [e["action"] for e in json.loads(audit.stdout)["items"]]
     assert {"user.add", "auth.sign-in", "key.create", "key.revoke"} <= set(actions)
+    reset = cli("users", "password", "alice", "--password-stdin", key=key, url=url,
+                stdin="another long password\r\n")  # fmt: skip
+    assert reset.returncode == 0, reset.stderr
+    assert (
+        httpx.get(
+            f"{url}/api/v1/auth/me", headers={"Authorization": f"Bearer {access}"}
+        ).status_code
+        == 401
+    )
+    again = httpx.post(
+        f"{url}/api/v1/auth", json={"username": "alice", "password": "another long password"}
+    )
+    assert again.status_code == 200
+    access = again.json()["access_token"]
     verify = cli("audit", "verify", "--json", key=key, url=url)
     verdict = json.loads(verify.stdout)
     assert verify.returncode == 0 and verdict["ok"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import stat
@@ -58,3 +59,26 @@ def test_the_seeds_penetration_tests_and_every_route_without_a_token(
     secret = tmp_path / "data" / "jwt.secret"
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
     assert secret.read_text().strip() not in procs.logs()
+
+
+def test_a_local_client_cannot_choose_its_address_with_x_forwarded_for(
+    procs: Procs, tmp_path: Path
+) -> None:
+    """uvicorn's own proxy-header handling is off: only server.trusted_proxies are believed,
+    so a spoofed header neither resets the per-address limit nor lands in the audit log."""
+    url = start_up(procs, tmp_path / "data", free_port())
+
+    async def attempt(http: httpx.AsyncClient, i: int) -> int:
+        answer = await http.post(
+            f"{url}/api/v1/auth",
+            json={"username": "nobody", "password": "wrong password"},
+            headers={"X-Forwarded-For": f"203.0.113.{i}"},
+        )
+        return answer.status_code
+
+    async def burst() -> list[int]:
+        async with httpx.AsyncClient(timeout=30) as http:
+            return list(await asyncio.gather(*(attempt(http, i) for i in range(40))))
+
+    codes = asyncio.run(burst())
+    assert 429 in codes, codes  # one address, whatever the header says

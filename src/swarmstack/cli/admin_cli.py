@@ -9,6 +9,7 @@ chain is broken or its head is not the one expected.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from typing import Annotated, Any
@@ -50,16 +51,37 @@ def users_add(
     as_json: Json = False,
 ) -> None:
     """Create a user (asks for the password twice unless --password-stdin)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    password = _password(password_stdin)
     body = {"username": username, "password": password, "role": role, "tenant": tenant}
     user = client_for(url, api_key).add_user(body)
     if as_json:
         _out(user)
         return
     console.print(f"user {user['username']} ({user['id']}) added with role {user['role']}")
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")  # a CRLF line ends the same
+    return str(typer.prompt("password", hide_input=True, confirmation_prompt=True))
+
+
+@users_app.command("password")
+def users_password(
+    user: Annotated[str, typer.Argument(help="Username or id.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+    url: Url = DEFAULT_URL,
+    api_key: Key = None,
+    as_json: Json = False,
+) -> None:
+    """Set a user's password: clears a lock; its tokens stop working."""
+    found = client_for(url, api_key).set_password(user, _password(password_stdin))
+    if as_json:
+        _out(found)
+        return
+    console.print(f"password of {found['username']} set; its earlier sign-ins are ended")
 
 
 @users_app.command("list")
@@ -116,7 +138,8 @@ def keys_create(
     role: Role,
     name: Annotated[str, typer.Option(help="What the key is for (shown in lists and audit).")],
     expires: Annotated[
-        str | None, typer.Option(help="Lifetime, e.g. 30d or 12h (default: no expiry).")
+        str | None,
+        typer.Option(help="Lifetime: 30d, 12h, 90m, or seconds (default: no expiry)."),
     ] = None,
     description: Annotated[str | None, typer.Option(help="A longer note.")] = None,
     tenant: Tenant = None,
@@ -214,6 +237,10 @@ def audit_verify(
     as_json: Json = False,
 ) -> None:
     """Walk the hash chain; exit 1 if an entry was edited, deleted or inserted."""
+    if expect_head is not None and not re.fullmatch(r"[0-9a-f]{64}", expect_head):
+        raise typer.BadParameter(
+            "a head is the 64 hex characters `audit verify` printed", param_hint="--expect-head"
+        )
     client = client_for(url, api_key)
     verdict = client.verify_audit()
     if expect_head and verdict["ok"]:
@@ -242,5 +269,8 @@ def _check_head(client: Any, verdict: dict[str, Any], expected: str) -> dict[str
         if page["next_before"] is None:
             break
         before = page["next_before"]
-    reason = f"no entry has the expected head {expected[:16]}…: newer entries were deleted"
+    reason = (
+        f"no entry has the expected head {expected[:16]}…: it, or entries before it, were "
+        "deleted or rewritten"
+    )
     return {**verdict, "ok": False, "broken_at": None, "reason": reason}

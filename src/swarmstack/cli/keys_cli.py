@@ -33,7 +33,7 @@ def rotate_admin_key(
     async def rotate() -> None:
         store = await open_store(settings.store_url(), existing=True)
         try:
-            revoked.append(await install_admin_key(store, key))
+            revoked.append(await install_admin_key(store, key, by="cli:rotate-admin-key"))
         finally:
             await store.close()
 

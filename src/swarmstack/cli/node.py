@@ -85,6 +85,9 @@ async def serve_http(
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=5,
+        # The app reads X-Forwarded-For itself, only from server.trusted_proxies: uvicorn's
+        # default would let any local client pick its address (rate limits, audit source).
+        proxy_headers=False,
         **tls_options(server),  # type: ignore[arg-type]
     )
     uvi = _Server(config)

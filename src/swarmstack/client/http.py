@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -71,7 +72,7 @@ class SwarmClient:
 
     def get(self, task_id: str) -> dict[str, Any]:
         """One task."""
-        return self._call("GET", f"/api/v1/tasks/{task_id}")
+        return self._call("GET", f"/api/v1/tasks/{_seg(task_id)}")
 
     def list(
         self, *, status: str | None = None, swarm: str | None = None, limit: int = 50
@@ -86,7 +87,7 @@ class SwarmClient:
 
     def cancel(self, task_id: str) -> dict[str, Any]:
         """Cancel a task."""
-        return self._call("POST", f"/api/v1/tasks/{task_id}/cancel")
+        return self._call("POST", f"/api/v1/tasks/{_seg(task_id)}/cancel")
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         body: dict[str, Any] = self._call_any(method, path, **kwargs)
@@ -123,7 +124,7 @@ class SwarmClient:
 
     def deployment(self, deployment_id: str) -> dict[str, Any]:
         """One version with its spec."""
-        return self._call("GET", f"/api/v1/deployments/{deployment_id}")
+        return self._call("GET", f"/api/v1/deployments/{_seg(deployment_id)}")
 
     def swarms(self) -> builtins.list[dict[str, Any]]:
         """Every deployed swarm with its versions and weights."""
@@ -132,15 +133,15 @@ class SwarmClient:
 
     def rollout(self, swarm: str) -> dict[str, Any]:
         """A swarm's rollout."""
-        return self._call("GET", f"/api/v1/swarms/{swarm}/rollout")
+        return self._call("GET", f"/api/v1/swarms/{_seg(swarm)}/rollout")
 
     def steer(self, swarm: str, verb: str) -> dict[str, Any]:
         """promote | promote-full | abort | pause | resume | retry."""
-        return self._call("POST", f"/api/v1/swarms/{swarm}/rollout/{verb}")
+        return self._call("POST", f"/api/v1/swarms/{_seg(swarm)}/rollout/{_seg(verb)}")
 
     def rollback(self, swarm: str, to: str | None = None) -> dict[str, Any]:
         """Roll back to `to` (default: the stable before the current)."""
-        return self._call("POST", f"/api/v1/swarms/{swarm}/rollback", json={"to": to})
+        return self._call("POST", f"/api/v1/swarms/{_seg(swarm)}/rollback", json={"to": to})
 
     def _call_any(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
@@ -175,7 +176,13 @@ class SwarmClient:
 
     def set_user(self, ref: str, verb: str) -> dict[str, Any]:
         """`disable` or `enable` a user by id or username."""
-        return self._call("POST", f"/api/v1/admin/users/{ref}/{verb}")
+        return self._call("POST", f"/api/v1/admin/users/{_seg(ref)}/{_seg(verb)}")
+
+    def set_password(self, ref: str, password: str) -> dict[str, Any]:
+        """Set a user's password (its refresh and access tokens stop working)."""
+        return self._call(
+            "POST", f"/api/v1/admin/users/{_seg(ref)}/password", json={"password": password}
+        )
 
     def keys(self, include_revoked: bool = False) -> builtins.list[dict[str, Any]]:
         """API keys (never the keys themselves)."""
@@ -191,7 +198,7 @@ class SwarmClient:
 
     def revoke_key(self, key_id: str) -> dict[str, Any]:
         """Revoke a key by id."""
-        return self._call("POST", f"/api/v1/admin/keys/{key_id}/revoke")
+        return self._call("POST", f"/api/v1/admin/keys/{_seg(key_id)}/revoke")
 
     def audit(self, **params: Any) -> dict[str, Any]:
         """A page of audit entries, newest first (`limit`, `before`, `action`, `principal`)."""
@@ -205,6 +212,12 @@ class SwarmClient:
     def close(self) -> None:
         """Close connections."""
         self._http.close()
+
+
+def _seg(value: str) -> str:
+    """One path segment, percent-encoded: a name with `/`, `?`, `#` or `%` stays one segment
+    and can never reach another route."""
+    return quote(value, safe="")
 
 
 _URL_FIX = (

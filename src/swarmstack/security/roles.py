@@ -88,6 +88,21 @@ def allows(role: str, permission: Permission) -> bool:
         return False
 
 
+# Changes that reach every tenant (deployments and rollouts, users, keys, the audit log): a
+# principal confined to a tenant never holds them, whatever its role.
+GLOBAL_CHANGES = frozenset(
+    {P.DEPLOYMENTS_WRITE, P.ADMIN_READ, P.ADMIN_USERS, P.ADMIN_KEYS, P.ADMIN_AUDIT}
+)
+
+
+def permits(who: Principal, permission: Permission) -> bool:
+    """Whether `who` may use `permission`: its role holds it, and a tenant does not confine
+    it away from a change that reaches every tenant."""
+    if who.tenant is not None and permission in GLOBAL_CHANGES:
+        return False
+    return allows(who.role, permission)
+
+
 def can_see_task(who: Principal, owner: str | None, tenant: str | None) -> bool:
     """Object-level rule for reading a task submitted by `owner` in `tenant`."""
     return _same_tenant(who, tenant) and (

@@ -136,6 +136,7 @@ class Claims:
     token_id: str
     family: str | None
     expires_at: float
+    issued_at: float = 0.0
 
 
 def issue(
@@ -153,7 +154,9 @@ def issue(
     """A signed token and its claims; raises InvalidToken when no signing key is configured."""
     if keys.signing is None:
         raise InvalidToken("no signing key is configured")
-    claims = Claims(subject, name, role, tenant, kind, secrets.token_hex(12), family, now + ttl_s)
+    claims = Claims(
+        subject, name, role, tenant, kind, secrets.token_hex(12), family, now + ttl_s, round(now, 3)
+    )
     payload = {
         "iss": ISSUER,
         "aud": AUDIENCE,
@@ -164,7 +167,7 @@ def issue(
         "typ": kind,
         "jti": claims.token_id,
         "fam": family,
-        "iat": int(now),
+        "iat": round(now, 3),  # sub-second: a password change at second s ends tokens of s
         "nbf": int(now),
         "exp": int(now + ttl_s),
     }
@@ -210,6 +213,7 @@ def _claims(payload: dict[str, Any], kind: str) -> Claims:
         token_id=str(payload["jti"]),
         family=family if isinstance(family, str) else None,
         expires_at=float(payload["exp"]),
+        issued_at=float(payload["iat"]),
     )
 
 

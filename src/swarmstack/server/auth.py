@@ -18,7 +18,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from swarmstack.errors import Forbidden, Unauthorized
-from swarmstack.security.roles import Principal, allows
+from swarmstack.security.roles import Principal, permits
 from swarmstack.security.tokens import InvalidToken, decode
 from swarmstack.server.access import UnmappedRoute, permission_of
 from swarmstack.server.limits import Limiter
@@ -35,6 +35,8 @@ class PrincipalCache:
 
     def __init__(self) -> None:
         self._seen: dict[str, tuple[Principal | None, float]] = {}
+        # per user id: access tokens issued before this second are refused (a password change)
+        self.tokens_after: dict[str, float] = {}
 
     def get(self, key: str) -> tuple[bool, Principal | None]:
         """(hit, principal): a cached principal, or a cached "no such principal" (None)."""
@@ -123,9 +125,13 @@ async def _access_token(manager: Manager, cache: PrincipalCache, token: str) -> 
         who = None
         if user is not None and not user.disabled:
             who = Principal(user.id, user.username, user.role, user.tenant, "user")
+            cache.tokens_after[claims.subject] = user.tokens_after or 0.0
         cache.put(claims.subject, who)
     if who is None:
         log.info("refused an access token of a disabled or deleted user %s", claims.subject)
+    elif claims.issued_at < cache.tokens_after.get(claims.subject, 0.0):
+        log.info("refused an access token issued before a password change of %s", who.name)
+        return None
     return who
 
 
@@ -140,9 +146,10 @@ async def authorize(
     except UnmappedRoute as exc:
         log.error("refused a request: %s", exc)
         raise Forbidden("this route has no permission assigned", fix="report it") from None
-    if needed is not None and not allows(who.role, needed):
+    if needed is not None and not permits(who, needed):
+        confined = f" within tenant {who.tenant!r}" if who.tenant is not None else ""
         raise Forbidden(
-            f"the {who.role} role does not have the permission {needed.value!r}",
+            f"the {who.role} role{confined} does not have the permission {needed.value!r}",
             fix="ask an admin for a key or user with a role that has it (docs/security.md)",
         )
     return who

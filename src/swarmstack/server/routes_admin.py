@@ -10,7 +10,7 @@ import time
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from swarmstack.errors import Conflict, InvalidInput
 from swarmstack.security.passwords import hash_password
@@ -31,6 +31,7 @@ RoleName = Literal["admin", "operator", "submitter", "viewer"]
 Ref = Annotated[StorableName, Path(max_length=100, description="A user's id or username.")]
 KeyId = Annotated[StorableName, Path(max_length=40, description="A key's id (k_...).")]
 RESERVED_KEY_NAME = "admin"  # the key installed from security.admin_key
+MAX_KEY_LIFETIME_S = 10 * 365 * 86_400.0
 
 
 class UserIn(BaseModel):
@@ -41,7 +42,12 @@ class UserIn(BaseModel):
     username: StorableName = Field(min_length=1, max_length=100, pattern=r"^[^\s:]+$")
     password: str = Field(min_length=8, max_length=1024)
     role: RoleName
-    tenant: StorableName | None = Field(None, max_length=64)
+    tenant: StorableName | None = Field(None, min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _no_tenant_admin(self) -> UserIn:
+        _check_tenant(self.role, self.tenant)
+        return self
 
 
 class PasswordIn(BaseModel):
@@ -89,12 +95,30 @@ class KeyIn(BaseModel):
     name: StorableName = Field(min_length=1, max_length=100)
     role: RoleName
     description: str | None = Field(None, max_length=500)
-    expires_in: Annotated[Duration, Field(gt=0)] | None = Field(
-        None, description="Lifetime (`30d`, `12h`, or seconds)."
+    expires_in: Annotated[Duration, Field(gt=0, le=MAX_KEY_LIFETIME_S)] | None = Field(
+        None, description="Lifetime (`30d`, `12h`, or seconds), at most 10 years."
     )
-    tenant: StorableName | None = Field(None, max_length=64)
-    rate_limit: float | None = Field(None, gt=0, description="Requests per second.")
-    max_queued: int | None = Field(None, ge=0, description="Queued tasks at once (0: none).")
+    tenant: StorableName | None = Field(None, min_length=1, max_length=64)
+    rate_limit: float | None = Field(
+        None, ge=0, le=1_000_000, description="Requests per second (0: no limit)."
+    )
+    max_queued: int | None = Field(
+        None, ge=0, le=1_000_000_000, description="Queued tasks at once (0: no cap)."
+    )
+
+    @model_validator(mode="after")
+    def _no_tenant_admin(self) -> KeyIn:
+        _check_tenant(self.role, self.tenant)
+        return self
+
+
+def _check_tenant(role: str, tenant: str | None) -> None:
+    """An admin manages every tenant, so it cannot be confined to one."""
+    if role == "admin" and tenant is not None:
+        raise ValueError(
+            "an admin cannot have a tenant (it manages every tenant); give a tenant's "
+            "principals the operator, submitter or viewer role"
+        )
 
 
 class KeyOut(BaseModel):
@@ -230,8 +254,10 @@ async def set_password(ref: Ref, body: PasswordIn, request: Request, who: Who) -
     """Set a user's password; its refresh tokens are revoked and its lock cleared."""
     manager = _manager(request)
     async with audited(request, who, "user.password", ref):
-        user = await manager.store.users.set_password(ref, hash_password(body.password))
+        digest = hash_password(body.password)
+        user = await manager.store.users.set_password(ref, digest, time.time())
         await manager.store.refresh_tokens.revoke_user(user.id)
+    _forget(request)
     return UserOut.of(await manager.store.users.find(user.id))
 
 

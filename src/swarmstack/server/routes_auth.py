@@ -92,7 +92,7 @@ async def refresh(body: RefreshIn, request: Request) -> TokensOut:
 @router.post("/logout", response_model=SignedOut, responses=problem_responses(403))
 async def logout(body: RefreshIn, request: Request, who: Who) -> SignedOut:
     """Sign out: revoke the refresh token and every token of its sign-in."""
-    return SignedOut(revoked=await signin.sign_out(request, body.refresh_token))
+    return SignedOut(revoked=await signin.sign_out(request, body.refresh_token, who.id))
 
 
 @router.get("/me", response_model=PrincipalOut, responses=problem_responses(403))

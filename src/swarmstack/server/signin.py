@@ -144,15 +144,16 @@ async def refresh(request: Request, token: str) -> Tokens:
     return await _tokens(manager, user, claims.family, now)
 
 
-async def sign_out(request: Request, token: str) -> int:
-    """Revoke every refresh token of the sign-in `token` belongs to; how many were live.
-    Raises Unauthorized for a token that does not verify."""
+async def sign_out(request: Request, token: str, who_id: str) -> int:
+    """Revoke every refresh token of the caller's (`who_id`) sign-in that `token` belongs to;
+    how many were live. Raises Unauthorized for a token that does not verify or is another
+    principal's."""
     manager = _manager(request)
     try:
         claims = decode(manager.token_keys, token, kind="refresh")
     except InvalidToken:
         raise _refuse() from None
-    if claims.family is None:
+    if claims.family is None or claims.subject != who_id:
         raise _refuse()
     revoked = await manager.store.refresh_tokens.revoke_family(claims.family)
     await record(request, f"user:{claims.name}", "auth.sign-out", claims.name, revoked=revoked)

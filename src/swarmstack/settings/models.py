@@ -235,6 +235,26 @@ class SecuritySettings(BaseModel):
         "`swarmstack keys rotate-data` re-encrypted them (comma-separated in the environment).",
     )
 
+    @field_validator("admin_key", "jwt_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        """`KEY=` (or compose's `${KEY:-}` with KEY unset) means no value, not an empty key."""
+        return None if value == "" else value
+
+    @field_validator("admin_key")
+    @classmethod
+    def _an_api_key(cls, value: SecretStr | None) -> SecretStr | None:
+        """An admin key must look like an API key, or no request could ever use it."""
+        if value is not None:
+            key = value.get_secret_value()
+            if not key.startswith("ssk_") or len(key) < 16 or not key.isprintable() or " " in key:
+                raise ValueError(
+                    "an admin key starts with `ssk_` and has at least 16 printable characters "
+                    "without spaces; leave it unset and `up` creates one, or make one with "
+                    "`echo ssk_$(openssl rand -hex 24)`"
+                )
+        return value
+
     @field_validator("jwt_secret", "jwt_previous_secrets")
     @classmethod
     def _long_enough(cls, value: Any) -> Any:

@@ -139,6 +139,7 @@ users = Table(
     Column("failed_logins", Integer, nullable=False, default=0),
     Column("locked_until", Float),
     Column("last_login_at", Float),
+    Column("tokens_after", Float),  # access tokens issued before this (a password change) fail
     Column("created_at", Float, nullable=False),
     Column("created_by", String(80), nullable=False),
 )

@@ -30,6 +30,7 @@ class User:
     last_login_at: float | None
     created_at: float
     created_by: str
+    tokens_after: float | None = None  # access tokens issued before this second are refused
 
 
 def _user(row: Row[Any]) -> User:
@@ -44,6 +45,7 @@ def _user(row: Row[Any]) -> User:
         row.last_login_at,
         row.created_at,
         row.created_by,
+        row.tokens_after,
     )
 
 
@@ -123,15 +125,17 @@ class UserStore:
             await conn.execute(update(users).where(users.c.id == user.id).values(disabled=disabled))
         return await self.find(user.id)
 
-    async def set_password(self, ref: str, password_hash: str) -> User:
-        """Replace a user's password hash and clear its lock; raises NotFound."""
+    async def set_password(self, ref: str, password_hash: str, now: float | None = None) -> User:
+        """Replace a user's password hash and clear its lock; with `now`, access tokens issued
+        before that second stop working. Raises NotFound."""
         user = await self.find(ref)
+        values: dict[str, Any] = {
+            "password_hash": password_hash, "failed_logins": 0, "locked_until": None,
+        }  # fmt: skip
+        if now is not None:
+            values["tokens_after"] = round(now, 3)  # as precise as a token's `iat`
         async with self.db.write() as conn:
-            await conn.execute(
-                update(users)
-                .where(users.c.id == user.id)
-                .values(password_hash=password_hash, failed_logins=0, locked_until=None)
-            )
+            await conn.execute(update(users).where(users.c.id == user.id).values(**values))
         return user
 
     async def failed(self, user_id: str, now: float, max_failed: int, longest_s: float) -> User:

@@ -81,3 +81,23 @@ async def test_audit_verify_reports_an_intact_chain_and_its_head(node: Node) -> 
         verdict["ok"] and verdict["entries"] == 2 and verdict["head"] == newest["items"][0]["hash"]
     )
     assert newest["next_before"] == newest["items"][0]["id"]
+
+
+async def test_key_lifetimes_and_limits_are_bounded(node: Node) -> None:
+    for body in (
+        {"expires_in": "99999999d"},
+        {"expires_in": 1e30},
+        {"rate_limit": 1e308},
+        {"rate_limit": -1},
+        {"max_queued": 10**12},
+    ):
+        made = await node.http.post(
+            "/api/v1/admin/keys", json={"name": "b", "role": "viewer", **body}
+        )
+        assert made.status_code == 422, (body, made.text)
+    unlimited = await node.http.post(
+        "/api/v1/admin/keys", json={"name": "u", "role": "viewer", "rate_limit": 0}
+    )
+    assert unlimited.status_code == 201
+    headers = {"Authorization": f"Bearer {unlimited.json()['key']}"}
+    assert (await node.http.get("/api/v1/cluster", headers=headers)).status_code == 200

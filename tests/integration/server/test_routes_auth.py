@@ -144,3 +144,27 @@ async def test_without_a_signing_key_sign_in_says_it_is_off(node: Node) -> None:
     node.manager.token_keys = TokenKeys.of(None)
     answer = await sign_in(node, "anyone")
     assert answer.status_code == 503 and "jwt_secret" in answer.json()["detail"]
+
+
+async def test_a_new_password_ends_the_old_access_tokens(node: Node) -> None:
+    await add_user(node, "hank")
+    old = (await sign_in(node, "hank")).json()["access_token"]
+    assert (await node.http.get("/api/v1/auth/me", headers=bearer(old))).status_code == 200
+    await node.http.post("/api/v1/admin/users/hank/password", json={"password": PASSWORD + "2"})
+    assert (await node.http.get("/api/v1/auth/me", headers=bearer(old))).status_code == 401
+
+
+async def test_sign_out_takes_only_the_callers_own_refresh_token(node: Node) -> None:
+    await add_user(node, "ivy")
+    await add_user(node, "jack")
+    ivy, jack = (await sign_in(node, "ivy")).json(), (await sign_in(node, "jack")).json()
+    other = await node.http.post(
+        "/api/v1/auth/logout",
+        json={"refresh_token": ivy["refresh_token"]},
+        headers=bearer(jack["access_token"]),
+    )
+    assert other.status_code == 401
+    still = await node.http.post(
+        "/api/v1/auth/refresh", json={"refresh_token": ivy["refresh_token"]}
+    )
+    assert still.status_code == 200

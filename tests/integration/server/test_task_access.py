@@ -86,3 +86,22 @@ async def test_idempotency_keys_of_two_principals_do_not_collide(node: Node) -> 
     a = await node.http.post("/api/v1/tasks", json={"input": 1}, headers={**alice, **same})
     b = await node.http.post("/api/v1/tasks", json={"input": 1}, headers={**bob, **same})
     assert a.json()["id"] != b.json()["id"]
+
+
+async def test_a_tenant_confines_no_principal_to_global_changes(node: Node) -> None:
+    """Tenants separate tasks, not the platform: no tenant admins, no tenant deploys."""
+    admin = await node.http.post(
+        "/api/v1/admin/keys", json={"name": "ta", "role": "admin", "tenant": "red"}
+    )
+    assert admin.status_code == 422 and "cannot have a tenant" in admin.text
+    user = {"username": "tu", "password": "long enough", "role": "admin", "tenant": "red"}
+    assert (await node.http.post("/api/v1/admin/users", json=user)).status_code == 422
+    empty = await node.http.post(
+        "/api/v1/admin/keys", json={"name": "e", "role": "viewer", "tenant": ""}
+    )
+    assert empty.status_code == 422
+    red = await key(node, "r", "operator", "red")
+    assert (await node.http.get("/api/v1/deployments", headers=red)).status_code == 200
+    steer = await node.http.post("/api/v1/swarms/echo/rollout/pause", headers=red)
+    assert steer.status_code == 403 and "within tenant 'red'" in steer.json()["detail"]
+    assert (await node.http.get("/api/v1/admin/keys", headers=red)).status_code == 403

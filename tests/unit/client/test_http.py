@@ -67,3 +67,11 @@ def test_a_401_without_a_key_says_how_to_set_one() -> None:
     error = _problem(response, "http://m", has_key=False)
     assert error.fix is not None and "set SWARMSTACK_API_KEY or pass --api-key" in error.fix
     assert _problem(response, "http://m", has_key=True).fix != error.fix
+
+
+def test_path_arguments_stay_one_segment() -> None:
+    """A name with `/`, `?`, `#` or `%` can never reach another route."""
+    from swarmstack.client.http import _seg
+
+    assert _seg("../users/bob/disable?x=") == "..%2Fusers%2Fbob%2Fdisable%3Fx%3D"
+    assert _seg("h#x") == "h%23x" and _seg("pc%2Fx") == "pc%252Fx"

@@ -127,7 +127,7 @@ def test_env_file_quoting_follows_docker_compose(tmp_path: Path) -> None:
         "\n"
         "SWARMSTACK_SERVER__HOST=${HOST}\n"
         "SWARMSTACK_STORE__URL='sqlite+aiosqlite:///${literal}.db'\n"
-        'SWARMSTACK_SECURITY__ADMIN_KEY="${HOST}-$${HOST}"\n'
+        'SWARMSTACK_SECURITY__ADMIN_KEY="ssk_${HOST}-$${HOST}-padding"\n'
         "OTHER_TOOL=${UNSET_FOR_OTHER_TOOL}\n"
         "export SWARM_MODE='worker'\n"
     )
@@ -138,7 +138,9 @@ def test_env_file_quoting_follows_docker_compose(tmp_path: Path) -> None:
         s.store.url.get_secret_value() == "sqlite+aiosqlite:///${literal}.db"
     )  # single-quoted: literal
     assert s.security.admin_key is not None
-    assert s.security.admin_key.get_secret_value() == "h-${HOST}"  # double: expanded, $${ kept
+    assert (
+        s.security.admin_key.get_secret_value() == "ssk_h-${HOST}-padding"
+    )  # double: expanded, $${ kept
     assert s.mode == "worker"
     assert loaded.sources["store.url"] == f"{env_file} SWARMSTACK_STORE__URL"
     [note] = [n for n in loaded.notices if "OTHER_TOOL" in n]
@@ -183,8 +185,10 @@ def test_database_url_beats_db_parts_and_explicit_names_beat_both() -> None:
     assert (
         load_layers(environ=env).settings.store.url.get_secret_value() == "sqlite+aiosqlite:///x.db"
     )
-    key = load_layers(environ={"SWARMSTACK_ADMIN_KEY": "ssk_abc"}).settings.security.admin_key
-    assert key is not None and key.get_secret_value() == "ssk_abc"
+    key = load_layers(
+        environ={"SWARMSTACK_ADMIN_KEY": "ssk_abc_0123456789"}
+    ).settings.security.admin_key
+    assert key is not None and key.get_secret_value() == "ssk_abc_0123456789"
 
 
 @pytest.mark.parametrize(
@@ -283,9 +287,11 @@ def test_name_file_reads_a_mounted_secret(tmp_path: Path) -> None:
     assert loaded.settings.store.url.get_secret_value() == "postgresql+asyncpg://u:p@db/x"
     assert loaded.sources["store.url"] == "environment SWARMSTACK_STORE__URL"
     key = tmp_path / "admin-key"
-    key.write_text("ssk_from_file")
+    key.write_text("ssk_from_file_0123")
     admin = load_layers(environ={"SWARMSTACK_ADMIN_KEY_FILE": str(key)}).settings.security
-    assert admin.admin_key is not None and admin.admin_key.get_secret_value() == "ssk_from_file"
+    assert (
+        admin.admin_key is not None and admin.admin_key.get_secret_value() == "ssk_from_file_0123"
+    )
 
 
 @pytest.mark.parametrize(
@@ -299,3 +305,17 @@ def test_name_file_problems_are_clear(environ: dict[str, str], message: str) -> 
     with pytest.raises(InvalidInput) as caught:
         load_layers(environ=environ)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("bad", ["abc", "ssk_short", "ssk_with a space in it"])
+def test_an_admin_key_no_request_could_use_is_refused(bad: str) -> None:
+    with pytest.raises(InvalidInput, match="starts with `ssk_`") as caught:
+        load_layers(environ={"SWARMSTACK_SECURITY__ADMIN_KEY": bad})
+    assert bad not in str(caught.value)
+
+
+def test_an_empty_admin_key_is_no_admin_key() -> None:
+    """Compose's `${SWARMSTACK_ADMIN_KEY:-}` with the variable unset: the stored key stays."""
+    loaded = load_layers(environ={"SWARMSTACK_ADMIN_KEY": "", "SWARM_JWT_SECRET": ""})
+    assert loaded.settings.security.admin_key is None
+    assert loaded.settings.security.jwt_secret is None

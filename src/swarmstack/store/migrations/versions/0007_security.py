@@ -55,6 +55,7 @@ def _create_users() -> None:
         sa.Column("failed_logins", sa.Integer(), nullable=False),
         sa.Column("locked_until", sa.Float()),
         sa.Column("last_login_at", sa.Float()),
+        sa.Column("tokens_after", sa.Float()),
         sa.Column("created_at", sa.Float(), nullable=False),
         sa.Column("created_by", sa.String(80), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
