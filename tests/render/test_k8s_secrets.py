@@ -120,5 +120,6 @@ def _stand_in(key: str) -> str:
         "store-url": "postgresql+asyncpg://stand-in",
         "redis-url": "redis://r:6379/0",
         "jwt-secret": "stand-in-secret-of-at-least-32-bytes",
+        "admin-key": "ssk_stand_in_admin_key",
         "encryption-key": TEST_KEY,
     }.get(key, "stand-in")
