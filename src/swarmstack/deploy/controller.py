@@ -58,6 +58,7 @@ class RolloutController:
         self.metrics = metrics
         self.stranded_after_s = stranded_after_s
         self._reported: set[tuple[str, str]] = set()
+        self._unaudited: list[tuple[AuditEntry, float]] = []
 
     async def tick(self, now: float) -> list[str]:
         """One round over every swarm; the swarms whose rollout changed."""
@@ -108,23 +109,25 @@ class RolloutController:
         if saved is None:
             return False  # an operator's command came first; the next tick decides again
         await apply_actions(self.store, swarm, actions)
-        await self._audit(swarm, lines, now)
-        return True
-
-    async def _audit(
-        self, swarm: str, lines: list[tuple[str, str, str | None, str | None]], now: float
-    ) -> None:
-        """The controller's own steps, aborts and promotions go in the audit log too."""
         for action, message, version, _previous in lines:
             entry = AuditEntry(
                 CONTROLLER, f"rollout.{action}", swarm, "-", "ok",
                 {"version": version, "message": message[:300]},
             )  # fmt: skip
+            self._unaudited.append((entry, now))
+        return True
+
+    async def record_audit(self) -> None:
+        """Put the controller's own steps, aborts and promotions of the last tick in the audit
+        log. The leader calls it once its routes follow the changes, so the audit write never
+        delays them."""
+        pending, self._unaudited = self._unaudited, []
+        for entry, at in pending:
             try:
-                await self.store.audit.append(entry, now)
+                await self.store.audit.append(entry, at)
             except SwarmstackError as exc:
                 self.metrics.audit_failures.inc()
-                log.error("could not audit %s of %s: %s", action, swarm, exc)
+                log.error("could not audit %s of %s: %s", entry.action, entry.target, exc)
 
     async def _gauges(self) -> None:
         states = await self.store.deployments.states()

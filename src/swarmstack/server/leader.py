@@ -87,6 +87,7 @@ class Leader:
                 self.signals.work_submitted(changed)  # workers load new versions at once
                 if self.on_rollouts is not None:
                     await self.on_rollouts(changed)
+            await self.rollouts.record_audit()  # after the routes follow, not before
         if self.is_leader and self.housekeeping is not None:
             await self.housekeeping.tick()
 
