@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from ipaddress import ip_network
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from swarmstack.spec.deploy import ip_networks
 from swarmstack.spec.durations import Duration
 
 
@@ -68,12 +68,7 @@ class ServerSettings(BaseModel):
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
-        for entry in value:
-            try:
-                ip_network(entry, strict=False)
-            except ValueError:
-                raise ValueError(f"{entry!r} is not an IP address or CIDR block") from None
-        return value
+        return ip_networks(value)
 
 
 class WorkerSettings(BaseModel):

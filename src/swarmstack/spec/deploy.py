@@ -10,6 +10,19 @@ from ipaddress import ip_network
 from pydantic import Field, field_validator, model_validator
 
 from swarmstack.spec.base import SpecModel
+
+
+def ip_networks(value: list[str]) -> list[str]:
+    """`value` when each entry is an IP address or CIDR block; ValueError naming the first
+    that is not (trusted proxies, in the spec and in the settings alike)."""
+    for entry in value:
+        try:
+            ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(f"{entry!r} is not an IP address or CIDR block") from None
+    return value
+
+
 from swarmstack.spec.k8s_names import DnsLabel, DnsSubdomain
 
 
@@ -53,12 +66,7 @@ class Ingress(SpecModel):
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
-        for entry in value:
-            try:
-                ip_network(entry, strict=False)
-            except ValueError:
-                raise ValueError(f"{entry!r} is not an IP address or CIDR block") from None
-        return value
+        return ip_networks(value)
 
 
 class Receiver(SpecModel):
