@@ -10,6 +10,7 @@ from ipaddress import ip_network
 from pydantic import Field, field_validator, model_validator
 
 from swarmstack.spec.base import SpecModel
+from swarmstack.spec.k8s_names import DnsLabel, DnsSubdomain
 
 
 def ip_networks(value: list[str]) -> list[str]:
@@ -21,9 +22,6 @@ def ip_networks(value: list[str]) -> list[str]:
         except ValueError:
             raise ValueError(f"{entry!r} is not an IP address or CIDR block") from None
     return value
-
-
-from swarmstack.spec.k8s_names import DnsLabel, DnsSubdomain
 
 
 class Region(SpecModel):
