@@ -11,6 +11,8 @@ both permanent, so callers can isolate the one bad row instead of retrying an ou
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -56,6 +58,8 @@ _SQLITE_UNAVAILABLE = (
 )
 _STORE_FAULTS = (DBAPIError, PoolTimeout, OSError, UnicodeError, OverflowError)
 
+_ORPHAN_WAIT_S = 35.0  # busy_timeout (30 s) and a margin: the longest an orphan waits
+
 _SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout=30000",  # first: the WAL switch below may itself wait on a lock
     "PRAGMA journal_mode=WAL",
@@ -80,15 +84,56 @@ class Database:
                 self.url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
             )
             self.reader = self.writer
+        self._closing: set[asyncio.Future[Any]] = set()  # work outliving a cancelled caller
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A connection inside a write transaction, committed on success."""
+        """A connection inside a write transaction, committed on success.
+
+        On SQLite the wait for the write lock (BEGIN IMMEDIATE, up to `busy_timeout` while
+        another process writes) runs in the driver's thread, where a cancellation cannot reach
+        it: cancelling the caller there used to abandon the connection half-open (SQLAlchemy
+        then force-stops aiosqlite's thread and its pending close is destroyed with the loop).
+        So the lock is taken in a shielded task: a caller cancelled meanwhile gets its
+        CancelledError at once, and the connection is rolled back and returned to the pool as
+        soon as the lock arrives."""
+        if not self.is_sqlite:
+            try:
+                async with self.writer.begin() as conn:
+                    yield conn
+            except _STORE_FAULTS as exc:
+                raise translate(exc) from exc
+            return
+        conn = await self._sqlite_begin()
         try:
-            async with self.writer.begin() as conn:
-                yield conn
+            yield conn
+            await conn.commit()
+        except _STORE_FAULTS as exc:
+            await _quietly_close(conn)
+            raise translate(exc) from exc
+        except BaseException:
+            await _quietly_close(conn)
+            raise
+        await conn.close()
+
+    async def _sqlite_begin(self) -> AsyncConnection:
+        """A writer connection in a BEGIN IMMEDIATE transaction, opened in a shielded task."""
+        opening = asyncio.ensure_future(_begin(self.writer))
+        try:
+            return await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            opening.add_done_callback(self._close_orphan)
+            raise
         except _STORE_FAULTS as exc:
             raise translate(exc) from exc
+
+    def _close_orphan(self, opening: asyncio.Future[AsyncConnection]) -> None:
+        """Give back a connection whose caller was cancelled while it waited for the lock."""
+        if opening.cancelled() or opening.exception() is not None:
+            return
+        closing = asyncio.ensure_future(_quietly_close(opening.result()))
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -113,28 +158,35 @@ class Database:
         """Run `script` on the SQLite writer outside a transaction, stepping every statement to
         its end (`PRAGMA incremental_vacuum(N)` frees one page per step: run through
         `execute`, it would free one page only)."""
-        try:
-            async with self.writer.connect() as conn:
-                raw = await conn.get_raw_connection()
-                await raw.driver_connection.executescript(script)  # type: ignore[union-attr]
+        running = asyncio.ensure_future(_script(self.writer, script))
+        try:  # shielded as `write` is: it too may wait for the write lock in the thread
+            await asyncio.shield(running)
+        except asyncio.CancelledError:
+            self._closing.add(running)
+            running.add_done_callback(self._closing.discard)
+            running.add_done_callback(_retrieve)
+            raise
         except _STORE_FAULTS as exc:
             raise translate(exc) from exc
 
-    async def pg_vacuum(self, tables: Sequence[str]) -> None:
-        """PostgreSQL: `VACUUM (ANALYZE, SKIP_LOCKED)` of `tables` on a pooled connection in
-        autocommit mode (VACUUM cannot run in a transaction). It takes only SHARE UPDATE
-        EXCLUSIVE locks, so reads, claims and writes go on; SKIP_LOCKED passes over a table that
-        another vacuum or DDL holds instead of waiting for it."""
+    async def pg_vacuum(self, tables: Sequence[str], *, analyze: bool = True) -> None:
+        """PostgreSQL: `VACUUM (SKIP_LOCKED)` of `tables`, with ANALYZE when `analyze`, on a
+        pooled connection in autocommit mode (VACUUM cannot run in a transaction). It takes
+        only SHARE UPDATE EXCLUSIVE locks, so reads, claims and writes go on; SKIP_LOCKED passes
+        over a table that another vacuum or DDL holds instead of waiting for it."""
         names = ", ".join(tables)
+        options = "ANALYZE, SKIP_LOCKED" if analyze else "SKIP_LOCKED"
         try:
             async with self.writer.connect() as conn:
                 auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                await auto.execute(text(f"VACUUM (ANALYZE, SKIP_LOCKED) {names}"))
+                await auto.execute(text(f"VACUUM ({options}) {names}"))
         except _STORE_FAULTS as exc:
             raise translate(exc) from exc
 
     async def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (after the orphans of cancelled writes are back)."""
+        if self._closing:
+            await asyncio.wait(set(self._closing), timeout=_ORPHAN_WAIT_S)
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
@@ -163,6 +215,34 @@ def _ensure_parent(url: str) -> None:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def _begin(engine: AsyncEngine) -> AsyncConnection:
+    conn = await engine.connect()
+    try:
+        await conn.begin()
+    except BaseException:
+        await _quietly_close(conn)
+        raise
+    return conn
+
+
+async def _script(engine: AsyncEngine, script: str) -> None:
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        await raw.driver_connection.executescript(script)  # type: ignore[union-attr]
+
+
+def _retrieve(done: asyncio.Future[Any]) -> None:
+    """Mark the outcome of a task nobody awaits any more as seen (no "never retrieved")."""
+    if not done.cancelled():
+        done.exception()
+
+
+async def _quietly_close(conn: AsyncConnection) -> None:
+    """Roll back and return `conn` to the pool; a fault here is the pool's to handle."""
+    with contextlib.suppress(*_STORE_FAULTS):
+        await conn.close()
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
