@@ -213,9 +213,16 @@ class Connection:
         return status, await self.reader.readexactly(int(length.group(1)))
 
 
-async def paced(url: str, rate: float, seconds: float, connections: int = 256) -> list[float]:
+async def paced(
+    url: str,
+    rate: float,
+    seconds: float,
+    connections: int = 256,
+    failures: list[bytes] | None = None,
+) -> list[float]:
     """Submit at a fixed `rate` with `?wait=`; the submit-to-result latencies, each measured
-    from when the request was due (so a slow server cannot hide queueing in the client)."""
+    from when the request was due (so a slow server cannot hide queueing in the client).
+    A failed submit raises RuntimeError at the end, unless `failures` collects them."""
     host, port = url.removeprefix("http://").split(":")
     body = json.dumps({"swarm": "noop", "input": {"n": 1}}).encode()
     request = (
@@ -225,12 +232,12 @@ async def paced(url: str, rate: float, seconds: float, connections: int = 256) -
     ).encode() + body
     pool = [Connection(host, int(port)) for _ in range(connections)]
     latencies: list[float] = []
-    failures: list[bytes] = []
+    failed: list[bytes] = [] if failures is None else failures
 
     async def one(conn: Connection, due: float) -> None:
         status, answer = await conn.post(request)
         if status != 200 or b'"succeeded"' not in answer:
-            failures.append(answer[:200])
+            failed.append(answer[:200])
             return
         latencies.append(time.perf_counter() - due)
 
@@ -245,8 +252,8 @@ async def paced(url: str, rate: float, seconds: float, connections: int = 256) -
     await asyncio.gather(*pending)
     for conn in pool:
         conn.close()
-    if failures:
-        raise RuntimeError(f"{len(failures)} paced submits failed, e.g. {failures[0]!r}")
+    if failed and failures is None:
+        raise RuntimeError(f"{len(failed)} paced submits failed, e.g. {failed[0]!r}")
     return latencies
 
 
@@ -566,6 +573,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=180, help="soak: seconds")
     parser.add_argument("--rate", type=float, default=100.0, help="soak: tasks per second")
     parser.add_argument("--window", type=int, default=15, help="soak: seconds per sample")
+    parser.add_argument("--retention", type=int, default=60, help="soak: seconds tasks are kept")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
@@ -612,7 +620,9 @@ def main() -> None:
             sys.path.insert(0, str(REPO))  # bench.soak imports bench.run's helpers
             from bench.soak import run_soak
 
-            soak = run_soak(work, args.backend, args.duration, args.rate, args.window)
+            soak = run_soak(
+                work, args.backend, args.duration, args.rate, args.window, args.retention
+            )
             report["soak"] = soak
             show("soak", soak)
             scenario = f"soak-{args.backend}"

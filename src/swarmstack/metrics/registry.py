@@ -198,6 +198,11 @@ class Metrics:
             ["table"],
             registry=r,
         )
+        self.store_vacuums = Counter(
+            "swarmstack_store_vacuums_total",
+            "Tables the leader vacuumed because of their dead tuples (PostgreSQL)",
+            registry=r,
+        )
         self.store_oldest_finished_age = Gauge(
             "swarmstack_store_oldest_finished_age_seconds",
             "Age of the oldest stored finished task of a status",
@@ -250,6 +255,7 @@ METRIC_NAMES = frozenset(
         "swarmstack_store_rows",
         "swarmstack_store_bytes",
         "swarmstack_store_dead_rows",
+        "swarmstack_store_vacuums_total",
         "swarmstack_store_oldest_finished_age_seconds",
         "swarmstack_ratelimit_rejected_total",
         "swarmstack_ratelimit_backend_errors_total",

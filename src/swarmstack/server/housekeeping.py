@@ -1,22 +1,29 @@
-"""The leader's store housekeeping: retention rounds and the store size gauges.
+"""The leader's store housekeeping: retention rounds, vacuums and the store size gauges.
 
 Called by `server.leader.Leader` on each tick while this manager leads. A round runs every
 `retention.interval` (at once again while a backlog remains); the size gauges are refreshed every
-`retention.stats_interval` from the databases' own estimates, never COUNT(*).
+`retention.stats_interval` from the databases' own estimates, never COUNT(*). On PostgreSQL each
+tick also starts a VACUUM of the tables holding `retention.vacuum_rows` dead tuples or more
+(`store.vacuum`), in the background so a long one never delays the leader's other work; with
+ANALYZE once per `stats_interval`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from pathlib import Path
 
 from swarmstack.core.retention import Plan
+from swarmstack.errors import StoreUnavailable
 from swarmstack.metrics import Metrics
 from swarmstack.settings.models import RetentionSettings
 from swarmstack.store import Store
 from swarmstack.store.pruner import Limits, Pruner, Report
 from swarmstack.store.stats import store_stats
+from swarmstack.store.vacuum import vacuum_dead
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +50,8 @@ class Housekeeping:
         self.pruner = pruner_for(store, settings)
         self._next_round = 0.0
         self._next_stats = 0.0
+        self._next_analyze = 0.0
+        self._vacuum: asyncio.Task[list[str]] | None = None
         for status, keep_s in plan.longest_by_status().items():
             metrics.retention_seconds.labels(status).set(keep_s)
 
@@ -56,6 +65,39 @@ class Housekeeping:
         if now >= self._next_stats:
             self._next_stats = now + self.settings.stats_interval
             await self.refresh_gauges()
+        self._start_vacuum(now)
+
+    def _start_vacuum(self, now: float) -> None:
+        """Start a VACUUM of the tables past their dead-tuple threshold unless one runs."""
+        if self.store.db.is_sqlite or self.settings.vacuum_rows <= 0:
+            return
+        if self._vacuum is not None and not self._vacuum.done():
+            return
+        analyze = now >= self._next_analyze
+        if analyze:
+            self._next_analyze = now + self.settings.stats_interval
+        self._vacuum = asyncio.create_task(self._vacuum_once(analyze), name="vacuum")
+
+    async def _vacuum_once(self, analyze: bool) -> list[str]:
+        began = time.monotonic()
+        try:
+            done = await vacuum_dead(self.store.db, self.settings.vacuum_rows, analyze=analyze)
+        except StoreUnavailable as exc:
+            log.warning("vacuum failed (%s); trying again next tick", exc)
+            return []
+        except Exception:  # a bug must not end vacuuming for good: the next tick tries again
+            log.exception("vacuum failed; trying again next tick")
+            return []
+        if done:
+            self.metrics.store_vacuums.inc(len(done))
+            log.debug("vacuumed %s in %.3f s", ", ".join(done), time.monotonic() - began)
+        return done
+
+    async def aclose(self) -> None:
+        """Wait for a VACUUM under way to end (it is not interrupted half-way)."""
+        if self._vacuum is not None:
+            with contextlib.suppress(Exception):
+                await self._vacuum
 
     def _count(self, report: Report) -> None:
         m, removed = self.metrics, report.removed

@@ -113,6 +113,8 @@ class Leader:
 
     async def resign(self) -> None:
         """Leave the cluster: forget this manager and free the lease for another at once."""
+        if self.housekeeping is not None:
+            await self.housekeeping.aclose()
         try:
             await self.store.cluster.forget_manager(self.owner)
             if self.is_leader:

@@ -163,10 +163,10 @@ class RetentionSettings(BaseModel):
         2000, ge=0, description="SQLite pages returned to the OS after each prune round."
     )
     vacuum_rows: int = Field(
-        1000,
+        200,
         ge=0,
-        description="PostgreSQL: VACUUM (ANALYZE) the pruned tables once rounds have deleted or "
-        "rewritten this many rows since the last one (0: leave it to autovacuum).",
+        description="PostgreSQL: the leader VACUUMs a table once it holds this many dead tuples "
+        "(checked every second; 0: leave it to the server's autovacuum).",
     )
 
 

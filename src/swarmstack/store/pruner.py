@@ -22,6 +22,7 @@ from swarmstack.store import retention as sql
 from swarmstack.store.archive import write_batch
 from swarmstack.store.engine import Database
 from swarmstack.store.retention import Removed
+from swarmstack.store.vacuum import vacuum_dead
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +38,6 @@ class Report:
     archived: int = 0
     files: list[str] = field(default_factory=list)
     busy: bool = False  # a limit was reached: more is due than one round does
-
-    def rows_changed(self) -> int:
-        """Rows this round deleted or rewrote (each leaves a dead tuple on PostgreSQL)."""
-        r = self.removed
-        return (
-            r.tasks
-            + r.attempts
-            + r.events
-            + self.events_compacted
-            + self.tasks_compacted
-            + self.keys_expired
-        )
 
     def as_dict(self) -> dict[str, object]:
         """The report as JSON-friendly values."""
@@ -72,11 +61,7 @@ class Limits:
     batch_size: int = 500
     max_batches: int = 8
     vacuum_pages: int = 2000
-    vacuum_rows: int = 1000
-
-
-# The tables whose rows retention deletes or rewrites (and the queue updates in place).
-PRUNED_TABLES = ("tasks", "task_attempts", "task_events")
+    vacuum_rows: int = 200
 
 
 class Pruner:
@@ -93,7 +78,6 @@ class Pruner:
         self.keys: Sealer = keys if keys is not None else Keyring()
         self.limits = limits or Limits()
         self.archive_dir = archive_dir
-        self._since_vacuum = 0  # rows deleted or rewritten since the last PostgreSQL VACUUM
 
     async def run(self, plan: Plan) -> Report:
         """One round; raises StoreUnavailable (the next round goes on where this stopped)."""
@@ -103,7 +87,6 @@ class Pruner:
             await self._compact(sql.compact_terms(scope, windows.events_s), report)
         for scope, statuses, keep_s in plan.prune_rules():
             await self._prune(sql.due_terms(scope, statuses, keep_s), report)
-        self._since_vacuum += report.rows_changed()
         if report.removed.tasks or report.events_compacted:
             await self.vacuum()
         return report
@@ -165,23 +148,15 @@ class Pruner:
 
     async def vacuum(self) -> None:
         """SQLite: return up to `vacuum_pages` free pages to the OS (auto_vacuum=INCREMENTAL).
-        PostgreSQL: once rounds have deleted or rewritten `vacuum_rows` rows since the last
-        time, `VACUUM (ANALYZE)` the pruned tables, so their dead tuples (of the deletes and of
-        the queue's own updates) are reclaimed whether or not the server's autovacuum is on or
-        has woken up yet (docs/architecture.md, "Storage")."""
+        PostgreSQL: `VACUUM (ANALYZE)` each table holding `vacuum_rows` dead tuples or more
+        (of the deletes and of the queue's own updates; `store.vacuum`), whether or not the
+        server's autovacuum is on (docs/architecture.md, "Storage")."""
         if self.db.is_sqlite:
             if self.limits.vacuum_pages:
                 await self.db.sqlite_script(
                     f"PRAGMA incremental_vacuum({self.limits.vacuum_pages});"
                 )
             return
-        if self.limits.vacuum_rows and self._since_vacuum >= self.limits.vacuum_rows:
-            began = time.monotonic()
-            await self.db.pg_vacuum(PRUNED_TABLES)
-            log.debug(
-                "retention: vacuumed %s after %d rows in %.3f s",
-                ", ".join(PRUNED_TABLES),
-                self._since_vacuum,
-                time.monotonic() - began,
-            )
-            self._since_vacuum = 0
+        vacuumed = await vacuum_dead(self.db, self.limits.vacuum_rows, analyze=True)
+        if vacuumed:
+            log.debug("retention: vacuumed %s", ", ".join(vacuumed))

@@ -17,6 +17,7 @@ from swarmstack.spec.retention import Retention
 from swarmstack.store import Store
 from swarmstack.store.tables import tasks
 from tests.integration.store.test_retention import DAY, finished, rows
+from tests.support.pg_stats import until_dead, vacuum_counts
 from tests.support.store_time import age
 
 
@@ -59,3 +60,20 @@ async def test_the_oldest_finished_task_age_is_a_gauge(store: Store) -> None:
     await only.resign()
     value = sample(m, "swarmstack_store_oldest_finished_age_seconds", status="succeeded")
     assert value is not None and 3 * DAY <= value < 3 * DAY + 600
+
+
+async def test_the_leader_vacuums_tables_past_their_dead_tuple_threshold(store: Store) -> None:
+    m = Metrics()
+    only = leader(store, m, "m1")
+    await only.tick(time.time())  # the first round: nothing is old enough to prune yet
+    await finished(store, n=250)  # claims and outcomes rewrite each row: dead tuples on `tasks`
+    if not store.db.is_sqlite:
+        await until_dead(store, "tasks", RetentionSettings().vacuum_rows)
+    before = await vacuum_counts(store) if not store.db.is_sqlite else {}
+    await only.tick(time.time())
+    await only.resign()  # waits for the vacuum the tick started
+    if store.db.is_sqlite:
+        assert sample(m, "swarmstack_store_vacuums_total") == 0  # pages go back in rounds
+        return
+    assert (sample(m, "swarmstack_store_vacuums_total") or 0) >= 1
+    assert (await vacuum_counts(store))["tasks"] == before["tasks"] + 1

@@ -1,6 +1,6 @@
 """Retention on both backends: pruning by status and swarm, key expiry, event compaction, the
-archive, dry runs, the PostgreSQL VACUUM after rounds that removed enough rows, and EXPLAIN
-showing the prune and claim paths use an index. Time moves with
+archive, dry runs, the PostgreSQL VACUUM of tables past their dead-tuple threshold after a round,
+and EXPLAIN showing the prune and claim paths use an index. Time moves with
 `tests.support.store_time.age`, never by sleeping."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from swarmstack.core.ids import TaskId, WorkerId, new_task_id
 from swarmstack.core.records import NewTask, Outcome, OutcomeKind, TaskRecord
@@ -18,8 +18,9 @@ from swarmstack.settings.models import RetentionSettings
 from swarmstack.spec.retention import Retention
 from swarmstack.store import Store
 from swarmstack.store.archive import read_archive
-from swarmstack.store.pruner import PRUNED_TABLES, Limits, Pruner
+from swarmstack.store.pruner import Limits, Pruner
 from swarmstack.store.tables import task_attempts, task_events, tasks
+from tests.support.pg_stats import until_dead, vacuum_counts
 from tests.support.store_time import age
 
 W = WorkerId("w1")
@@ -159,44 +160,30 @@ async def test_a_dry_run_counts_and_changes_nothing(store: Store) -> None:
     assert (await store.tasks.get(ids[2])).idempotency_key == "k"
 
 
-async def vacuums(store: Store) -> dict[str, int]:
-    """Manual VACUUMs so far per pruned table (PostgreSQL's own statistics)."""
-    async with store.db.read() as conn:
-        found = await conn.execute(
-            text("SELECT relname, vacuum_count FROM pg_stat_user_tables WHERE relname = ANY(:t)"),
-            {"t": list(PRUNED_TABLES)},
-        )
-        return {r[0]: int(r[1]) for r in found}
-
-
-async def test_postgresql_vacuums_the_pruned_tables_once_enough_rows_went(store: Store) -> None:
+async def test_postgresql_rounds_end_with_a_vacuum_of_tables_past_the_threshold(
+    store: Store,
+) -> None:
     if store.db.is_sqlite:
         pytest.skip("PostgreSQL's VACUUM; SQLite runs incremental_vacuum after every round")
-    before = await vacuums(store)
-    plan = plan_of(SETTINGS, {})
-    rounds = pruner(store, vacuum_rows=30)  # one task: 1 row, 1 attempt, 5 events at least
-    await finished(store, n=2)
+    before = await vacuum_counts(store)
+    await finished(store, n=30)
     await age(store, 8 * DAY)
-    assert (await rounds.run(plan)).rows_changed() < 30
-    assert await vacuums(store) == before  # below the threshold: no VACUUM yet
-    await finished(store, n=4)
-    await age(store, 8 * DAY)
-    await rounds.run(plan)  # the rows of both rounds add up past 30
-    after = await vacuums(store)
-    assert all(after[t] == before[t] + 1 for t in PRUNED_TABLES), (before, after)
-    await rounds.run(plan)  # nothing left to delete: no VACUUM
-    assert await vacuums(store) == after
+    await until_dead(store, "tasks", 30)  # the outcome's updates, seen by the statistics
+    report = await pruner(store, vacuum_rows=30).run(plan_of(SETTINGS, {}))
+    assert report.removed.tasks == 30
+    after = await vacuum_counts(store)
+    assert after["tasks"] == before["tasks"] + 1, (before, after)
 
 
 async def test_postgresql_vacuum_can_be_left_to_autovacuum(store: Store) -> None:
     if store.db.is_sqlite:
         pytest.skip("PostgreSQL's VACUUM")
-    before = await vacuums(store)
+    before = await vacuum_counts(store)
     await finished(store, n=3)
     await age(store, 8 * DAY)
     report = await pruner(store, vacuum_rows=0).run(plan_of(SETTINGS, {}))
     assert report.removed.tasks == 3
-    assert await vacuums(store) == before
+    assert await vacuum_counts(store) == before
 
 
 def _new(swarm: str, key: str | None = None) -> NewTask:

@@ -1,0 +1,33 @@
+"""PostgreSQL's statistics as tests read them: manual VACUUMs and dead tuples per table."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from sqlalchemy import text
+
+from swarmstack.store import Store
+from swarmstack.store.vacuum import dead_tuples
+
+
+async def vacuum_counts(store: Store) -> dict[str, int]:
+    """Manual VACUUMs so far per table (PostgreSQL's own statistics)."""
+    async with store.db.read() as conn:
+        found = await conn.execute(
+            text(
+                "SELECT relname, vacuum_count FROM pg_stat_user_tables "
+                "WHERE schemaname = current_schema()"
+            )
+        )
+        return {r[0]: int(r[1]) for r in found}
+
+
+async def until_dead(store: Store, table: str, at_least: int) -> int:
+    """Dead tuples of `table` once the statistics show `at_least` (they lag by about 1 s)."""
+    deadline = time.monotonic() + 10
+    while True:
+        dead = (await dead_tuples(store.db, [table])).get(table, 0)
+        if dead >= at_least or time.monotonic() > deadline:
+            return dead
+        await asyncio.sleep(0.2)
