@@ -208,3 +208,35 @@ def test_a_key_from_the_environment_is_never_printed_and_replaces_the_earlier_on
     )
     assert re.fullmatch(r"ssk_[\w-]+\n", rotated.stdout)
     assert "1 earlier admin key(s) revoked" in rotated.stderr
+
+
+def test_worker_processes_are_woken_across_processes_not_by_polling(
+    procs: Procs, tmp_path: Path
+) -> None:
+    """SQLite has no LISTEN/NOTIFY: the manager wakes worker processes over Unix datagrams.
+    With the workers' idle poll at 10 minutes, every task still finishes within its wait."""
+    port = free_port()
+    key = "ssk_cross_process_wake_up"
+    procs.start(
+        "up",
+        "--workers",
+        "1",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(tmp_path / "data"),
+        name="up",
+        env={"SWARMSTACK_SECURITY__ADMIN_KEY": key, "SWARMSTACK_WORKER__POLL_INTERVAL": "600"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_ready(url)
+    time.sleep(1.0)  # let the worker's first claim find the queue empty and go idle
+    for n in range(5):
+        answer = httpx.post(
+            f"{url}/api/v1/tasks",
+            params={"wait": 20},
+            headers={"Authorization": f"Bearer {key}"},
+            json={"swarm": "triage", "input": {"text": f"refund for invoice {n}"}},
+            timeout=30,
+        ).json()
+        assert answer["status"] == "succeeded", answer

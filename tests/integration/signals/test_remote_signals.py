@@ -1,30 +1,39 @@
-"""Signals between nodes over real PostgreSQL (LISTEN/NOTIFY) and Redis (pub/sub)."""
+"""Signals between nodes over real PostgreSQL (LISTEN/NOTIFY), Redis (pub/sub) and Unix
+datagram sockets (SQLite stores)."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
 
 from swarmstack.signals import DualSignals, PgSignals, RedisSignals, ResultCache
 from swarmstack.signals.remote import RemoteSignals
+from swarmstack.signals.socket_signals import SocketSignals, socket_dir
 from tests.support.redis_server import REDIS_URL, RedisServer
 
 Factory = Callable[[], RemoteSignals]
 
 
-@pytest.fixture(params=["postgresql", "redis"])
-async def nodes(request: pytest.FixtureRequest, pg_url: str) -> AsyncIterator[Factory]:
+@pytest.fixture(params=["postgresql", "redis", "socket"])
+async def nodes(
+    request: pytest.FixtureRequest, pg_url: str, tmp_path: Path
+) -> AsyncIterator[Factory]:
     """Makes connected signal nodes on one private channel; closes them afterwards."""
     channel = f"swarmstack_test_{secrets.token_hex(4)}"
     made: list[RemoteSignals] = []
 
     def make() -> RemoteSignals:
-        node: RemoteSignals = (
-            PgSignals(pg_url) if request.param == "postgresql" else RedisSignals(REDIS_URL)
-        )
+        node: RemoteSignals
+        if request.param == "postgresql":
+            node = PgSignals(pg_url)
+        elif request.param == "redis":
+            node = RedisSignals(REDIS_URL)
+        else:
+            node = SocketSignals(socket_dir(str(tmp_path / "store.db")))
         node.channel = channel
         made.append(node)
         return node
