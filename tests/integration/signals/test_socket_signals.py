@@ -110,7 +110,7 @@ async def test_closing_removes_the_socket(tmp_path: Path) -> None:
 async def test_a_node_that_joins_is_signalled_at_once(
     pair: tuple[SocketSignals, SocketSignals],
 ) -> None:
-    a, b = pair
+    a, _b = pair
     a.tasks_finished(["before"])  # a lists its peers now (b only) and keeps that listing
     late = SocketSignals(a.directory)
     await connected(late)  # its hello makes a list the directory again
