@@ -2,8 +2,11 @@
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+# the image the rendered manifests and compose files name when a spec sets no deploy.image
+IMAGE ?= ghcr.io/swarmstack/swarmstack:$(VERSION)
 
-.PHONY: install up test check lint typecheck layers unit bench clean
+.PHONY: install up test check lint typecheck layers unit bench image clean
 
 $(BIN)/swarmstack: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -36,6 +39,9 @@ unit: install ## fast tests only
 
 bench: install ## benchmarks (see docs/benchmarks.md)
 	$(BIN)/python bench/run.py
+
+image: ## build the container image (needs a Docker engine; docs/operations.md)
+	docker build --tag $(IMAGE) .
 
 clean:
 	rm -rf $(VENV) .swarmstack .mypy_cache .ruff_cache .pytest_cache

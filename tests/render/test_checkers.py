@@ -13,8 +13,9 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
+from swarmstack.render import render_files
 from tests.conftest import REPO
-from tests.render.conftest import base_objects
+from tests.render.conftest import base_objects, example_specs
 from tests.support.tls import self_signed
 
 pytestmark = pytest.mark.tools
@@ -173,3 +174,29 @@ def test_compose_file(rendered: Path) -> None:
         run(tool("docker-compose"), "config", "-q", cwd=folder)
     finally:
         (folder / ".env").unlink()
+
+
+def test_dockerfile_passes_hadolint() -> None:
+    run(tool("hadolint"), "--failure-threshold", "info", str(REPO / "Dockerfile"))
+
+
+def test_compose_builds_the_repositorys_dockerfile(tmp_path: Path) -> None:
+    folder = tmp_path / "compose"
+    specs = example_specs("triage+digest")
+    files = render_files(specs, build_context=os.path.relpath(REPO, folder))
+    for relative, text in files.items():
+        if relative.startswith("compose/"):
+            (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / relative).write_text(text)
+    names = (
+        "POSTGRES_PASSWORD",
+        "REDIS_PASSWORD",
+        "SWARMSTACK_ADMIN_KEY",
+        "GRAFANA_ADMIN_PASSWORD",
+    )
+    (folder / ".env").write_text("".join(f"{k}=example\n" for k in names))
+    resolved = yaml.safe_load(run(tool("docker-compose"), "config", cwd=folder).split("\nWARN")[0])
+    for name in ("manager", "worker"):
+        build = resolved["services"][name]["build"]
+        assert Path(build["context"]).resolve() == REPO.resolve()
+        assert (Path(build["context"]) / build["dockerfile"]).is_file()

@@ -39,7 +39,7 @@ def show(
     """Print every setting with its value and source (defaults < config.toml < .env < env)."""
     loaded = load_layers(config_file=config, env_file=env_file)
     rows = [
-        (key, _masked(key, _value(loaded.settings, key)), loaded.sources.get(key, "default"))
+        (key, masked(key, value_of(loaded.settings, key)), loaded.sources.get(key, "default"))
         for key in setting_keys()
     ]
     if as_json:
@@ -61,14 +61,16 @@ def show(
         note(notice)
 
 
-def _value(settings: Settings, dotted: str) -> Any:
+def value_of(settings: Settings, dotted: str) -> Any:
+    """The setting at `dotted` (`store.url`)."""
     node: Any = settings
     for part in dotted.split("."):
         node = getattr(node, part)
     return node
 
 
-def _masked(key: str, value: Any) -> str:
+def masked(key: str, value: Any) -> str:
+    """A setting's value as shown: secrets masked, URLs without their password."""
     if isinstance(value, list) and (
         key in SECRET_KEYS or any(isinstance(v, SecretStr) for v in value)
     ):

@@ -19,7 +19,9 @@ from swarmstack.cli import (
     cluster_cli,
     config_cli,
     deploy_cli,
+    doctor_cli,
     keys_cli,
+    loadtest_cli,
     logs,
     rotate_cli,
     store_cli,
@@ -70,6 +72,8 @@ app.add_typer(admin_cli.users_app, name="users")
 app.add_typer(admin_cli.keys_app, name="keys")
 admin_cli.keys_app.command("rotate-data")(rotate_cli.rotate_data)
 app.add_typer(admin_cli.audit_app, name="audit")
+app.command("loadtest")(loadtest_cli.loadtest)
+app.command("doctor")(doctor_cli.doctor)
 
 DEFAULT_SPEC = Path("examples/triage/swarm.yaml")
 Specs = Annotated[list[Path] | None, typer.Argument(help="Swarm spec files.")]

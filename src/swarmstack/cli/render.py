@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -41,6 +42,21 @@ Canaries = Annotated[
 ]
 
 
+BuildContext = Annotated[
+    Path | None,
+    typer.Option(
+        help="Directory with the Dockerfile that compose builds when the specs name no image "
+        "(deploy.image); default: the current directory.",
+    ),
+]
+
+
+def _context(compose_dir: Path, build_context: Path | None) -> str:
+    """`build_context` (default: the cwd) relative to where the compose file is written."""
+    target = (build_context or Path.cwd()).resolve()
+    return os.path.relpath(target, compose_dir.resolve())
+
+
 def _write(files: dict[str, str], out: Path, prefix: str) -> None:
     chosen = {k.removeprefix(prefix): v for k, v in files.items() if k.startswith(prefix)}
     written = write(chosen, out)
@@ -48,9 +64,15 @@ def _write(files: dict[str, str], out: Path, prefix: str) -> None:
 
 
 @app.command("all")
-def render_all(specs: Specs, out: Out = Path("rendered"), canary: Canaries = None) -> None:
+def render_all(
+    specs: Specs,
+    out: Out = Path("rendered"),
+    canary: Canaries = None,
+    build_context: BuildContext = None,
+) -> None:
     """Everything: k8s/ (kustomize base and overlays), compose/ (with monitoring)."""
-    _write(render_files(_specs(specs), _specs(canary or [])), out, "")
+    context = _context(out / "compose", build_context)
+    _write(render_files(_specs(specs), _specs(canary or []), context), out, "")
 
 
 @app.command("k8s")
@@ -71,9 +93,11 @@ def render_k8s(
 
 
 @app.command("compose")
-def render_compose(specs: Specs, out: Out = Path("rendered/compose")) -> None:
+def render_compose(
+    specs: Specs, out: Out = Path("rendered/compose"), build_context: BuildContext = None
+) -> None:
     """docker-compose with nginx, managers, workers, PostgreSQL, Redis and monitoring."""
-    _write(render_files(_specs(specs)), out, "compose/")
+    _write(render_files(_specs(specs), build_context=_context(out, build_context)), out, "compose/")
 
 
 def _printer(kind: str) -> None:

@@ -1,6 +1,8 @@
 """docker-compose: the seed's multi-tier stack. Passwords come from the environment or .env;
 the JWT secret and the encryption key from files under `secrets/` mounted as compose secrets
-(the manager gets both, workers only the encryption key); none is written into the files."""
+(the manager gets both, workers only the encryption key); none is written into the files.
+When the specs name no image (`deploy.image` unset), compose builds the repository's
+Dockerfile and tags the result with the default image name, the one `make image` builds."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 
 from swarmstack.render.common import PORT, SPEC_DIR, deploy_of, image
 from swarmstack.spec import SwarmSpec
+from swarmstack.spec.deploy import Deploy
 
 Obj = dict[str, Any]
 PG_PASSWORD = "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}"
@@ -27,10 +30,17 @@ REDIS_PASSWORD=
 SWARMSTACK_ADMIN_KEY=
 GRAFANA_ADMIN_PASSWORD=
 """
+# From `compose/` of `render all -o rendered/` run at the repository root, that root.
+DEFAULT_BUILD_CONTEXT = "../.."
 
 
-def compose(specs: Sequence[SwarmSpec], workers: int = 2) -> Obj:
+def compose(
+    specs: Sequence[SwarmSpec], workers: int = 2, build_context: str = DEFAULT_BUILD_CONTEXT
+) -> Obj:
+    """The compose file's object; `build_context` is the directory holding the Dockerfile,
+    relative to the compose file, used when the specs name no image."""
     deploy = deploy_of(specs)
+    ours = {"image": image(deploy), **build(deploy, build_context)}
     store = f"postgresql+asyncpg://swarms:{PG_PASSWORD}@postgres:5432/swarms"
     redis = f"redis://:{REDIS_PASSWORD}@redis:6379/0"
     common_env = {
@@ -76,7 +86,7 @@ def compose(specs: Sequence[SwarmSpec], workers: int = 2) -> Obj:
                 "restart": "unless-stopped",
             },
             "manager": {
-                "image": image(deploy),
+                **ours,
                 "command": ["serve"],
                 "environment": {
                     **common_env,
@@ -92,7 +102,7 @@ def compose(specs: Sequence[SwarmSpec], workers: int = 2) -> Obj:
                 "restart": "unless-stopped",
             },
             "worker": {
-                "image": image(deploy),
+                **ours,
                 "command": ["serve"],
                 "environment": {
                     **common_env,
@@ -173,6 +183,15 @@ def compose(specs: Sequence[SwarmSpec], workers: int = 2) -> Obj:
             "grafana-data": {},
         },
     }
+
+
+def build(deploy: Deploy, context: str) -> Obj:
+    """`build` (the Dockerfile under `context`) and `pull_policy: build` when the spec names no
+    image of its own, so compose runs this checkout's code, not a registry's image that happens
+    to carry the default name; nothing when it names one (`image` or `image_digest`)."""
+    if "image" in deploy.model_fields_set or deploy.image_digest:
+        return {}
+    return {"build": {"context": context, "dockerfile": "Dockerfile"}, "pull_policy": "build"}
 
 
 def secret_files(names: list[str]) -> dict[str, str]:

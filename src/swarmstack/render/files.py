@@ -14,8 +14,14 @@ from swarmstack.render.names import check_distinct
 from swarmstack.spec import SwarmSpec
 
 
-def render_files(specs: Sequence[SwarmSpec], canaries: Sequence[SwarmSpec] = ()) -> dict[str, str]:
-    """Relative path -> content; the same specs always give the same bytes. `canaries` are
+def render_files(
+    specs: Sequence[SwarmSpec],
+    canaries: Sequence[SwarmSpec] = (),
+    build_context: str = compose.DEFAULT_BUILD_CONTEXT,
+) -> dict[str, str]:
+    """Relative path -> content; the same specs always give the same bytes. `build_context`:
+    the Dockerfile's directory relative to `compose/` (compose builds it when the specs name no
+    image). `canaries` are
     new versions of some of the swarms that need new code: each gets worker pods of its own
     image that declare its `deploy.code_version` (InvalidInput when one has none, names no
     swarm of `specs`, or shares the stable version's code version)."""
@@ -33,7 +39,7 @@ def render_files(specs: Sequence[SwarmSpec], canaries: Sequence[SwarmSpec] = ())
     files |= {f"k8s/overlays/{p}": t for p, t in kustomize.overlay_files(specs).items()}
     workers = [worker_name(s.name) for s in specs]
     files |= {
-        "compose/docker-compose.yml": dump(compose.compose(specs)),
+        "compose/docker-compose.yml": dump(compose.compose(specs, build_context=build_context)),
         "compose/.env.example": compose.ENV_EXAMPLE,
         "compose/nginx/nginx.conf": nginx.nginx_conf(["manager"], deploy.ingress.host),
         "compose/prometheus/prometheus.yml": dump(
