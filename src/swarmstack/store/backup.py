@@ -139,7 +139,7 @@ async def check_target(db: Database, force: bool) -> None:
     if full:
         rows = ", ".join(f"{name} {n}" for name, n in full.items())
         raise Conflict(
-            f"the target store is not empty ({rows} rows)",
+            f"the target store is not empty (rows: {rows})",
             fix="restore into an empty store (a new --data-dir or database), or pass --force to "
             "replace everything in it",
         )
