@@ -158,14 +158,12 @@ async def _copy_table(
     on_progress: OnProgress,
     batch: int,
 ) -> None:
-    after, done, finished = await _position(target, table.name)
+    after, done = await _position(target, table.name)  # done or not: rows added since follow
     columns = [c.name for c in table.columns]
     key = columns.index(export.key_of(table).name)
     async with source.read() as conn:
         total = await export.count(conn, table)
         on_progress(table.name, done, total)
-        if finished:
-            return
         async for rows in export.read_batches(conn, table, after, batch):
             done += len(rows)
             async with target.write() as out:
@@ -176,14 +174,14 @@ async def _copy_table(
         await _advance(out, table.name, None, done, finished=True)
 
 
-async def _position(target: Database, name: str) -> tuple[Any, int, bool]:
-    """Where the copy of table `name` stands: the last key copied, rows, whether done."""
+async def _position(target: Database, name: str) -> tuple[Any, int]:
+    """Where the copy of table `name` stands: the last key copied, and rows copied."""
     async with target.read() as conn:
         query = select(progress.c.after, progress.c.rows, progress.c.done)
         row = (await conn.execute(query.where(progress.c.name == name))).first()
     if row is None:
-        return None, 0, False
-    return (json.loads(row.after) if row.after else None), int(row.rows), bool(row.done)
+        return None, 0
+    return (json.loads(row.after) if row.after else None), int(row.rows)
 
 
 async def _advance(conn: AsyncConnection, name: str, after: Any, rows: int, finished: bool) -> None:

@@ -81,7 +81,9 @@ async def test_a_destination_with_other_data_is_refused(tmp_path: Path, fresh_pg
         with pytest.raises(Conflict, match="unfinished copy from another source"):
             await copy_store(other.db, target)
         assert (await copy_store(source.db, target)).verified
-        with pytest.raises(Conflict, match=r"already holds data \(in api_keys, task_events, tasks\)"):
+        with pytest.raises(
+            Conflict, match=r"already holds data \(in api_keys, task_events, tasks\)"
+        ):
             await copy_store(source.db, target)
     finally:
         await source.close()
