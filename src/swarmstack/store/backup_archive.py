@@ -159,9 +159,16 @@ class ArchiveReader:
             )
         try:
             self._tar = tarfile.open(path, mode="r:")  # noqa: SIM115 (closed by close())
+        except (tarfile.TarError, OSError) as exc:
+            raise _not_a_backup(str(path), f"it cannot be read as one ({exc})") from exc
+        try:
             self.manifest = manifest_of(json.load(self._member(MANIFEST)), str(path))
         except (tarfile.TarError, OSError, UnicodeError, json.JSONDecodeError) as exc:
-            raise _not_a_backup(str(path), f"it cannot be read as one ({exc})") from exc
+            self._tar.close()
+            raise _not_a_backup(str(path), f"its manifest cannot be read ({exc})") from exc
+        except BaseException:
+            self._tar.close()
+            raise
 
     def close(self) -> None:
         """Close the tar file."""

@@ -34,7 +34,8 @@ async def snapshot(db: Database, scratch: Path) -> AsyncIterator[AsyncConnection
                 yield conn
         finally:
             await frozen.dispose()
-            copy.unlink(missing_ok=True)
+            for path in (copy, *(copy.with_name(copy.name + e) for e in ("-wal", "-shm"))):
+                path.unlink(missing_ok=True)
         return
     async with db.read() as conn:
         readonly = await conn.execution_options(
