@@ -16,8 +16,10 @@ import typer
 from swarmstack import __version__
 from swarmstack.cli import (
     admin_cli,
+    backup_cli,
     cluster_cli,
     config_cli,
+    copy_cli,
     deploy_cli,
     doctor_cli,
     keys_cli,
@@ -64,6 +66,9 @@ app.add_typer(render_cli.app, name="render")
 app.command("validate")(validate_cli.validate)
 app.command("rotate-admin-key")(keys_cli.rotate_admin_key)
 app.add_typer(store_cli.app, name="store")
+store_cli.app.command("copy")(copy_cli.copy)
+app.command("backup")(backup_cli.backup)
+app.command("restore")(backup_cli.restore)
 app.command("deploy")(deploy_cli.deploy)
 app.add_typer(deploy_cli.deployments_app, name="deployments")
 app.add_typer(deploy_cli.rollout_app, name="rollout")

@@ -122,6 +122,14 @@ class Keyring:
         """Whether a value sealed under `kid` can be opened."""
         return kid in self._keys
 
+    def cipher(self, kid: str) -> AESGCM:
+        """The AES-256-GCM cipher of key `kid` (for whole files: `security.sealed_files`).
+        Raises UnknownKey when this keyring lacks it."""
+        aead = self._keys.get(kid)
+        if aead is None:
+            raise unknown_key(kid, "a backup file", self.kids)
+        return aead
+
     def seal(self, text: str, column: str) -> str:
         """`text` sealed under the current key, with `column` as associated data; with
         encryption off, `text` itself (escaped if it looks sealed)."""
