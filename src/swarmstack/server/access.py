@@ -18,6 +18,7 @@ API = "/api/v1"
 ROUTES: dict[tuple[str, str], Permission] = {
     # tasks: object-level rules (own tasks, tenant) are applied by the handlers
     ("POST", f"{API}/tasks"): P.TASKS_SUBMIT,
+    ("POST", f"{API}/tasks/batch"): P.TASKS_SUBMIT,
     ("POST", f"{API}/task"): P.TASKS_SUBMIT,
     ("GET", f"{API}/tasks"): P.TASKS_READ,
     ("GET", f"{API}/tasks/{{task_id}}"): P.TASKS_READ,

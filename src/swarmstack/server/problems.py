@@ -71,17 +71,30 @@ def problem(status: int, title: str, detail: str, code: str, **extra: Any) -> JS
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-async def _swarmstack_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, SwarmstackError)
+def problem_of(exc: SwarmstackError, instance: str) -> dict[str, Any]:
+    """The RFC 9457 problem document of `exc` (what its error response carries)."""
     extra: dict[str, Any] = {k: v for k, v in exc.details.items() if _jsonable(v)}
     if exc.fix:
         extra["fix"] = exc.fix
     if isinstance(exc, TemporaryError):
         extra["retry_after"] = exc.delay_s
+    return {
+        "type": f"https://swarmstack.dev/problems/{exc.code}",
+        "title": (type(exc).__doc__ or "Error").strip().splitlines()[0],
+        "status": exc.status,
+        "detail": exc.render(),
+        "instance": instance,
+        **extra,
+    }
+
+
+async def _swarmstack_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, SwarmstackError)
     if exc.status >= 500:
         log.warning("%s %s failed: %s", request.method, request.url.path, exc)
-    title = (type(exc).__doc__ or "Error").strip().splitlines()[0]
-    return problem(exc.status, title, exc.render(), exc.code, instance=request.url.path, **extra)
+    body = problem_of(exc, request.url.path)
+    extra = {k: v for k, v in body.items() if k not in ("type", "title", "status", "detail")}
+    return problem(exc.status, body["title"], body["detail"], exc.code, **extra)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

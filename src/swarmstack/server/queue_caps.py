@@ -58,17 +58,17 @@ class QueueCaps:
         self._max = max_principals
         self._seen: dict[str, _Seen] = {}
 
-    async def admit(self, owner: str, cap: int) -> int:
-        """How many tasks `owner` has queued before this submit; under `cap`, the submit is
-        counted as let through."""
+    async def admit(self, owner: str, cap: int, count: int = 1) -> int:
+        """How many tasks `owner` has queued before this submit of `count` tasks; when they
+        fit under `cap`, they are counted as let through."""
         now = self._clock()
         seen = self._seen.get(owner)
-        if seen is None or now - seen.at >= self.refresh_s or _near(seen, cap):
+        if seen is None or now - seen.at >= self.refresh_s or _near(seen, cap, count):
             seen = _Seen(await self._count(owner, cap), now)
             self._remember(owner, seen)
         queued = seen.queued + seen.added
-        if queued < cap:
-            seen.added += 1
+        if queued + count <= cap:
+            seen.added += count
         return queued
 
     def _remember(self, owner: str, seen: _Seen) -> None:
@@ -78,24 +78,27 @@ class QueueCaps:
             del self._seen[next(iter(self._seen))]
 
 
-def _near(seen: _Seen, cap: int) -> bool:
-    return seen.queued + seen.added >= cap - cap // 10
+def _near(seen: _Seen, cap: int, count: int) -> bool:
+    return seen.queued + seen.added + count > cap - cap // 10
 
 
-async def check_queue_cap(manager: Manager, who: Principal, request: Request | None = None) -> None:
-    """RateLimited (429) when `who` has its cap of queued tasks; notes the `"queued"` policy
-    for the response's RateLimit headers."""
+async def check_queue_cap(
+    manager: Manager, who: Principal, request: Request | None = None, count: int = 1
+) -> None:
+    """RateLimited (429) when `count` more tasks would take `who` past its cap of queued
+    tasks; notes the `"queued"` policy for the response's RateLimit headers."""
     limits = manager.settings.rate_limits
     cap = who.max_queued if who.max_queued is not None else limits.for_role(who.role).max_queued
     if not limits.enabled or cap <= 0:
         return
-    queued = await manager.queue_caps.admit(who.id, cap)
+    queued = await manager.queue_caps.admit(who.id, cap, count)
     if request is not None:
         note(request.scope, f'"queued";q={cap}', f'"queued";r={max(0, cap - queued)}')
-    if queued >= cap:
+    if queued + count > cap:
         manager.metrics.ratelimit_rejected.labels("queued").inc()
+        more = f"; {count} more would pass it" if count > 1 and queued < cap else ""
         raise RateLimited(
-            f"{who.label} has {cap} queued tasks, its cap",
+            f"{who.label} has {min(queued, cap)} queued tasks of its cap of {cap}{more}",
             fix="wait for queued tasks to run, or cancel some; an admin can raise the key's "
             "max_queued or rate_limits.<role>_max_queued (0: no cap)",
             delay_s=RETRY_S,

@@ -10,13 +10,22 @@ from fastapi.responses import StreamingResponse
 
 from swarmstack.core.records import TaskRecord
 from swarmstack.core.states import TaskStatus
-from swarmstack.errors import NotFound
+from swarmstack.errors import NotFound, SwarmstackError
 from swarmstack.security.roles import Permission, allows, can_cancel_task, can_see_task
 from swarmstack.server.audit import audited
 from swarmstack.server.auth import Who
-from swarmstack.server.problems import problem_responses
+from swarmstack.server.problems import problem_of, problem_responses
 from swarmstack.server.queue_caps import check_queue_cap
-from swarmstack.server.schemas import LegacyTaskIn, StorableName, TaskIn, TaskList, TaskOut
+from swarmstack.server.schemas import (
+    BatchIn,
+    BatchItemOut,
+    BatchOut,
+    LegacyTaskIn,
+    StorableName,
+    TaskIn,
+    TaskList,
+    TaskOut,
+)
 from swarmstack.server.sse import event_stream, finished_before
 from swarmstack.server.state import Manager, SubmitRequest
 from swarmstack.store import Principal
@@ -85,6 +94,37 @@ async def submit_task(
         body.swarm, body.input, body.priority, body.timeout, body.session, idempotency_key, version
     )
     return await _accept(request, response, req, who, wait)
+
+
+@router.post("/tasks/batch", response_model=BatchOut)
+async def submit_batch(body: BatchIn, request: Request, who: Who) -> Response:
+    """Queue up to 1,000 tasks in one request, stored in one transaction: each is routed,
+    validated and deduplicated (its own `idempotency_key`) as a single submit, and answered
+    in order with what a single submit would have answered: 202 and the task, 200 for a
+    finished task found under its key, else the status and problem document of its error
+    (an unknown swarm, a reused key, a busy session). A body that does not match the schema
+    is refused whole (422). The batch counts as one request against the caller's rate limit
+    and as all its tasks against its cap of queued tasks (429 for the whole batch)."""
+    manager = _manager(request)
+    await check_queue_cap(manager, who, request, count=len(body.tasks))
+    reqs = [
+        SubmitRequest(
+            t.swarm, t.input, t.priority, t.timeout, t.session, t.idempotency_key, t.version
+        )
+        for t in body.tasks
+    ]
+    results = await manager.submit_many(reqs, who)
+    items = [_batch_item(i, r, request.url.path) for i, r in enumerate(results)]
+    refused = sum(1 for item in items if item.problem is not None)
+    answer = BatchOut(accepted=len(items) - refused, refused=refused, tasks=items)
+    return Response(answer.model_dump_json(), media_type="application/json")
+
+
+def _batch_item(index: int, result: TaskRecord | SwarmstackError, path: str) -> BatchItemOut:
+    if isinstance(result, SwarmstackError):
+        return BatchItemOut(index=index, status=result.status, problem=problem_of(result, path))
+    status = 200 if result.status.terminal else 202
+    return BatchItemOut(index=index, status=status, task=TaskOut.of(result))
 
 
 @router.post(

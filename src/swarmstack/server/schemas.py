@@ -94,6 +94,28 @@ class TaskIn(BaseModel):
     )
 
 
+MAX_BATCH = 1000  # tasks per POST /api/v1/tasks/batch
+
+
+class BatchTaskIn(TaskIn):
+    """One task of a batch: a single submit's body, and its own idempotency key."""
+
+    idempotency_key: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="As the Idempotency-Key header of a single submit, for this task alone.",
+    )
+
+
+class BatchIn(BaseModel):
+    """Up to 1,000 tasks stored in one transaction."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tasks: list[BatchTaskIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
 class LegacyTaskIn(BaseModel):
     """The seed's request shape: `{"task": "...", "priority": "high"}`."""
 
@@ -169,3 +191,22 @@ class TaskList(BaseModel):
 
     items: list[TaskOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
+
+
+class BatchItemOut(BaseModel):
+    """What became of one task of a batch: `status` is what a single submit of it would have
+    answered (202 stored, 200 an earlier task under its idempotency key, else the status of
+    `problem`), with the task or the RFC 9457 problem document."""
+
+    index: int = Field(description="The task's position in the request's `tasks`.")
+    status: int
+    task: TaskOut | None = None
+    problem: dict[str, Any] | None = None
+
+
+class BatchOut(BaseModel):
+    """The answer to a batch, one item per task in the request's order."""
+
+    accepted: int = Field(description="Tasks stored (or found under their idempotency key).")
+    refused: int = Field(description="Tasks refused; each item's `problem` says why.")
+    tasks: list[BatchItemOut]

@@ -187,6 +187,40 @@ class Manager:
         """Store a task (202 only after commit) and wake workers. The task runs on the version
         the client pinned, else on the one the swarm's route picks for its routing key (its
         session, else its id), and that version's spec sets its retries and timeout."""
+        new = await self._prepare(req, who)
+        result = await self._submits.submit(new)
+        if isinstance(result, SwarmstackError):
+            raise result
+        if result.id == new.id:
+            self.metrics.tasks_submitted.labels(new.swarm).inc()
+        return result
+
+    async def submit_many(
+        self, reqs: Sequence[SubmitRequest], who: Principal
+    ) -> list[TaskRecord | SwarmstackError]:
+        """Store a batch of tasks in one transaction per `submit_batch_size` chunk, each routed,
+        validated and deduplicated as `submit` does it; per request, in order, the stored task
+        (or the earlier one under its idempotency key) or the error a single submit would
+        raise. Raises StoreUnavailable for the whole batch when the store is down."""
+        results: list[TaskRecord | SwarmstackError | None] = [None] * len(reqs)
+        ready: list[tuple[int, NewTask]] = []
+        for index, req in enumerate(reqs):
+            try:
+                ready.append((index, await self._prepare(req, who)))
+            except SwarmstackError as exc:
+                results[index] = exc
+        size = max(1, self.settings.server.submit_batch_size)
+        for start in range(0, len(ready), size):
+            chunk = ready[start : start + size]
+            stored = await self._flush_submits([new for _, new in chunk])
+            for (index, new), result in zip(chunk, stored, strict=True):
+                results[index] = result
+                if isinstance(result, TaskRecord) and result.id == new.id:
+                    self.metrics.tasks_submitted.labels(new.swarm).inc()
+        return [r for r in results if r is not None]
+
+    async def _prepare(self, req: SubmitRequest, who: Principal) -> NewTask:
+        """The NewTask of `req`, on the version its swarm's route (or its pin) picks."""
         name = self.spec(req.swarm).name
         task_id = new_task_id()
         if req.version is not None:
@@ -195,13 +229,7 @@ class Manager:
         else:
             version = self.router.version_for(name, req.session or task_id)
             spec = self.router.specs.get((name, version or ""), self.spec(name))
-        new = self._new_task(req, spec, who, task_id, version)
-        result = await self._submits.submit(new)
-        if isinstance(result, SwarmstackError):
-            raise result
-        if result.id == new.id:
-            self.metrics.tasks_submitted.labels(spec.name).inc()
-        return result
+        return self._new_task(req, spec, who, task_id, version)
 
     def _new_task(
         self,

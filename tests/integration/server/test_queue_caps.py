@@ -150,3 +150,19 @@ async def test_far_from_its_cap_a_principal_is_counted_here_and_near_it_by_the_s
     assert await caps.admit("k_a", 100) == 100  # ... every check reads the store
     assert await caps.admit("k_a", 100) == 100  # refused submits are not counted
     assert await caps.admit("k_b", 100) == 0  # each principal apart
+
+
+async def test_the_queue_cap_counts_every_task_of_a_batch(api: Api) -> None:
+    alice = await api.key("alice", "submitter")  # submitters may queue 3 tasks here
+    batch = "/api/v1/tasks/batch"
+    async with api.client(alice) as http:
+        too_many = await http.post(batch, json={"tasks": [{"input": n} for n in range(4)]})
+        fits = await http.post(batch, json={"tasks": [{"input": n} for n in range(3)]})
+        full = await http.post(batch, json={"tasks": [{"input": 9}]})
+    assert too_many.status_code == 429
+    assert "4 more would pass it" in too_many.json()["detail"]
+    assert fits.status_code == 200 and fits.json()["accepted"] == 3
+    assert full.status_code == 429
+    async with api.client(alice) as http:
+        mine = (await http.get("/api/v1/tasks")).json()["items"]
+    assert sorted(t["id"] for t in mine) == sorted(i["task"]["id"] for i in fits.json()["tasks"])
