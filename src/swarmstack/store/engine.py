@@ -32,6 +32,7 @@ from swarmstack.errors import (
     SwarmstackError,
 )
 from swarmstack.store.clock import db_now
+from swarmstack.store.write_lock import FileWriteLock
 
 # PostgreSQL SQLSTATE classes that mean "the server or the link is not usable right now":
 # 08 connection exception, 25 invalid transaction state (e.g. a read-only standby after a
@@ -85,6 +86,7 @@ class Database:
             )
             self.reader = self.writer
         self._closing: set[asyncio.Future[Any]] = set()  # work outliving a cancelled caller
+        self._file_lock = _file_lock_of(self.url) if self.is_sqlite else None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -109,16 +111,27 @@ class Database:
             yield conn
             await conn.commit()
         except _STORE_FAULTS as exc:
-            await _quietly_close(conn)
+            await self._give_back(conn)
             raise translate(exc) from exc
         except BaseException:
-            await _quietly_close(conn)
+            await self._give_back(conn)
             raise
-        await conn.close()
+        await self._give_back(conn)
+
+    async def _give_back(self, conn: AsyncConnection) -> None:
+        """End `conn`'s transaction (rolled back unless committed), let other processes'
+        writers in, then return `conn` to the pool: in that order, so that a coroutine of
+        this process that gets `conn` next takes the file lock itself."""
+        if conn.in_transaction():
+            with contextlib.suppress(*_STORE_FAULTS):
+                await conn.rollback()
+        if self._file_lock is not None:
+            self._file_lock.release()
+        await _quietly_close(conn)
 
     async def _sqlite_begin(self) -> AsyncConnection:
         """A writer connection in a BEGIN IMMEDIATE transaction, opened in a shielded task."""
-        opening = asyncio.ensure_future(_begin(self.writer))
+        opening = asyncio.ensure_future(self._begin())
         try:
             return await asyncio.shield(opening)
         except asyncio.CancelledError:
@@ -127,11 +140,24 @@ class Database:
         except _STORE_FAULTS as exc:
             raise translate(exc) from exc
 
+    async def _begin(self) -> AsyncConnection:
+        """The writer connection (one per process), this process's turn at the file lock,
+        then BEGIN IMMEDIATE."""
+        conn = await self.writer.connect()
+        try:
+            if self._file_lock is not None:
+                await self._file_lock.acquire()
+            await conn.begin()
+        except BaseException:
+            await self._give_back(conn)
+            raise
+        return conn
+
     def _close_orphan(self, opening: asyncio.Future[AsyncConnection]) -> None:
         """Give back a connection whose caller was cancelled while it waited for the lock."""
         if opening.cancelled() or opening.exception() is not None:
             return
-        closing = asyncio.ensure_future(_quietly_close(opening.result()))
+        closing = asyncio.ensure_future(self._give_back(opening.result()))
         self._closing.add(closing)
         closing.add_done_callback(self._closing.discard)
 
@@ -158,7 +184,7 @@ class Database:
         """Run `script` on the SQLite writer outside a transaction, stepping every statement to
         its end (`PRAGMA incremental_vacuum(N)` frees one page per step: run through
         `execute`, it would free one page only)."""
-        running = asyncio.ensure_future(_script(self.writer, script))
+        running = asyncio.ensure_future(self._script(script))
         try:  # shielded as `write` is: it too may wait for the write lock in the thread
             await asyncio.shield(running)
         except asyncio.CancelledError:
@@ -168,6 +194,17 @@ class Database:
             raise
         except _STORE_FAULTS as exc:
             raise translate(exc) from exc
+
+    async def _script(self, script: str) -> None:
+        async with self.writer.connect() as conn:
+            raw = await conn.get_raw_connection()
+            if self._file_lock is not None:
+                await self._file_lock.acquire()
+            try:
+                await raw.driver_connection.executescript(script)  # type: ignore[union-attr]
+            finally:
+                if self._file_lock is not None:
+                    self._file_lock.release()
 
     async def pg_vacuum(self, tables: Sequence[str], *, analyze: bool = True) -> None:
         """PostgreSQL: `VACUUM (SKIP_LOCKED)` of `tables`, with ANALYZE when `analyze`, on a
@@ -187,6 +224,8 @@ class Database:
         """Close every pooled connection (after the orphans of cancelled writes are back)."""
         if self._closing:
             await asyncio.wait(set(self._closing), timeout=_ORPHAN_WAIT_S)
+        if self._file_lock is not None:
+            self._file_lock.close()
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
@@ -211,26 +250,18 @@ def _check_url(url: str) -> str:
     )
 
 
+def _file_lock_of(url: str) -> FileWriteLock | None:
+    """The cross-process writer lock of a SQLite file (None in memory)."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return FileWriteLock(Path(database + "-writer.lock"))
+
+
 def _ensure_parent(url: str) -> None:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-
-
-async def _begin(engine: AsyncEngine) -> AsyncConnection:
-    conn = await engine.connect()
-    try:
-        await conn.begin()
-    except BaseException:
-        await _quietly_close(conn)
-        raise
-    return conn
-
-
-async def _script(engine: AsyncEngine, script: str) -> None:
-    async with engine.connect() as conn:
-        raw = await conn.get_raw_connection()
-        await raw.driver_connection.executescript(script)  # type: ignore[union-attr]
 
 
 def _retrieve(done: asyncio.Future[Any]) -> None:
