@@ -32,6 +32,7 @@ from swarmstack.errors import (
     SwarmstackError,
 )
 from swarmstack.store.clock import db_now
+from swarmstack.store.sqlite_driver import one_trip_dbapi
 from swarmstack.store.write_lock import FileWriteLock
 
 # PostgreSQL SQLSTATE classes that mean "the server or the link is not usable right now":
@@ -278,7 +279,11 @@ async def _quietly_close(conn: AsyncConnection) -> None:
 
 def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
     engine = create_async_engine(
-        url, pool_size=1 if immediate else 4, max_overflow=0, connect_args={"timeout": 30}
+        url,
+        pool_size=1 if immediate else 4,
+        max_overflow=0,
+        connect_args={"timeout": 30},
+        module=one_trip_dbapi(),  # one trip to the driver's thread per statement
     )
 
     @event.listens_for(engine.sync_engine, "connect")
