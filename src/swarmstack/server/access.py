@@ -14,6 +14,7 @@ from swarmstack.security.roles import Permission
 
 P = Permission
 API = "/api/v1"
+CONSOLE = "/console"
 
 ROUTES: dict[tuple[str, str], Permission] = {
     # tasks: object-level rules (own tasks, tenant) are applied by the handlers
@@ -47,6 +48,16 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", f"{API}/admin/keys/{{key_id}}/revoke"): P.ADMIN_KEYS,
     ("GET", f"{API}/admin/audit"): P.ADMIN_AUDIT,
     ("GET", f"{API}/admin/audit/verify"): P.ADMIN_AUDIT,
+    # the web console (server/console): pages and the forms they post
+    ("POST", f"{CONSOLE}/logout"): P.SELF,
+    ("GET", f"{CONSOLE}/tasks"): P.TASKS_READ,
+    ("POST", f"{CONSOLE}/tasks"): P.TASKS_SUBMIT,
+    ("GET", f"{CONSOLE}/tasks/{{task_id}}"): P.TASKS_READ,
+    ("GET", f"{CONSOLE}/tasks/{{task_id}}/live"): P.TASKS_READ,
+    ("GET", f"{CONSOLE}/tasks/{{task_id}}/events"): P.TASKS_READ,
+    ("POST", f"{CONSOLE}/tasks/{{task_id}}/cancel"): P.TASKS_CANCEL,
+    ("POST", f"{CONSOLE}/tasks/bulk/{{action}}/preview"): P.TASKS_CANCEL,
+    ("POST", f"{CONSOLE}/tasks/bulk/{{action}}"): P.TASKS_CANCEL,
 }
 
 PUBLIC: dict[tuple[str, str], str] = {
@@ -56,6 +67,10 @@ PUBLIC: dict[tuple[str, str], str] = {
     "(the rendered nginx and NetworkPolicies keep it inside the cluster)",
     ("POST", f"{API}/auth"): "sign-in: takes a username and password",
     ("POST", f"{API}/auth/refresh"): "takes a refresh token instead of an access token",
+    ("GET", CONSOLE): "sends a signed-in person to their home view, anyone else to sign-in",
+    ("GET", f"{CONSOLE}/login"): "the console's sign-in form",
+    ("POST", f"{CONSOLE}/login"): "console sign-in: a username and password, or an API key "
+    "(Origin and CSRF checked)",
 }
 
 
