@@ -58,6 +58,16 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", f"{CONSOLE}/tasks/{{task_id}}/cancel"): P.TASKS_CANCEL,
     ("POST", f"{CONSOLE}/tasks/bulk/{{action}}/preview"): P.TASKS_CANCEL,
     ("POST", f"{CONSOLE}/tasks/bulk/{{action}}"): P.TASKS_CANCEL,
+    ("GET", f"{CONSOLE}/overview"): P.CLUSTER_READ,
+    ("GET", f"{CONSOLE}/overview/series"): P.CLUSTER_READ,
+    ("GET", f"{CONSOLE}/swarms"): P.DEPLOYMENTS_READ,
+    ("GET", f"{CONSOLE}/swarms/{{name}}"): P.DEPLOYMENTS_READ,
+    ("POST", f"{CONSOLE}/swarms/{{name}}/rollout/{{verb}}"): P.DEPLOYMENTS_WRITE,
+    ("POST", f"{CONSOLE}/swarms/{{name}}/rollback"): P.DEPLOYMENTS_WRITE,
+    ("GET", f"{CONSOLE}/admin"): P.ADMIN_AUDIT,
+    ("POST", f"{CONSOLE}/admin/users/{{ref}}/disable"): P.ADMIN_USERS,
+    ("POST", f"{CONSOLE}/admin/users/{{ref}}/enable"): P.ADMIN_USERS,
+    ("POST", f"{CONSOLE}/admin/keys/{{key_id}}/revoke"): P.ADMIN_KEYS,
 }
 
 PUBLIC: dict[tuple[str, str], str] = {

@@ -14,10 +14,22 @@ from fastapi.routing import APIRoute
 from starlette.staticfiles import StaticFiles
 
 from swarmstack.server.access import PUBLIC, ROUTES, UnmappedRoute
-from swarmstack.server.console import routes_signin, routes_tasks
+from swarmstack.server.console import (
+    routes_admin,
+    routes_overview,
+    routes_signin,
+    routes_swarms,
+    routes_tasks,
+)
 
 STATIC = Path(__file__).parent / "static"
-ROUTERS = (routes_signin.router, routes_tasks.router)
+ROUTERS = (
+    routes_signin.router,
+    routes_overview.router,
+    routes_tasks.router,
+    routes_swarms.router,
+    routes_admin.router,
+)
 
 
 def console_routes() -> list[tuple[str, str]]:

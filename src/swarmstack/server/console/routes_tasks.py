@@ -12,8 +12,14 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from swarmstack.core.records import TaskEvent, TaskRecord
 from swarmstack.core.states import Priority
-from swarmstack.errors import Conflict, InvalidInput, NotFound
-from swarmstack.security.roles import Principal, can_cancel_task, can_see_task
+from swarmstack.errors import Conflict, Forbidden, InvalidInput, NotFound
+from swarmstack.security.roles import (
+    Permission,
+    Principal,
+    can_cancel_task,
+    can_see_task,
+    permits,
+)
 from swarmstack.server.audit import audited
 from swarmstack.server.console import filters, session
 from swarmstack.server.console.pages import ConsoleRoute, render
@@ -157,6 +163,8 @@ async def task_events(task_id: str, request: Request, who: Console) -> Response:
 async def _targets(request: Request, who: Principal, action: str) -> list[TaskRecord]:
     if action not in ACTIONS:
         raise NotFound(f"no bulk action {action[:40]!r}")
+    if action == "rerun" and not permits(who, Permission.TASKS_SUBMIT):
+        raise Forbidden(f"the {who.role} role does not have the permission 'tasks:submit'")
     fields = await session.form(request)
     f = filters.task_filter(who, fields)
     if action == "cancel":
