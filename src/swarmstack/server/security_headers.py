@@ -12,7 +12,8 @@ unexpected errors, so a 500 carries the headers too) and adds `cors()` when
   back to this server;
 - the web console (`/console`): a policy that loads scripts, styles, images and connections
   from this origin only ('self': no inline script or style, no CDN, no eval), posts forms only
-  here, and is never framed;
+  here, and is never framed; `Referrer-Policy: same-origin` there, because under `no-referrer`
+  browsers send `Origin: null` with form posts and the console checks that header (CSRF);
 - `/api/` and console page responses: `Cache-Control: no-store` (tasks' inputs and results,
   keys, tokens); the console's static files may be cached;
 - with TLS on: `Strict-Transport-Security: max-age=31536000`.
@@ -89,6 +90,8 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                if console:  # with no-referrer, browsers post forms with `Origin: null`
+                    headers.setdefault("referrer-policy", "same-origin")
                 for name, value in COMMON.items():
                     headers.setdefault(name, value)
                 headers.setdefault("content-security-policy", policy)
