@@ -50,7 +50,8 @@
       var parts = spec.split(":");
       var picked = data[parts[0]];
       if (parts[1]) picked = (picked || {})[parts[1]];
-      series.push({ label: parts[2] || parts[1] || parts[0], stroke: PALETTE[i % PALETTE.length], width: 2 });
+      series.push({ label: parts[2] || parts[1] || parts[0], stroke: PALETTE[i % PALETTE.length], width: 2,
+        points: { show: true, size: 5 } });
       values.push(picked || data.times.map(function () { return null; }));
     });
     return [series, values];
