@@ -48,7 +48,20 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", f"{API}/admin/keys/{{key_id}}/revoke"): P.ADMIN_KEYS,
     ("GET", f"{API}/admin/audit"): P.ADMIN_AUDIT,
     ("GET", f"{API}/admin/audit/verify"): P.ADMIN_AUDIT,
-    # the web console (server/console): pages and the forms they post
+}
+
+PUBLIC: dict[tuple[str, str], str] = {
+    ("GET", "/health"): "liveness probe: says only that the process answers",
+    ("GET", "/ready"): "readiness probe for load balancers and the kubelet, which send no token",
+    ("GET", "/metrics"): "Prometheus scrapes without a token; counts only, no task data "
+    "(the rendered nginx and NetworkPolicies keep it inside the cluster)",
+    ("POST", f"{API}/auth"): "sign-in: takes a username and password",
+    ("POST", f"{API}/auth/refresh"): "takes a refresh token instead of an access token",
+}
+
+# The web console (server/console): its pages and the forms they post, kept apart from the
+# API's tables (which the API's OpenAPI document must match exactly) but read the same way.
+CONSOLE_ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", f"{CONSOLE}/logout"): P.SELF,
     ("GET", f"{CONSOLE}/tasks"): P.TASKS_READ,
     ("POST", f"{CONSOLE}/tasks"): P.TASKS_SUBMIT,
@@ -69,14 +82,7 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", f"{CONSOLE}/admin/users/{{ref}}/enable"): P.ADMIN_USERS,
     ("POST", f"{CONSOLE}/admin/keys/{{key_id}}/revoke"): P.ADMIN_KEYS,
 }
-
-PUBLIC: dict[tuple[str, str], str] = {
-    ("GET", "/health"): "liveness probe: says only that the process answers",
-    ("GET", "/ready"): "readiness probe for load balancers and the kubelet, which send no token",
-    ("GET", "/metrics"): "Prometheus scrapes without a token; counts only, no task data "
-    "(the rendered nginx and NetworkPolicies keep it inside the cluster)",
-    ("POST", f"{API}/auth"): "sign-in: takes a username and password",
-    ("POST", f"{API}/auth/refresh"): "takes a refresh token instead of an access token",
+CONSOLE_PUBLIC: dict[tuple[str, str], str] = {
     ("GET", CONSOLE): "sends a signed-in person to their home view, anyone else to sign-in",
     ("GET", f"{CONSOLE}/login"): "the console's sign-in form",
     ("POST", f"{CONSOLE}/login"): "console sign-in: a username and password, or an API key "
@@ -91,10 +97,10 @@ class UnmappedRoute(RuntimeError):
 def permission_of(method: str, path: str) -> Permission | None:
     """The permission a route needs; None for a public route. Raises UnmappedRoute for a
     route in neither table (callers refuse the request: closed by default)."""
-    if (method, path) in PUBLIC:
+    if (method, path) in PUBLIC or (method, path) in CONSOLE_PUBLIC:
         return None
     try:
-        return ROUTES[(method, path)]
+        return ROUTES[(method, path)] if path.startswith(API) else CONSOLE_ROUTES[(method, path)]
     except KeyError:
         raise UnmappedRoute(f"{method} {path} has no permission in server/access.py") from None
 

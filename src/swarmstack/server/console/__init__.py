@@ -2,7 +2,7 @@
 under static/ (VENDORED.md), so nothing loads from another origin. docs/console.md describes it.
 
 `install(app)` adds its routes and static files. Every console route is in server/access.py
-like the API's; `install` refuses to start when one is missing there.
+(`CONSOLE_ROUTES`, `CONSOLE_PUBLIC`); `install` refuses to start when one is missing there.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.staticfiles import StaticFiles
 
-from swarmstack.server.access import PUBLIC, ROUTES, UnmappedRoute
+from swarmstack.server.access import CONSOLE_PUBLIC, CONSOLE_ROUTES, UnmappedRoute
 from swarmstack.server.console import (
     routes_admin,
     routes_overview,
@@ -45,7 +45,9 @@ def console_routes() -> list[tuple[str, str]]:
 
 def check_console_table() -> None:
     """Raise UnmappedRoute when a console route has no entry in server/access.py."""
-    missing = [f"{m} {p}" for m, p in console_routes() if (m, p) not in ROUTES | PUBLIC]
+    missing = [
+        f"{m} {p}" for m, p in console_routes() if (m, p) not in CONSOLE_ROUTES | CONSOLE_PUBLIC
+    ]
     if missing:
         raise UnmappedRoute("console routes without a permission: " + ", ".join(missing))
 
