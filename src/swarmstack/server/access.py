@@ -14,6 +14,7 @@ from swarmstack.security.roles import Permission
 
 P = Permission
 API = "/api/v1"
+CONSOLE = "/console"
 
 ROUTES: dict[tuple[str, str], Permission] = {
     # tasks: object-level rules (own tasks, tenant) are applied by the handlers
@@ -59,6 +60,36 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("POST", f"{API}/auth/refresh"): "takes a refresh token instead of an access token",
 }
 
+# The web console (server/console): its pages and the forms they post, kept apart from the
+# API's tables (which the API's OpenAPI document must match exactly) but read the same way.
+CONSOLE_ROUTES: dict[tuple[str, str], Permission] = {
+    ("POST", f"{CONSOLE}/logout"): P.SELF,
+    ("GET", f"{CONSOLE}/tasks"): P.TASKS_READ,
+    ("POST", f"{CONSOLE}/tasks"): P.TASKS_SUBMIT,
+    ("GET", f"{CONSOLE}/tasks/{{task_id}}"): P.TASKS_READ,
+    ("GET", f"{CONSOLE}/tasks/{{task_id}}/live"): P.TASKS_READ,
+    ("GET", f"{CONSOLE}/tasks/{{task_id}}/events"): P.TASKS_READ,
+    ("POST", f"{CONSOLE}/tasks/{{task_id}}/cancel"): P.TASKS_CANCEL,
+    ("POST", f"{CONSOLE}/tasks/bulk/{{action}}/preview"): P.TASKS_CANCEL,
+    ("POST", f"{CONSOLE}/tasks/bulk/{{action}}"): P.TASKS_CANCEL,
+    ("GET", f"{CONSOLE}/overview"): P.CLUSTER_READ,
+    ("GET", f"{CONSOLE}/overview/series"): P.CLUSTER_READ,
+    ("GET", f"{CONSOLE}/swarms"): P.DEPLOYMENTS_READ,
+    ("GET", f"{CONSOLE}/swarms/{{name}}"): P.DEPLOYMENTS_READ,
+    ("POST", f"{CONSOLE}/swarms/{{name}}/rollout/{{verb}}"): P.DEPLOYMENTS_WRITE,
+    ("POST", f"{CONSOLE}/swarms/{{name}}/rollback"): P.DEPLOYMENTS_WRITE,
+    ("GET", f"{CONSOLE}/admin"): P.ADMIN_AUDIT,
+    ("POST", f"{CONSOLE}/admin/users/{{ref}}/disable"): P.ADMIN_USERS,
+    ("POST", f"{CONSOLE}/admin/users/{{ref}}/enable"): P.ADMIN_USERS,
+    ("POST", f"{CONSOLE}/admin/keys/{{key_id}}/revoke"): P.ADMIN_KEYS,
+}
+CONSOLE_PUBLIC: dict[tuple[str, str], str] = {
+    ("GET", CONSOLE): "sends a signed-in person to their home view, anyone else to sign-in",
+    ("GET", f"{CONSOLE}/login"): "the console's sign-in form",
+    ("POST", f"{CONSOLE}/login"): "console sign-in: a username and password, or an API key "
+    "(Origin and CSRF checked)",
+}
+
 
 class UnmappedRoute(RuntimeError):
     """A route has no permission in server/access.py."""
@@ -67,10 +98,10 @@ class UnmappedRoute(RuntimeError):
 def permission_of(method: str, path: str) -> Permission | None:
     """The permission a route needs; None for a public route. Raises UnmappedRoute for a
     route in neither table (callers refuse the request: closed by default)."""
-    if (method, path) in PUBLIC:
+    if (method, path) in PUBLIC or (method, path) in CONSOLE_PUBLIC:
         return None
     try:
-        return ROUTES[(method, path)]
+        return ROUTES[(method, path)] if path.startswith(API) else CONSOLE_ROUTES[(method, path)]
     except KeyError:
         raise UnmappedRoute(f"{method} {path} has no permission in server/access.py") from None
 

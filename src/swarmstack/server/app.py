@@ -21,6 +21,7 @@ from swarmstack.server import (
 )
 from swarmstack.server.access import check_table
 from swarmstack.server.auth import PrincipalCache
+from swarmstack.server.console import install as install_console
 from swarmstack.server.limits import RateLimitHeaders
 from swarmstack.server.middleware import BodyLimit, HttpMetrics
 from swarmstack.server.security_headers import SecurityHeaders, cors, docs_policies
@@ -70,6 +71,7 @@ def create_app(manager: Manager, *, manage_lifecycle: bool = True) -> FastAPI:
     app.include_router(routes_auth.router)
     app.include_router(routes_admin.router)
     check_table(app)
+    install_console(app)
     # add_middleware puts each one outside the ones before it
     app.add_middleware(RateLimitHeaders)
     if manager.settings.server.gzip:

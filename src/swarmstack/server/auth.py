@@ -89,17 +89,21 @@ async def authenticate(
 
 async def _identify(request: Request) -> Principal:
     """The principal behind the credential (verified ones cached briefly), or Unauthorized."""
-    credential = _credential(request)
-    manager: Manager = request.app.state.manager
-    cache: PrincipalCache = request.app.state.principals
-    if credential.startswith("ssk_"):
-        who = await _api_key(manager, cache, credential)
-    else:
-        who = await _access_token(manager, cache, credential)
+    who = await principal_of(request, _credential(request))
     if who is None:
         raise Unauthorized(INVALID, fix=HOW)
     request.state.principal = who
     return who
+
+
+async def principal_of(request: Request, credential: str) -> Principal | None:
+    """The principal behind an API key or access token (verified ones cached briefly), or
+    None. The console calls it with the credential from its session cookie."""
+    manager: Manager = request.app.state.manager
+    cache: PrincipalCache = request.app.state.principals
+    if credential.startswith("ssk_"):
+        return await _api_key(manager, cache, credential)
+    return await _access_token(manager, cache, credential)
 
 
 async def _api_key(manager: Manager, cache: PrincipalCache, key: str) -> Principal | None:

@@ -10,7 +10,12 @@ unexpected errors, so a 500 carries the headers too) and adds `cors()` when
 - the Swagger UI and ReDoc pages get a policy that loads their scripts and styles from the CDN
   FastAPI takes them from, runs only the page's own inline scripts (by hash), and connects only
   back to this server;
-- `/api/` responses: `Cache-Control: no-store` (tasks' inputs and results, keys, tokens);
+- the web console (`/console`): a policy that loads scripts, styles, images and connections
+  from this origin only ('self': no inline script or style, no CDN, no eval), posts forms only
+  here, and is never framed; `Referrer-Policy: same-origin` there, because under `no-referrer`
+  browsers send `Origin: null` with form posts and the console checks that header (CSRF);
+- `/api/` and console page responses: `Cache-Control: no-store` (tasks' inputs and results,
+  keys, tokens); the console's static files may be cached;
 - with TLS on: `Strict-Transport-Security: max-age=31536000`.
 """
 
@@ -34,6 +39,20 @@ COMMON = {
     "x-frame-options": "DENY",
 }
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+CONSOLE_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ]
+)
+CONSOLE = "/console"
 HSTS = "max-age=31536000"
 CDN = "https://cdn.jsdelivr.net"  # where FastAPI's Swagger UI and ReDoc pages load from
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
@@ -62,16 +81,21 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        policy = self.pages.get(path, API_POLICY)
-        api = path.startswith("/api/")
+        console = path == CONSOLE or path.startswith(CONSOLE + "/")
+        policy = CONSOLE_POLICY if console else self.pages.get(path, API_POLICY)
+        no_store = path.startswith("/api/") or (
+            console and not path.startswith(CONSOLE + "/static/")
+        )
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                if console:  # with no-referrer, browsers post forms with `Origin: null`
+                    headers.setdefault("referrer-policy", "same-origin")
                 for name, value in COMMON.items():
                     headers.setdefault(name, value)
                 headers.setdefault("content-security-policy", policy)
-                if api:
+                if no_store:
                     headers.setdefault("cache-control", "no-store")
                 if self.hsts:
                     headers.setdefault("strict-transport-security", HSTS)

@@ -24,6 +24,7 @@ from swarmstack.store.migrate import migrate
 from swarmstack.store.refresh_tokens import Redeemed, RefreshTokenStore
 from swarmstack.store.sealed import check_keys
 from swarmstack.store.sessions import SessionStore
+from swarmstack.store.task_search import TaskSearch
 from swarmstack.store.tasks import SubmitResult, TaskStore
 from swarmstack.store.users import User, UserStore
 
@@ -40,6 +41,7 @@ class Store:
         self.db = db
         self.keyring: Sealer = keyring if keyring is not None else Keyring()
         self.tasks = TaskStore(db, self.keyring)
+        self.task_search = TaskSearch(db, self.keyring)
         self.claims = ClaimStore(db, policies, keys=self.keyring)
         self.events = EventStore(db, self.keyring)
         self.keys = KeyStore(db)

@@ -1,0 +1,138 @@
+"""Rendering console pages: the Jinja2 environment, its filters, and `ConsoleRoute`, which
+applies the session and CSRF rules (console/session.py) around every console handler and turns
+refusals into pages instead of JSON problems."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from swarmstack import __version__
+from swarmstack.errors import Conflict, Forbidden, InvalidInput, NotFound
+from swarmstack.security.roles import Permission, Principal, permits
+from swarmstack.server.console import session
+
+ENV = Environment(
+    loader=PackageLoader("swarmstack.server.console", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def when(value: float | None) -> str:
+    """Epoch seconds as `YYYY-MM-DD HH:MM:SS` UTC."""
+    if value is None:
+        return "-"
+    return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def duration(seconds: float | None) -> str:
+    """Seconds as `850 ms`, `2.3 s` or `4 min 5 s`."""
+    if seconds is None:
+        return "-"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    return f"{int(seconds // 60)} min {int(seconds % 60)} s"
+
+
+def pretty(value: Any) -> str:
+    """A JSON value indented for reading."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+def usd(value: Any) -> str:
+    """A cost in US dollars."""
+    return "-" if value in (None, "") else f"${float(value):.6f}".rstrip("0").rstrip(".")
+
+
+ENV.filters.update(when=when, duration=duration, pretty=pretty, usd=usd)
+
+
+def render(
+    request: Request, name: str, who: Principal | None, status: int = 200, **context: Any
+) -> HTMLResponse:
+    """Template `name` with the caller, what it may do, and the CSRF value."""
+
+    def can(permission: str) -> bool:
+        return who is not None and permits(who, Permission(permission))
+
+    html = ENV.get_template(name).render(
+        request=request,
+        who=who,
+        can=can,
+        csrf=session.csrf_value(request),
+        version=__version__,
+        now=time.time(),
+        path=request.url.path,
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status)
+    session.keep_csrf(response, request)
+    return response
+
+
+def message(
+    request: Request, who: Principal | None, title: str, text: str, status: int
+) -> Response:
+    """A page (or, for htmx, a fragment) that says one thing."""
+    if request.headers.get("hx-request"):
+        return HTMLResponse(
+            Markup('<p class="notice error" role="alert">{}</p>').format(text), status_code=status
+        )
+    return render(request, "message.html", who, status, title=title, text=text)
+
+
+def _refusal(request: Request, exc: Exception) -> Response:
+    who: Principal | None = getattr(request.state, "principal", None)
+    if isinstance(exc, session.SignInNeeded):
+        url = session.login_url(request)
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": url})
+        if request.method not in session.SAFE:
+            return message(request, None, "Signed out", "Your session ended; sign in again.", 401)
+        return RedirectResponse(url, status_code=303)
+    if isinstance(exc, session.CsrfRefused | Forbidden):
+        return message(request, who, "Not allowed", str(exc.message), 403)
+    if isinstance(exc, NotFound):
+        return message(request, who, "Not found", str(exc.message), 404)
+    if isinstance(exc, Conflict):
+        return message(request, who, "Conflict", str(exc.message), 409)
+    assert isinstance(exc, InvalidInput)
+    return message(request, who, "Invalid input", str(exc.message), 422)
+
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+class ConsoleRoute(APIRoute):
+    """A console route: CSRF check first, refusals as pages, refreshed tokens as cookies."""
+
+    def get_route_handler(self) -> Handler:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                await session.check_csrf(request)
+                response = await original(request)
+            except (session.SignInNeeded, session.CsrfRefused, Forbidden, NotFound) as exc:
+                return _refusal(request, exc)
+            except (Conflict, InvalidInput) as exc:
+                return _refusal(request, exc)
+            session.renew_session(response, request)
+            return response
+
+        return handler

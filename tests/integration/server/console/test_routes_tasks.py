@@ -1,0 +1,41 @@
+"""Console task views: what each role lists, sees and may press."""
+
+from __future__ import annotations
+
+from swarmstack.server.console.session import CSRF
+from tests.integration.server.conftest import Node
+from tests.integration.server.console.browserlike import (
+    ORIGIN,
+    signed_in,
+)
+
+
+async def test_a_viewer_sees_no_button_it_may_not_use_and_cannot_post(node: Node) -> None:
+    submitted = await node.http.post("/api/v1/tasks", json={"swarm": "nap", "input": 5})
+    task_id = submitted.json()["id"]
+    async with signed_in(node, "vera", "viewer") as client:
+        listing = await client.get("/console/tasks")
+        assert listing.status_code == 200 and task_id in listing.text
+        assert "Cancel matching" not in listing.text and "Submit a task" not in listing.text
+        detail = await client.get(f"/console/tasks/{task_id}")
+        assert detail.status_code == 200 and "Cancel task" not in detail.text
+        headers = {**ORIGIN, "X-CSRF-Token": client.cookies[CSRF]}
+        refused = await client.post(f"/console/tasks/{task_id}/cancel", headers=headers)
+        assert refused.status_code == 403 and "tasks:cancel" in refused.text
+        bulk = await client.post("/console/tasks/bulk/cancel", headers=headers)
+        assert bulk.status_code == 403
+    await node.http.post(f"/api/v1/tasks/{task_id}/cancel")
+
+
+async def test_a_submitter_lists_only_its_own_tasks(node: Node) -> None:
+    other = await node.http.post("/api/v1/tasks", json={"swarm": "echo", "input": "admin's"})
+    async with signed_in(node, "sam", "submitter") as client:
+        headers = {**ORIGIN, "X-CSRF-Token": client.cookies[CSRF]}
+        mine = await client.post(
+            "/console/tasks", data={"swarm": "echo", "input": '"sam\'s"'}, headers=headers
+        )
+        my_id = mine.headers["location"].rsplit("/", 1)[1]
+        listing = await client.get("/console/tasks")
+        assert my_id in listing.text and other.json()["id"] not in listing.text
+        hidden = await client.get(f"/console/tasks/{other.json()['id']}")
+        assert hidden.status_code == 404
