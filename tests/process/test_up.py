@@ -240,3 +240,30 @@ def test_worker_processes_are_woken_across_processes_not_by_polling(
             timeout=30,
         ).json()
         assert answer["status"] == "succeeded", answer
+
+
+def test_worker_processes_stop_when_up_is_killed(procs: Procs, tmp_path: Path) -> None:
+    """`up` killed with SIGKILL cannot stop its workers; they notice and stop themselves."""
+    port = free_port()
+    proc = procs.start(
+        "up",
+        "--workers",
+        "1",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(tmp_path / "data"),
+        name="up",
+        env={"SWARMSTACK_SECURITY__ADMIN_KEY": "ssk_orphan_check_key"},
+    )
+    wait_ready(f"http://127.0.0.1:{port}")
+    children = subprocess.run(
+        ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    assert len(children) == 1, children
+    proc.kill()
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 20
+    while Path(f"/proc/{children[0]}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{children[0]}").exists(), "the worker outlived a killed `up`"

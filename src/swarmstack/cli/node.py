@@ -73,6 +73,9 @@ def base_url(server: ServerSettings, port: int | None = None) -> str:
     return f"{scheme}://{server.host}:{server.port if port is None else port}"
 
 
+PARENT_CHECK_S = 1.0  # how often a worker `up` started checks that `up` is still there
+
+
 async def serve_http(
     app: FastAPI, server: ServerSettings, on_listen: asyncio.Event, port: int | None = None
 ) -> None:
@@ -237,16 +240,37 @@ async def run_worker(
 
 
 async def _wait_for_signal() -> None:
+    """Until SIGINT or SIGTERM; or, for a worker `up` started, until that `up` is gone (killed
+    with SIGKILL it cannot stop its workers, which would go on running tasks unwatched)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    parent = _parent_pid()
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=PARENT_CHECK_S)
+        if parent is not None and os.getppid() != parent:
+            log.warning(
+                "the `swarmstack up` (pid %d) that started this worker is gone; stopping", parent
+            )
+            return
+
+
+def _parent_pid() -> int | None:
+    """The pid of the `up` that started this worker (SWARMSTACK_PARENT_PID), if any."""
+    value = os.environ.get("SWARMSTACK_PARENT_PID", "")
+    return int(value) if value.isdigit() else None
 
 
 def spawn_workers(count: int, settings: Settings) -> list[subprocess.Popen[bytes]]:
     """Start `count` worker processes on the same specs and store."""
-    env = {**os.environ, "SWARM_MODE": "worker", "SWARMSTACK_STORE__URL": settings.store_url()}
+    env = {
+        **os.environ,
+        "SWARM_MODE": "worker",
+        "SWARMSTACK_STORE__URL": settings.store_url(),
+        "SWARMSTACK_PARENT_PID": str(os.getpid()),  # the worker stops if `up` is gone
+    }
     if (key_file := settings.security.encryption_key_file) is not None:  # `up`'s own key file
         env.pop("SWARM_ENCRYPTION_KEY_FILE", None)
         env["SWARMSTACK_SECURITY__ENCRYPTION_KEY_FILE"] = str(key_file)

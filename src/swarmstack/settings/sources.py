@@ -34,6 +34,7 @@ NOT_SETTINGS = frozenset(
         "SWARMSTACK_API_KEY",
         "SWARMSTACK_SECRETS_DIR",
         "SWARMSTACK_TEST_PG",
+        "SWARMSTACK_PARENT_PID",
     }
 )
 
