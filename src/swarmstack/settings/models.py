@@ -78,7 +78,12 @@ class WorkerSettings(BaseModel):
     claim_batch: int = Field(
         1000, ge=1, description="Most tasks claimed per transaction (up to free capacity)."
     )
-    batch_timeout: Duration = Field(0.005, ge=0, description="Wait to fill a batch of outcomes.")
+    batch_timeout: Duration = Field(
+        0.0,
+        ge=0,
+        description="Extra wait to fill a batch of outcomes (0: a batch is what queued while "
+        "the previous one was written, so idle tasks are recorded at once).",
+    )
     poll_interval: Duration = Field(0.25, gt=0, description="Idle poll when no wake-up arrives.")
     max_concurrent: int | None = Field(
         None, ge=1, description="Override of runtime.max_concurrent."

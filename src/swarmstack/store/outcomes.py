@@ -6,16 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from swarmstack.core.records import Outcome, OutcomeKind
-from swarmstack.core.states import TaskStatus
+from swarmstack.core.states import TaskStatus, sources_of
 from swarmstack.errors import StoreRejected
 from swarmstack.security.crypto import Sealer
 from swarmstack.store import sessions
 from swarmstack.store.codec import RESULT, TRACE, dumps, seal_json, seal_json_opt
 from swarmstack.store.tables import tasks
-from swarmstack.store.transitions import change, event_row
+from swarmstack.store.transitions import event_row
 
 # What an applied outcome returns of its task.
 SUMMARY = (tasks.c.id, tasks.c.swarm, tasks.c.version, tasks.c.created_at, tasks.c.session)
@@ -67,21 +68,46 @@ def event_of(done: Applied, keys: Sealer) -> dict[str, Any]:
     return event_row(keys, o.task_id, kind, data, o.finished_at)
 
 
+# The guarded UPDATE of a success (as `transitions.change` builds it), built once: the hot
+# path then only binds values, with no statement to build and no cache key to compute.
+_SUCCEED = (
+    update(tasks)
+    .where(
+        tasks.c.status.in_(sorted(s.value for s in sources_of(TaskStatus.SUCCEEDED))),
+        tasks.c.id == bindparam("o_id"),
+        tasks.c.status == TaskStatus.RUNNING.value,
+        tasks.c.lease_owner == bindparam("o_worker"),
+        tasks.c.attempts == bindparam("o_attempt"),
+    )
+    .values(
+        status=TaskStatus.SUCCEEDED.value,
+        lease_owner=None,
+        lease_expires_at=None,
+        result=bindparam("o_result"),
+        error=None,
+        trace=bindparam("o_trace"),
+        usage=bindparam("o_usage"),
+        finished_at=bindparam("o_finished_at"),
+    )
+    .returning(*SUMMARY)
+)
+
+
 async def apply_success(conn: AsyncConnection, outcome: Outcome, keys: Sealer) -> Applied | None:
-    """The hot path: one guarded UPDATE ... RETURNING per successful task."""
-    values = {
-        "lease_owner": None,
-        "lease_expires_at": None,
-        "result": seal_json(keys, outcome.result, RESULT),
-        "error": None,
-        "trace": seal_json_opt(keys, outcome.trace, TRACE),
-        "usage": maybe(outcome.usage),
-        "finished_at": outcome.finished_at,
+    """The hot path: one guarded UPDATE ... RETURNING per successful task (`held_by`'s guard:
+    the reporting worker still holds the lease on this attempt)."""
+    params = {
+        "o_id": outcome.task_id,
+        "o_worker": outcome.worker,
+        "o_attempt": outcome.attempt,
+        "o_result": seal_json(keys, outcome.result, RESULT),
+        "o_trace": seal_json_opt(keys, outcome.trace, TRACE),
+        "o_usage": maybe(outcome.usage),
+        "o_finished_at": outcome.finished_at,
     }
-    changed = await change(conn, TaskStatus.SUCCEEDED, held_by(outcome), values, SUMMARY)
-    if not changed:
+    row = (await conn.execute(_SUCCEED, params)).first()
+    if row is None:
         return None
-    row = changed[0]
     if row.session and outcome.session_messages:
         await sessions.append(
             conn,
