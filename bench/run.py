@@ -6,6 +6,7 @@
     python bench/run.py llm            # (c) the same with LLM agents against a 0.5 s local server
     python bench/run.py scale          # (d) PostgreSQL, 1 manager + 2 workers, vs Celery on Redis
     python bench/run.py soak --backend sqlite --duration 180 --rate 100   # (e) see bench/soak.py
+    python bench/run.py batch          # (b) batch submit and one worker's drain, see bench/batch.py
     python bench/run.py canary         # (f) a bad canary under steady load, see bench/rollouts.py
     python bench/run.py routing        # (g) submit throughput: one version vs a 50 % canary
     python bench/run.py limits         # (h) submit throughput: rate limits off vs on (local, Redis)
@@ -43,6 +44,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
 KEY = "ssk_bench_key_not_a_secret"
+BENCH_ENCRYPTION_KEY = "YmVuY2gtb25seS1rZXktbm90LWEtc2VjcmV0LTAxMjM="  # 32 bytes, base64
 NOOP_SPEC = """version: 1
 name: noop
 agents:
@@ -114,6 +116,8 @@ def base_env(db: Path) -> dict[str, str]:
     return {
         "SWARMSTACK_STORE__URL": f"sqlite+aiosqlite:///{db}",
         "SWARMSTACK_SECURITY__ADMIN_KEY": KEY,
+        # task data encrypted at rest, as `up` does by default (`serve` needs the key given)
+        "SWARMSTACK_SECURITY__ENCRYPTION_KEY": BENCH_ENCRYPTION_KEY,
         # wrk submits as fast as it can with one key; (h) measures what limits cost
         "SWARMSTACK_RATE_LIMITS__ENABLED": "false",
         "PYTHONPATH": str(REPO),
@@ -566,6 +570,7 @@ def main() -> None:
             "routing",
             "limits",
             "encryption",
+            "batch",
         ],
         nargs="?",
     )
@@ -616,6 +621,12 @@ def main() -> None:
 
             report["encryption"] = run_encryption(work, args.quick)
             show("encryption", report["encryption"])
+        if scenario == "batch":
+            sys.path.insert(0, str(REPO))  # bench.batch imports bench.run's helpers
+            from bench.batch import run_batch
+
+            report["batch"] = run_batch(work, args.quick)
+            show("batch", report["batch"])
         if scenario == "soak":
             sys.path.insert(0, str(REPO))  # bench.soak imports bench.run's helpers
             from bench.soak import run_soak
