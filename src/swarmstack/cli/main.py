@@ -17,6 +17,7 @@ from swarmstack import __version__
 from swarmstack.cli import (
     admin_cli,
     backup_cli,
+    batch_cli,
     cluster_cli,
     config_cli,
     copy_cli,
@@ -59,6 +60,7 @@ app = typer.Typer(
     "Exit codes: 0 ok, 1 error, 2 usage error, 130 interrupted.",
 )
 app.add_typer(tasks_cli.app, name="tasks")
+tasks_cli.app.command("submit-batch")(batch_cli.submit_batch)
 app.command("submit")(tasks_cli.submit)
 app.add_typer(config_cli.app, name="config")
 app.command("status")(cluster_cli.status)

@@ -70,6 +70,11 @@ class SwarmClient:
             timeout=max(30.0, wait_s + 10),
         )
 
+    def submit_batch(self, tasks: list[dict[str, Any]]) -> dict[str, Any]:
+        """Submit up to 1,000 tasks in one request (each a task body, with an optional
+        `idempotency_key`); the answer has `accepted`, `refused` and one item per task."""
+        return self._call("POST", "/api/v1/tasks/batch", json={"tasks": tasks}, timeout=120.0)
+
     def get(self, task_id: str) -> dict[str, Any]:
         """One task."""
         return self._call("GET", f"/api/v1/tasks/{_seg(task_id)}")

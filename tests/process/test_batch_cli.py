@@ -1,0 +1,74 @@
+"""`swarmstack tasks submit-batch FILE` as users run it against a real `up`: every line stored
+in batches, refused lines named, malformed files refused before anything is sent."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.process.conftest import Procs, wait_ready
+from tests.support.net import free_port
+
+pytestmark = pytest.mark.process
+KEY = "ssk_batch_cli_admin_key"
+
+
+def cli(*args: str, url: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SWARMSTACK_URL": url, "SWARMSTACK_API_KEY": KEY, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "swarmstack", "tasks", "submit-batch", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+
+def count(url: str) -> int:
+    page = httpx.get(
+        f"{url}/api/v1/tasks", params={"limit": 500}, headers={"Authorization": f"Bearer {KEY}"}
+    ).json()
+    return len(page["items"])
+
+
+def test_a_file_of_tasks_is_submitted_in_batches(procs: Procs, tmp_path: Path) -> None:
+    port = free_port()
+    procs.start(
+        "up",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(tmp_path / "data"),
+        name="up",
+        env={"SWARMSTACK_SECURITY__ADMIN_KEY": KEY},
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_ready(url)
+    lines = [json.dumps({"swarm": "triage", "input": {"text": f"invoice {n}"}}) for n in range(250)]
+    lines[7] = json.dumps({"swarm": "nosuch", "input": {"text": "x"}})
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text("\n".join(lines) + "\n\n")
+
+    done = cli(str(tasks), "--batch-size", "100", "--json", url=url)
+    assert done.returncode == 1, done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (summary["tasks"], summary["accepted"]) == (250, 249)
+    assert [(r["line"], r["status"]) for r in summary["refused"]] == [(8, 404)]
+    assert count(url) == 249
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(lines[0] + "\n{not json\n")
+    refused = cli(str(bad), url=url)
+    assert refused.returncode == 2
+    assert "line 2 is not JSON" in refused.stderr + refused.stdout
+    assert "Traceback" not in refused.stderr
+    assert count(url) == 249  # nothing of the malformed file was sent
+
+    missing = cli(str(tmp_path / "nope.jsonl"), url=url)
+    assert missing.returncode == 2 and "cannot read" in missing.stderr + missing.stdout
