@@ -32,6 +32,7 @@ from swarmstack.deploy.service import Deployer
 from swarmstack.errors import StoreUnavailable, SwarmstackError
 from swarmstack.metrics import Metrics
 from swarmstack.metrics import metrics as process_metrics
+from swarmstack.metrics.tracing import configure_tracing, flush_tracing
 from swarmstack.security.keyring import LiveKeyring, load_keyring
 from swarmstack.security.tokens import keys_from
 from swarmstack.server import Manager, create_app
@@ -146,6 +147,7 @@ class Node:
             await self.cache.aclose()
         if self.owns_store:
             await self.store.close()
+        await asyncio.to_thread(flush_tracing)
 
 
 async def build_node(
@@ -168,6 +170,7 @@ async def build_node(
     SettingsError for bad settings: among them no encryption key while encryption is on, and
     keys that do not open what the store holds."""
     metrics = metrics or process_metrics
+    configure_tracing(settings.tracing)
     opened = store is None
     store = store or await open_for(specs, settings)
     link = signals or make_signals(settings)

@@ -6,8 +6,11 @@ import asyncio
 import time
 from typing import Any, Protocol
 
+from opentelemetry.trace import StatusCode
+
 from swarmstack.agents.context import TaskContext
 from swarmstack.agents.sync_pool import SyncPool
+from swarmstack.core.tracecontext import tracer
 from swarmstack.errors import AgentError, SwarmstackError, TaskTimeout
 
 
@@ -36,12 +39,19 @@ async def run_step(
     tokens_before = ctx.usage.total_tokens
     if announce:
         ctx.emit("step_started", {"step": step, "agent": agent.name})
-    try:
-        output = await _call(agent, data, ctx, pool, timeout_s)
-    except Exception as exc:
-        error = _as_error(exc, step, agent.name, timeout_s)
-        _record(ctx, step, agent.name, started, tokens_before, error=error.message, emit=announce)
-        raise error from exc
+    with tracer().start_as_current_span(
+        f"step {step}",
+        attributes={"swarmstack.step": step, "gen_ai.agent.name": agent.name},
+    ) as span:
+        try:
+            output = await _call(agent, data, ctx, pool, timeout_s)
+        except Exception as exc:
+            error = _as_error(exc, step, agent.name, timeout_s)
+            _record(
+                ctx, step, agent.name, started, tokens_before, error=error.message, emit=announce
+            )
+            span.set_status(StatusCode.ERROR, error.message)
+            raise error from exc
     ctx.charge(steps=1)
     _record(ctx, step, agent.name, started, tokens_before, output=output, emit=announce)
     return output

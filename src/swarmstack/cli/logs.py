@@ -13,6 +13,8 @@ import logging
 import time
 from typing import Literal
 
+from opentelemetry import trace
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 CHATTY = ("httpx", "httpcore", "hpack", "asyncio")
 QUIET = ("alembic",)
@@ -29,6 +31,10 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:  # logged inside a span (tracing on): say which trace it belongs to
+            entry["trace_id"] = format(span.trace_id, "032x")
+            entry["span_id"] = format(span.span_id, "016x")
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

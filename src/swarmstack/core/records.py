@@ -29,6 +29,7 @@ class NewTask:
     session_policy: str = "enqueue"
     owner: str | None = None  # the submitting principal's id
     tenant: str | None = None
+    traceparent: str | None = None  # W3C trace context of the submit (tracing on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class TaskRecord:
     attempt_errors: list[dict[str, Any]] = field(default_factory=list)
     owner: str | None = None
     tenant: str | None = None
+    traceparent: str | None = None
 
 
 class OutcomeKind(StrEnum):

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from opentelemetry.trace import Span
 
 from swarmstack.core.records import TaskRecord
 from swarmstack.core.states import TaskStatus
+from swarmstack.core.tracecontext import tracer
 from swarmstack.errors import NotFound, SwarmstackError
 from swarmstack.security.roles import Permission, allows, can_cancel_task, can_see_task
 from swarmstack.server.audit import audited
@@ -59,11 +63,22 @@ def _manager(request: Request) -> Manager:
     return manager
 
 
+@contextmanager
+def _submit_span(route: str) -> Iterator[Span]:
+    """The `submit` span, inside FastAPI's server span of the request (which continues the
+    caller's `traceparent`); the tasks stored in it carry its context to their workers
+    (core.tracecontext)."""
+    with tracer().start_as_current_span("submit", attributes={"http.route": route}) as span:
+        yield span
+
+
 async def _accept(
     request: Request, response: Response, req: SubmitRequest, who: Principal, wait: float
 ) -> TaskOut:
     manager = _manager(request)
-    task = await manager.submit(req, who)
+    with _submit_span(request.url.path) as span:
+        task = await manager.submit(req, who)
+        span.set_attribute("swarmstack.task.id", task.id)
     task = await manager.wait_for(task, wait)
     response.status_code = 200 if task.status.terminal else 202
     response.headers["Location"] = f"/api/v1/tasks/{task.id}"
@@ -113,7 +128,9 @@ async def submit_batch(body: BatchIn, request: Request, who: Who) -> Response:
         )
         for t in body.tasks
     ]
-    results = await manager.submit_many(reqs, who)
+    with _submit_span(request.url.path) as span:
+        results = await manager.submit_many(reqs, who)
+        span.set_attribute("swarmstack.tasks", len(results))
     items = [_batch_item(i, r, request.url.path) for i, r in enumerate(results)]
     refused = sum(1 for item in items if item.problem is not None)
     answer = BatchOut(accepted=len(items) - refused, refused=refused, tasks=items)

@@ -24,6 +24,7 @@ from swarmstack.core.ids import (
 from swarmstack.core.records import NewTask, TaskRecord
 from swarmstack.core.retention import plan_of
 from swarmstack.core.states import Priority
+from swarmstack.core.tracecontext import current_traceparent
 from swarmstack.deploy.controller import RolloutController
 from swarmstack.deploy.router import Router
 from swarmstack.deploy.service import Deployer
@@ -269,6 +270,7 @@ class Manager:
             tenant=who.tenant,
             session_policy=spec.sessions.on_conflict,
             version=version,
+            traceparent=current_traceparent(),  # the submit's span, parent of the task's
         )
 
     async def _flush_submits(self, batch: Sequence[NewTask]) -> list[SubmitResult]:

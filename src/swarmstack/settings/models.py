@@ -326,6 +326,23 @@ class RateLimitSettings(BaseModel):
         )
 
 
+class TracingSettings(BaseModel):
+    """OpenTelemetry spans of each task's life, exported over OTLP (docs/operations.md)."""
+
+    enabled: bool = Field(
+        False,
+        description="Record spans (submit, queue wait, steps, LLM and tool calls, record) and "
+        "export them over OTLP as the standard OTEL_* variables say (default: "
+        "http://localhost:4318).",
+    )
+    service_name: str = Field(
+        "swarmstack",
+        min_length=1,
+        max_length=100,
+        description="`service.name` of the spans (OTEL_SERVICE_NAME wins when set).",
+    )
+
+
 class Settings(BaseModel):
     """All runtime settings of a manager or worker."""
 
@@ -348,6 +365,7 @@ class Settings(BaseModel):
     agents: AgentDefaults = Field(default_factory=AgentDefaults)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
 
     def store_url(self) -> str:
         """The store URL; SQLite under `data_dir` unless one is set."""

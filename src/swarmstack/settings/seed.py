@@ -59,7 +59,7 @@ def toml_value(section: str, key: str, value: object) -> tuple[str | None, objec
 
     `communication.protocol` must be "http" (nodes talk through the store and HTTP; "grpc" is
     accepted with a notice); `compression = "gzip"` turns on gzip responses; `tracing_enabled`
-    true gets a notice. Other keys come from the tables above.
+    is `tracing.enabled`. Other keys come from the tables above.
     """
     if (section, key) == ("communication", "protocol"):
         if value == "http":
@@ -75,11 +75,7 @@ def toml_value(section: str, key: str, value: object) -> tuple[str | None, objec
     if (section, key) == ("communication", "compression"):
         return "server.gzip", value == "gzip", None
     if (section, key) == ("monitoring", "tracing_enabled"):
-        notice = (
-            "[monitoring] tracing_enabled is not supported yet: tasks carry a step trace "
-            "(GET /api/v1/tasks/{id}) but no OpenTelemetry spans are exported"
-        )
-        return None, value, notice if value else None
+        return "tracing.enabled", value, None
     return TOML_KEYS.get((section, key)), value, None
 
 

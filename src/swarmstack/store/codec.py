@@ -146,6 +146,7 @@ def new_task_row(task: NewTask, keys: Sealer) -> dict[str, Any]:
         "submitted_by": task.submitted_by,
         "owner": task.owner,
         "tenant": task.tenant,
+        "traceparent": task.traceparent,
         "run_at": task.created_at,
         "created_at": task.created_at,
     }
@@ -185,6 +186,7 @@ def task_from_row(
         ],
         owner=m["owner"],
         tenant=m["tenant"],
+        traceparent=m.get("traceparent"),
     )
 
 

@@ -54,6 +54,7 @@ tasks = Table(
     Column("submitted_by", String(80), nullable=False),
     Column("owner", String(40)),  # the submitting principal's id (object-level authorisation)
     Column("tenant", String(64)),  # the submitting principal's tenant, if any
+    Column("traceparent", String(55)),  # W3C trace context of the submit (when tracing is on)
     Column("lease_owner", String(80)),
     Column("lease_expires_at", Float),
     Column("run_at", Float, nullable=False),

@@ -327,4 +327,5 @@ def _record_of(task: NewTask) -> TaskRecord:
         request_hash=task.request_hash,
         owner=task.owner,
         tenant=task.tenant,
+        traceparent=task.traceparent,
     )

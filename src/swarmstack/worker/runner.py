@@ -22,6 +22,7 @@ from swarmstack.core.clock import Clock, SystemClock
 from swarmstack.core.ids import TaskId, WorkerId, new_worker_id
 from swarmstack.core.records import Outcome, TaskRecord
 from swarmstack.core.retry import RetryPolicy
+from swarmstack.core.tracecontext import tracer
 from swarmstack.errors import StoreUnavailable, SwarmstackError
 from swarmstack.metrics import Metrics
 from swarmstack.settings.models import WorkerSettings
@@ -30,6 +31,7 @@ from swarmstack.store import Applied, Store, WorkerInfo
 from swarmstack.worker.events import EventBuffer
 from swarmstack.worker.execute import execute
 from swarmstack.worker.recording import observe
+from swarmstack.worker.tracing import task_span
 from swarmstack.worker.versions import VersionSet
 
 log = logging.getLogger(__name__)
@@ -183,17 +185,20 @@ class Worker:
 
     async def _run_one(self, task: TaskRecord) -> None:
         try:
-            runtime = self.versions.runtime(task.swarm, task.version)
-            outcome = await execute(
-                task,
-                runtime,
-                self.id,
-                self._events.sink(task.id),
-                self.metrics,
-                await self._history(task, runtime),
-                now=self.clock.now,
-            )
-            await self._outcomes.submit(outcome)
+            with task_span(task) as span:
+                runtime = self.versions.runtime(task.swarm, task.version)
+                outcome = await execute(
+                    task,
+                    runtime,
+                    self.id,
+                    self._events.sink(task.id),
+                    self.metrics,
+                    await self._history(task, runtime),
+                    now=self.clock.now,
+                )
+                span.set_attribute("swarmstack.outcome", outcome.kind.value)
+                with tracer().start_as_current_span("record"):
+                    await self._outcomes.submit(outcome)
         except asyncio.CancelledError:
             log.debug("task %s stopped locally (cancelled, lease lost or draining)", task.id)
         except Exception:  # its lease expires and it runs again; this worker goes on

@@ -74,13 +74,14 @@ def test_the_seed_files_load_as_written(seed_files: tuple[Path, Path]) -> None:
     assert s.server.metrics_enabled is True
     assert s.security.jwt_secret is not None
     assert s.security.jwt_secret.get_secret_value() == "j" * 32
+    assert s.tracing.enabled is True
+    assert loaded.sources["tracing.enabled"].endswith("config.toml [monitoring] tracing_enabled")
     assert loaded.sources["worker.batch_size"].endswith("config.toml [communication] batch_size")
     assert loaded.sources["store.url"].endswith(".env.production DB_*")
     notes = "\n".join(loaded.notices)
     assert "encryption" not in notes
     for unsupported in (
         "protocol = 'grpc'",
-        "tracing_enabled",
         "PROMETHEUS_ENDPOINT",
         "GRAFANA_ENDPOINT",
     ):

@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+from opentelemetry.trace import SpanKind, StatusCode
+
 from swarmstack.agents.context import TaskContext
 from swarmstack.agents.llm.accounting import (
     CallCost,
@@ -30,6 +32,7 @@ from swarmstack.agents.llm.stream import ChatResult
 from swarmstack.agents.llm.tools import Tool, load_tool, run_tool
 from swarmstack.agents.python import to_jsonable
 from swarmstack.agents.sync_pool import SyncPool
+from swarmstack.core.tracecontext import tracer
 from swarmstack.errors import BudgetExceeded
 from swarmstack.spec.agents import LLMAgent
 from swarmstack.spec.interpolate import secret_name
@@ -81,16 +84,36 @@ class LLMCallable:
         labels = (ctx.swarm, self.name, self.spec.model)
         tokens = TokenBuffer(ctx, self.name) if self.spec.stream else None
         started = time.monotonic()
-        try:
-            async with wall_clock(ctx):
-                result = await self.client.complete(self.request(messages, ctx), tokens)
-        except BaseException:
-            record_metrics(self.metrics, labels, None)
-            raise
-        finally:
-            if tokens is not None:
-                tokens.flush()
-        cost = measure(result, messages, self.spec)
+        # GenAI semantic conventions: https://opentelemetry.io/docs/specs/semconv/gen-ai/
+        with tracer().start_as_current_span(
+            f"chat {self.spec.model}",
+            kind=SpanKind.CLIENT,
+            attributes={
+                "gen_ai.operation.name": "chat",
+                "gen_ai.provider.name": "openai",
+                "gen_ai.request.model": self.spec.model,
+                "gen_ai.agent.name": self.name,
+            },
+        ) as span:
+            try:
+                async with wall_clock(ctx):
+                    result = await self.client.complete(self.request(messages, ctx), tokens)
+            except BaseException as exc:
+                record_metrics(self.metrics, labels, None)
+                span.set_status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"[:200])
+                raise
+            finally:
+                if tokens is not None:
+                    tokens.flush()
+            cost = measure(result, messages, self.spec)
+            span.set_attributes(
+                {
+                    "gen_ai.usage.input_tokens": cost.prompt_tokens,
+                    "gen_ai.usage.output_tokens": cost.completion_tokens,
+                    "swarmstack.cost_usd": cost.cost_usd,
+                    "swarmstack.tokens_estimated": cost.estimated,
+                }
+            )
         record_metrics(self.metrics, labels, cost)
         self._report(ctx, cost, time.monotonic() - started)
         charge(ctx, self.name, self.spec, cost, extra_round=extra_round)
@@ -150,9 +173,19 @@ class LLMCallable:
         function = call.get("function") or {}
         name = str(function.get("name", ""))
         started = time.monotonic()
-        ok, text = await run_tool(
-            self.tools.get(name), name, function.get("arguments", ""), pool, ctx
-        )
+        with tracer().start_as_current_span(
+            f"execute_tool {name}",
+            attributes={
+                "gen_ai.operation.name": "execute_tool",
+                "gen_ai.tool.name": name,
+                "gen_ai.tool.call.id": str(call.get("id", "")),
+            },
+        ) as span:
+            ok, text = await run_tool(
+                self.tools.get(name), name, function.get("arguments", ""), pool, ctx
+            )
+            if not ok:
+                span.set_status(StatusCode.ERROR, text[:200])
         ctx.emit(
             "tool_call",
             {
