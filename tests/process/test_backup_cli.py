@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import resource
+import signal
+import subprocess
+import sys
 import tarfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -162,3 +168,37 @@ async def _one_task(url: str) -> None:
         await finished(store, n=3)
     finally:
         await store.close()
+
+
+def _limited(limit: int) -> Callable[[], None]:
+    def apply() -> None:  # in the child: writes past `limit` bytes fail (EFBIG), as on a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+@pytest.mark.parametrize(("backend", "limit"), [("sqlite", 32_768), ("postgresql", 300)])
+def test_a_backup_that_cannot_be_written_names_the_archive_not_the_store(
+    backend: str, limit: int, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """SQLite fails in the snapshot copy, PostgreSQL in the archive's files; both used to say
+    "the task store is unavailable" with no fix."""
+    pg = request.getfixturevalue("fresh_pg_url") if backend == "postgresql" else None
+    args, env, url = where(backend, tmp_path / "data", pg)
+    asyncio.run(_one_task(url))
+    out = tmp_path / "out"
+    out.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "swarmstack", "backup", str(out / "b.tar"), *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_limited(limit),
+    )
+    assert done.returncode == 1, done.stderr
+    assert f"cannot write the backup {out / 'b.tar'}" in done.stderr
+    assert "Fix: choose a folder with room" in done.stderr
+    assert "store is unavailable" not in done.stderr and "Traceback" not in done.stderr
+    assert list(out.iterdir()) == []  # no partial archive, no temporary files
