@@ -24,14 +24,20 @@ from sqlalchemy import MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from swarmstack.errors import Conflict, InvalidInput, SettingsError
-from swarmstack.security.crypto import Keyring
+from swarmstack.security.crypto import Keyring, kid_of
 from swarmstack.store import export
 from swarmstack.store.backup_archive import ArchiveReader, ArchiveWriter, Manifest, TableEntry
 from swarmstack.store.engine import Database
 from swarmstack.store.migrate import alembic_config, migrate
+from swarmstack.store.sealed import SEALED_COLUMNS
 from swarmstack.store.snapshot import snapshot
 from swarmstack.store.tables import metadata
 
+_KEY_FIX = (
+    "set the key the store was written with (SWARM_ENCRYPTION_KEY, "
+    "SWARMSTACK_SECURITY__ENCRYPTION_KEY_FILE, or the old encryption.key copied into "
+    "--data-dir); the restored task data needs the same keys"
+)
 # Called after each batch: table name, rows so far, rows in all (None while unknown).
 OnProgress = Callable[[str, int, int | None], None]
 
@@ -110,16 +116,39 @@ def check_archive(reader: ArchiveReader, keyring: Keyring | None) -> None:
             fix="restore it with the swarmstack version that wrote it, or a newer one",
         )
     if manifest.key_id is not None and (keyring is None or not keyring.knows(manifest.key_id)):
-        have = ", ".join(keyring.kids) if keyring is not None else "none"
+        have = ", ".join(keyring.kids) if keyring is not None and keyring.kids else "none"
         raise SettingsError(
             f"{reader.path} is encrypted under key id {manifest.key_id}, which the keys set "
             f"here do not include (key ids: {have}): a missing or wrong encryption key",
             where="security.encryption_key",
-            fix="set the key the store was written with (SWARM_ENCRYPTION_KEY, "
-            "SWARMSTACK_SECURITY__ENCRYPTION_KEY_FILE, or the old encryption.key copied into "
-            "--data-dir); the restored task data needs the same keys",
+            fix=_KEY_FIX,
         )
     reader.verify()
+    _check_data_keys(reader, keyring)
+
+
+def _check_data_keys(reader: ArchiveReader, keyring: Keyring | None) -> None:
+    """Refuse an archive whose task data (sealed as stored, whether or not the archive itself
+    is sealed) is under a key id the keys set here lack: restored, nothing could read it, and
+    `up` would create a new key beside it and refuse to start."""
+    sealed = {t.name: [c.name for c in cols] for t, cols in SEALED_COLUMNS.items()}
+    found: set[str] = set()
+    for entry in reader.manifest.tables:
+        columns = [entry.columns.index(c) for c in sealed.get(entry.name, []) if c in entry.columns]
+        if not columns or not entry.rows:
+            continue
+        for values in reader.rows(entry, keyring):
+            found |= {k for i in columns if isinstance(values[i], str) and (k := kid_of(values[i]))}
+    missing = sorted(k for k in found if keyring is None or not keyring.knows(k))
+    if missing:
+        have = ", ".join(keyring.kids) if keyring is not None and keyring.kids else "none"
+        raise SettingsError(
+            f"{reader.path} holds task data encrypted under key id(s) {', '.join(missing)}, "
+            f"which the keys set here ({have}) do not include: a missing or wrong encryption "
+            "key; nothing was restored",
+            where="security.encryption_key",
+            fix=_KEY_FIX,
+        )
 
 
 def _known_revisions() -> list[str]:

@@ -95,12 +95,12 @@ async def test_a_backup_restores_every_row_on_either_backend(
         await db.dispose()
 
 
-async def test_an_unsealed_backup_needs_no_key(store: Store, tmp_path: Path) -> None:
+async def test_an_unsealed_backup_needs_no_key_to_open(store: Store, tmp_path: Path) -> None:
     await filled(store)
     archive = tmp_path / "plain.tar"
     manifest = await write_backup(store.db, archive, Keyring(), "test")
     assert manifest.key_id is None
-    db = await restore(archive, f"sqlite+aiosqlite:///{tmp_path / 'r.db'}", keys=None)
+    db = await restore(archive, f"sqlite+aiosqlite:///{tmp_path / 'r.db'}")
     try:
         assert await digests(db) == await digests(store.db)
     finally:
@@ -192,3 +192,21 @@ async def test_an_older_backup_is_migrated_forward(tmp_path: Path) -> None:
             assert (await conn.execute(text("SELECT task_id FROM task_events"))).scalar() == "t1"
     finally:
         await db.dispose()
+
+
+async def test_task_data_under_a_key_not_set_here_is_refused_before_writing(
+    store: Store, tmp_path: Path
+) -> None:
+    """An unsealed archive still holds task data sealed as stored: restored without its key,
+    nothing could read it (and `up` would make a new key beside it and refuse to start)."""
+    await filled(store)
+    archive = tmp_path / "plain.tar"
+    await write_backup(store.db, archive, None, "test")
+    wrong = Keyring(parse_key(OTHER_KEY, "tests"))
+    for keys in (None, wrong):
+        target = tmp_path / f"r-{keys is None}.db"
+        with pytest.raises(
+            SettingsError, match=rf"task data encrypted under key id\(s\) {KEYS.current_kid}"
+        ):
+            await restore(archive, f"sqlite+aiosqlite:///{target}", keys=keys)
+        assert not target.exists()
