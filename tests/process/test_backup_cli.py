@@ -202,3 +202,26 @@ def test_a_backup_that_cannot_be_written_names_the_archive_not_the_store(
     assert "Fix: choose a folder with room" in done.stderr
     assert "store is unavailable" not in done.stderr and "Traceback" not in done.stderr
     assert list(out.iterdir()) == []  # no partial archive, no temporary files
+
+
+def test_restore_force_refuses_a_store_that_is_in_use(procs: Procs, tmp_path: Path) -> None:
+    """--force used to drop the tables under a running `up` (its requests then failed with
+    "no such table") and mix its writes into the restored rows."""
+    data = tmp_path / "data"
+    asyncio.run(_one_task(f"sqlite+aiosqlite:///{data / 'swarmstack.db'}"))
+    env = {"SWARM_ENCRYPTION_KEY": TEST_KEY, "SWARMSTACK_SECURITY__ADMIN_KEY": KEY}
+    archive = tmp_path / "b.tar"
+    assert cli("backup", str(archive), "--data-dir", str(data), env=env).returncode == 0
+    spec = tmp_path / "echo.yaml"
+    spec.write_text(spec_text("echo"))
+    port = free_port()
+    up = procs.start("up", str(spec), "--port", str(port), "--data-dir", str(data), env=env)
+    wait_ready(f"http://127.0.0.1:{port}")
+    busy = cli("restore", str(archive), "--force", "--data-dir", str(data), env=env)
+    assert busy.returncode == 1 and "the target store is in use" in busy.stderr, busy.stderr
+    assert "Fix: stop every `swarmstack up`" in busy.stderr and "Traceback" not in busy.stderr
+    assert httpx.get(f"http://127.0.0.1:{port}/api/v1/tasks", headers=HEADERS).status_code == 200
+    up.send_signal(signal.SIGTERM)
+    up.wait(timeout=40)
+    done = cli("restore", str(archive), "--force", "--data-dir", str(data), env=env)
+    assert done.returncode == 0, done.stderr

@@ -20,19 +20,21 @@ from pathlib import Path
 from typing import Any
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, Table
+from sqlalchemy import ColumnElement, MetaData, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from swarmstack.errors import Conflict, InvalidInput, SettingsError
 from swarmstack.security.crypto import Keyring, kid_of
 from swarmstack.store import export
 from swarmstack.store.backup_archive import ArchiveReader, ArchiveWriter, Manifest, TableEntry
+from swarmstack.store.clock import db_now
 from swarmstack.store.engine import Database
 from swarmstack.store.migrate import alembic_config, migrate
 from swarmstack.store.sealed import SEALED_COLUMNS
 from swarmstack.store.snapshot import snapshot
 from swarmstack.store.tables import metadata
 
+LIVE_S = 15.0  # a node whose heartbeat is this recent still runs on the store
 _KEY_FIX = (
     "set the key the store was written with (SWARM_ENCRYPTION_KEY, "
     "SWARMSTACK_SECURITY__ENCRYPTION_KEY_FILE, or the old encryption.key copied into "
@@ -151,6 +153,12 @@ def _check_data_keys(reader: ArchiveReader, keyring: Keyring | None) -> None:
         )
 
 
+async def _count(conn: AsyncConnection, table: Table, where: ColumnElement[bool]) -> int:
+    return int(
+        (await conn.execute(select(func.count()).select_from(table).where(where))).scalar_one()
+    )
+
+
 def _known_revisions() -> list[str]:
     """Every revision of the packaged migrations, oldest first."""
     scripts = ScriptDirectory.from_config(alembic_config())
@@ -158,13 +166,27 @@ def _known_revisions() -> list[str]:
 
 
 async def check_target(db: Database, force: bool) -> None:
-    """Raise Conflict unless the store at `db` is empty (or has no schema), or `force`."""
-    if force:
-        return
+    """Raise Conflict unless the store at `db` is empty (or has no schema), or `force`; and,
+    `force` or not, when a manager or worker of it has sent a heartbeat within LIVE_S."""
     async with db.read() as conn:
-        full = {
-            t.name: n for t in await export.store_tables(conn) if (n := await export.count(conn, t))
-        }
+        tables = await export.store_tables(conn)
+        live = [
+            f"{n} {t.name}"
+            for t in tables
+            if t.name in ("managers", "workers")
+            and (n := await _count(conn, t, t.c.heartbeat_at >= db_now() - LIVE_S))
+        ]
+        if live:
+            raise Conflict(
+                f"the target store is in use: {' and '.join(live)} sent a heartbeat within the "
+                f"last {LIVE_S:g} s; restoring under them would fail their work and mix their "
+                "writes with the backup's rows",
+                fix="stop every `swarmstack up` / `serve` on this store first, then run the "
+                "restore again",
+            )
+        if force:
+            return
+        full = {t.name: n for t in tables if (n := await export.count(conn, t))}
     if full:
         rows = ", ".join(f"{name} {n}" for name, n in full.items())
         raise Conflict(
