@@ -38,6 +38,7 @@ def report_of(plan: LoadPlan, result: LoadResult, max_error_rate: float) -> dict
             "total": errors,
             "rate": round(error_rate(errors, total), 6),
             "by_kind": dict(kinds.most_common()),
+            "details": {k: v for k, v in result.details.items() if k in kinds},
         },
         "elapsed_s": round(result.elapsed_s, 3),
         "throughput_rps": round(total / elapsed, 1),

@@ -19,13 +19,19 @@ RESULT = LoadResult(
     ],
     elapsed_s=2.0,
     cpu_s=0.004,
+    details={"http 503": "the store is unavailable"},
 )
 
 
 def test_the_record_counts_errors_by_kind_and_times_only_successes() -> None:
     record = report_of(PLAN, RESULT, max_error_rate=0.0)
     assert record["requests"] == 4 and record["succeeded"] == 3
-    assert record["errors"] == {"total": 1, "rate": 0.25, "by_kind": {"http 503": 1}}
+    assert record["errors"] == {
+        "total": 1,
+        "rate": 0.25,
+        "by_kind": {"http 503": 1},
+        "details": {"http 503": "the store is unavailable"},
+    }
     assert record["throughput_rps"] == 2.0 and record["succeeded_rps"] == 1.5
     submit = record["latency"]["submit"]
     assert (submit["count"], submit["p50_ms"], submit["max_ms"]) == (3, 20.0, 40.0)
