@@ -225,3 +225,26 @@ def test_restore_force_refuses_a_store_that_is_in_use(procs: Procs, tmp_path: Pa
     up.wait(timeout=40)
     done = cli("restore", str(archive), "--force", "--data-dir", str(data), env=env)
     assert done.returncode == 0, done.stderr
+
+
+def test_backup_leaves_no_folder_behind_and_restore_makes_a_private_one(tmp_path: Path) -> None:
+    """`backup --data-dir <typo>` used to create that folder while refusing; a store folder made
+    by `restore` (or `store copy`) was world-readable where `up` makes its own 0700."""
+    env = {"SWARM_ENCRYPTION_KEY": TEST_KEY}
+    typo = tmp_path / "typo"
+    missing = cli("backup", str(tmp_path / "b.tar"), "--data-dir", str(typo), env=env)
+    assert missing.returncode == 1 and "no store at" in missing.stderr
+    assert not typo.exists()
+
+    data = tmp_path / "data"
+    asyncio.run(_one_task(f"sqlite+aiosqlite:///{data / 'swarmstack.db'}"))
+    assert cli("backup", str(tmp_path / "b.tar"), "--data-dir", str(data), env=env).returncode == 0
+    new = tmp_path / "new" / "restored"
+    done = cli("restore", str(tmp_path / "b.tar"), "--data-dir", str(new), env=env)
+    assert done.returncode == 0, done.stderr
+    assert new.stat().st_mode & 0o777 == 0o700
+    copied = tmp_path / "copied"
+    url = f"sqlite:///{copied / 'swarmstack.db'}"
+    done = cli("store", "copy", f"sqlite:///{data / 'swarmstack.db'}", url, env=env)
+    assert done.returncode == 0, done.stderr
+    assert copied.stat().st_mode & 0o777 == 0o700

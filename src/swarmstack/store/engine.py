@@ -212,9 +212,11 @@ def _check_url(url: str) -> str:
 
 
 def _ensure_parent(url: str) -> None:
+    """Create the folder of a SQLite file, private (0700) as `up` makes its data directory:
+    a store created by `restore` or `store copy` holds key hashes and users too."""
     database = make_url(url).database
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        Path(database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 async def _begin(engine: AsyncEngine) -> AsyncConnection:
