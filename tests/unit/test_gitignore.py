@@ -23,6 +23,8 @@ def written_by_docs() -> set[str]:
     for doc in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
         for match in _WRITTEN.finditer(doc.read_text()):
             name = next(v for v in match.groupdict().values() if v)
+            if name.isupper():  # a placeholder: `--data-dir D`
+                continue
             found.add(name + "/encryption.key" if match["dir"] else name)
     return found
 
