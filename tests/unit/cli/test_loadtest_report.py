@@ -6,6 +6,7 @@ import io
 
 from rich.console import Console
 
+from swarmstack.cli.loadtest_html import page
 from swarmstack.cli.loadtest_report import histogram_lines, print_report, report_of
 from swarmstack.client.load import LoadPlan, LoadResult, Sample
 
@@ -63,3 +64,14 @@ def test_histogram_bars_scale_to_the_fullest_bucket() -> None:
     )
     assert lines[1].count("#") == 10 and lines[2].count("#") == 5
     assert histogram_lines([]) == ["latency histogram: no successful request"]
+
+
+def test_a_run_without_a_success_shows_no_latency_figures() -> None:
+    """It used to show "p50 0.0 / ... / max 0.0 ms", a latency no request had."""
+    failed = LoadResult([Sample(0.0, 0.010, "http 404")], elapsed_s=1.0, cpu_s=0.001)
+    record = report_of(PLAN, failed, 0.0)
+    out = io.StringIO()
+    print_report(record, Console(file=out, width=120))
+    assert "no successful request" in out.getvalue() and "p50 0.0" not in out.getvalue()
+    html = page(record, failed)
+    assert "p50 0.0" not in html and "(no successful request)" in html
