@@ -4,14 +4,15 @@ Called by `swarmstack backup` and `swarmstack restore` (`cli.backup_cli`). A bac
 consistent snapshot (`store.snapshot`) table by table (`store.export`) into the archive
 (`store.backup_archive`), sealed under the keyring's current key when there is one. A restore
 first checks the whole archive (format, schema revision, key, every file's SHA-256) and the
-target (empty, or `force`) before it writes anything; then it builds the schema at the backup's
-revision, imports every table in one transaction, checks each table's rows against the
-manifest, and migrates forward to the newest revision. Task data stays sealed as stored: the
-restored store needs the keys the source store used.
+target (empty, or `force`) before it writes anything; then, in one transaction, it drops the
+old tables, builds the schema at the backup's revision, imports every table and checks each
+table's rows against the manifest; then it migrates forward to the newest revision. Task data
+stays sealed as stored: the restored store needs the keys the source store used.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from typing import Any
 
 from alembic.script import ScriptDirectory
 from sqlalchemy import ColumnElement, MetaData, Table, func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from swarmstack.errors import Conflict, InvalidInput, SettingsError
@@ -29,7 +31,7 @@ from swarmstack.store import export
 from swarmstack.store.backup_archive import ArchiveReader, ArchiveWriter, Manifest, TableEntry
 from swarmstack.store.clock import db_now
 from swarmstack.store.engine import Database
-from swarmstack.store.migrate import alembic_config, migrate
+from swarmstack.store.migrate import alembic_config, incremental_vacuum_mode, migrate, upgrade_on
 from swarmstack.store.sealed import SEALED_COLUMNS
 from swarmstack.store.snapshot import snapshot
 from swarmstack.store.tables import metadata
@@ -206,9 +208,13 @@ async def restore_backup(
     backup's revision, every table in one transaction, then migrations to the newest revision.
     Raises InvalidInput when a table's rows differ from the manifest (nothing is kept)."""
     manifest = reader.manifest
-    await _drop_store_tables(db)
-    await migrate(db, manifest.schema_revision)
+    if db.is_sqlite:  # before any table exists, outside a transaction (it may VACUUM)
+        await asyncio.to_thread(incremental_vacuum_mode, make_url(db.url).database or "")
+    # One transaction from dropping the old tables to the last imported row: a restore that
+    # fails or is interrupted anywhere leaves the target as it was (with --force: its old data).
     async with db.write() as conn:
+        await _drop_store_tables(conn)
+        await upgrade_on(conn, manifest.schema_revision)
         tables = {t.name: t for t in await export.store_tables(conn)}
         rows = {}
         for entry in manifest.tables:
@@ -221,14 +227,13 @@ async def restore_backup(
     return Restored(rows, manifest.schema_revision, head, manifest.key_id)
 
 
-async def _drop_store_tables(db: Database) -> None:
+async def _drop_store_tables(conn: AsyncConnection) -> None:
     """Drop swarmstack's tables (an empty store, or one `--force` replaces), so the schema can
     be built at the backup's revision; other tables in the database stay."""
     ours = {*metadata.tables, export.VERSION_TABLE}
-    async with db.write() as conn:
-        found = MetaData()
-        await conn.run_sync(lambda sync: found.reflect(sync, only=lambda n, _m: n in ours))
-        await conn.run_sync(found.drop_all)
+    found = MetaData()
+    await conn.run_sync(lambda sync: found.reflect(sync, only=lambda n, _m: n in ours))
+    await conn.run_sync(found.drop_all)
 
 
 def _target_table(tables: dict[str, Table], entry: TableEntry, reader: ArchiveReader) -> Table:

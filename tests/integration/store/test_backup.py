@@ -210,3 +210,33 @@ async def test_task_data_under_a_key_not_set_here_is_refused_before_writing(
         ):
             await restore(archive, f"sqlite+aiosqlite:///{target}", keys=keys)
         assert not target.exists()
+
+
+async def test_a_forced_restore_that_fails_midway_keeps_the_old_store(
+    store: Store, tmp_path: Path, target_url: str
+) -> None:
+    """The old tables used to be dropped (and committed) before the import began: a failure
+    after that left an empty store, neither the old data nor the backup's."""
+    await filled(store)
+    archive = tmp_path / "b.tar"
+    await write_backup(store.db, archive, KEYS, "test")
+
+    def wrong_events_checksum(raw: bytes) -> bytes:  # passes every check made before writing
+        data = json.loads(raw)
+        entry = next(t for t in data["tables"] if t["name"] == "task_events")
+        entry["rows_sha256"] = "0" * 64
+        return json.dumps(data).encode()
+
+    rewrite(archive, MANIFEST, wrong_events_checksum)
+    old = await open_store(target_url, keyring=KEYS)
+    kept = [str(i) for i in await finished(old, n=2)]
+    before = await digests(old.db)
+    await old.close()
+    with pytest.raises(InvalidInput, match="table task_events holds"):
+        db = await restore(archive, target_url, force=True)
+    db = Database(target_url)
+    try:
+        assert await digests(db) == before
+        assert len(await Store(db, keyring=KEYS).tasks.get_many(kept)) == 2
+    finally:
+        await db.dispose()
