@@ -1,5 +1,5 @@
 """`python -m swarmstack` runs the CLI."""
 
-from swarmstack.cli.main import main
+from swarmstack.cli.entry import main
 
 main()

@@ -144,6 +144,14 @@ class StoreUnavailable(TemporaryError):
     code = "store-unavailable"
 
 
+class StoreRefused(StoreUnavailable):
+    """The database answered but refused this connection: a wrong user or password, a client
+    its pg_hba.conf does not allow, no such database. Work in flight treats it as an outage
+    (retried, never blamed on a row); a node starting up stops at once with the fix."""
+
+    code = "store-refused"
+
+
 class StoreRejected(PermanentError):
     """The store refused a value (bad bytes, too long, out of range); retrying cannot help.
 

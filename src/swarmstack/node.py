@@ -29,7 +29,7 @@ from swarmstack.agents.runtime import saturated
 from swarmstack.core.ids import new_api_key, node_id
 from swarmstack.core.retry import RetryPolicy
 from swarmstack.deploy.service import Deployer
-from swarmstack.errors import StoreUnavailable, SwarmstackError
+from swarmstack.errors import StoreRefused, StoreUnavailable, SwarmstackError
 from swarmstack.metrics import Metrics
 from swarmstack.metrics import metrics as process_metrics
 from swarmstack.metrics.tracing import configure_tracing, flush_tracing
@@ -266,6 +266,8 @@ async def patiently(what: str, action: Callable[[], Awaitable[_T]]) -> _T:
     while True:
         try:
             return await action()
+        except StoreRefused:
+            raise  # a wrong password or database name: waiting does not fix it
         except StoreUnavailable as exc:
             if time.monotonic() + delay > deadline:
                 raise

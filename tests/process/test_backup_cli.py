@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import resource
+import signal
+import subprocess
+import sys
 import tarfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -162,3 +168,83 @@ async def _one_task(url: str) -> None:
         await finished(store, n=3)
     finally:
         await store.close()
+
+
+def _limited(limit: int) -> Callable[[], None]:
+    def apply() -> None:  # in the child: writes past `limit` bytes fail (EFBIG), as on a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+@pytest.mark.parametrize(("backend", "limit"), [("sqlite", 32_768), ("postgresql", 300)])
+def test_a_backup_that_cannot_be_written_names_the_archive_not_the_store(
+    backend: str, limit: int, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """SQLite fails in the snapshot copy, PostgreSQL in the archive's files; both used to say
+    "the task store is unavailable" with no fix."""
+    pg = request.getfixturevalue("fresh_pg_url") if backend == "postgresql" else None
+    args, env, url = where(backend, tmp_path / "data", pg)
+    asyncio.run(_one_task(url))
+    out = tmp_path / "out"
+    out.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "swarmstack", "backup", str(out / "b.tar"), *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_limited(limit),
+    )
+    assert done.returncode == 1, done.stderr
+    assert f"cannot write the backup {out / 'b.tar'}" in done.stderr
+    assert "Fix: choose a folder with room" in done.stderr
+    assert "store is unavailable" not in done.stderr and "Traceback" not in done.stderr
+    assert list(out.iterdir()) == []  # no partial archive, no temporary files
+
+
+def test_restore_force_refuses_a_store_that_is_in_use(procs: Procs, tmp_path: Path) -> None:
+    """--force used to drop the tables under a running `up` (its requests then failed with
+    "no such table") and mix its writes into the restored rows."""
+    data = tmp_path / "data"
+    asyncio.run(_one_task(f"sqlite+aiosqlite:///{data / 'swarmstack.db'}"))
+    env = {"SWARM_ENCRYPTION_KEY": TEST_KEY, "SWARMSTACK_SECURITY__ADMIN_KEY": KEY}
+    archive = tmp_path / "b.tar"
+    assert cli("backup", str(archive), "--data-dir", str(data), env=env).returncode == 0
+    spec = tmp_path / "echo.yaml"
+    spec.write_text(spec_text("echo"))
+    port = free_port()
+    up = procs.start("up", str(spec), "--port", str(port), "--data-dir", str(data), env=env)
+    wait_ready(f"http://127.0.0.1:{port}")
+    busy = cli("restore", str(archive), "--force", "--data-dir", str(data), env=env)
+    assert busy.returncode == 1 and "the target store is in use" in busy.stderr, busy.stderr
+    assert "Fix: stop every `swarmstack up`" in busy.stderr and "Traceback" not in busy.stderr
+    assert httpx.get(f"http://127.0.0.1:{port}/api/v1/tasks", headers=HEADERS).status_code == 200
+    up.send_signal(signal.SIGTERM)
+    up.wait(timeout=40)
+    done = cli("restore", str(archive), "--force", "--data-dir", str(data), env=env)
+    assert done.returncode == 0, done.stderr
+
+
+def test_backup_leaves_no_folder_behind_and_restore_makes_a_private_one(tmp_path: Path) -> None:
+    """`backup --data-dir <typo>` used to create that folder while refusing; a store folder made
+    by `restore` (or `store copy`) was world-readable where `up` makes its own 0700."""
+    env = {"SWARM_ENCRYPTION_KEY": TEST_KEY}
+    typo = tmp_path / "typo"
+    missing = cli("backup", str(tmp_path / "b.tar"), "--data-dir", str(typo), env=env)
+    assert missing.returncode == 1 and "no store at" in missing.stderr
+    assert not typo.exists()
+
+    data = tmp_path / "data"
+    asyncio.run(_one_task(f"sqlite+aiosqlite:///{data / 'swarmstack.db'}"))
+    assert cli("backup", str(tmp_path / "b.tar"), "--data-dir", str(data), env=env).returncode == 0
+    new = tmp_path / "new" / "restored"
+    done = cli("restore", str(tmp_path / "b.tar"), "--data-dir", str(new), env=env)
+    assert done.returncode == 0, done.stderr
+    assert new.stat().st_mode & 0o777 == 0o700
+    copied = tmp_path / "copied"
+    url = f"sqlite:///{copied / 'swarmstack.db'}"
+    done = cli("store", "copy", f"sqlite:///{data / 'swarmstack.db'}", url, env=env)
+    assert done.returncode == 0, done.stderr
+    assert copied.stat().st_mode & 0o777 == 0o700

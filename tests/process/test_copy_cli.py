@@ -62,3 +62,21 @@ def test_bad_urls_and_unreachable_stores(tmp_path: Path) -> None:
     refused = cli("store", "copy", src, down, "--json")
     assert refused.returncode == 1 and "unavailable" in refused.stderr
     assert SECRET not in refused.stdout + refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_a_database_that_refuses_or_is_missing_says_what_to_fix(tmp_path: Path) -> None:
+    """`store copy` into a database that does not exist said "the store refused a value ...
+    a swarmstack bug", and `up` on it the same; `up` now stops at once instead of waiting."""
+    db = tmp_path / "data" / "swarmstack.db"
+    asyncio.run(_one_task(f"sqlite+aiosqlite:///{db}"))
+    missing = "postgresql://postgres@127.0.0.1:5432/no_such_database_for_copy"
+    done = cli("store", "copy", f"sqlite:///{db}", missing)
+    assert done.returncode == 1, done.stderr
+    assert 'database "no_such_database_for_copy" does not exist' in done.stderr
+    assert "createdb" in done.stderr and "swarmstack bug" not in done.stderr
+    env = {"SWARMSTACK_STORE__URL": missing.replace("://", "+asyncpg://")}
+    up = cli("up", "--port", str(free_port()), "--data-dir", str(tmp_path / "d"), env=env)
+    assert up.returncode == 1 and "createdb" in up.stderr, up.stderr
+    gone = f"postgresql://postgres@127.0.0.1:{free_port()}/x"
+    done = cli("store", "copy", f"sqlite:///{db}", gone)
+    assert done.returncode == 1 and "start the database server" in done.stderr, done.stderr

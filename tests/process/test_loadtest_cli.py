@@ -84,3 +84,22 @@ def test_no_manager_and_bad_usage_are_one_line_errors() -> None:
     assert "cannot reach the manager" in gone.stderr and "Traceback" not in gone.stderr
     both = loadtest("http://127.0.0.1:1", "--requests", "5", "--duration", "1s")
     assert both.returncode == 2 and "not both" in both.stderr
+
+
+def test_every_request_failing_the_same_way_says_why_in_the_managers_words(
+    manager: str, tmp_path: Path
+) -> None:
+    """An unknown swarm used to show only `http 404` (and the 401 hint) for 1,000 requests."""
+    done = loadtest(manager, "--requests", "5", "--swarm", "nope")
+    assert done.returncode == 3
+    assert "http 404 from the manager: no swarm named 'nope'" in done.stderr, done.stderr
+    record = json.loads(loadtest(manager, "--requests", "5", "--swarm", "nope", "--json").stdout)
+    assert "no swarm named 'nope'" in record["errors"]["details"]["http 404"]
+
+
+def test_an_html_report_that_cannot_be_written_is_refused_before_the_run(tmp_path: Path) -> None:
+    """It used to be found out only after the whole run; no manager is needed to refuse it."""
+    for html in (tmp_path / "no" / "such" / "load.html", tmp_path):
+        done = loadtest("http://127.0.0.1:1", "--requests", "5", "--html", str(html))
+        assert done.returncode == 2 and "--html" in done.stderr, done.stderr
+        assert "cannot reach the manager" not in done.stderr

@@ -57,11 +57,13 @@ def backup(
     manifest with counts and checksums, sealed under the at-rest key when one is set."""
     _check_out(out)
     settings = _settings(data_dir)
+    if missing_sqlite_file(settings.store_url()) is not None:  # before opening creates its folder
+        raise no_store_here(settings.store_url())
     keyring = _keyring(settings)
     started = time.monotonic()
 
     async def run(db: Database, on_progress: OnProgress) -> Manifest:
-        if missing_sqlite_file(db.url) is not None or not await has_schema(db):
+        if not await has_schema(db):
             raise no_store_here(db.url)
         try:
             return await write_backup(db, out, keyring, __version__, on_progress)

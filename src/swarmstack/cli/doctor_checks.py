@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
+import re
 import shutil
 import sqlite3
 import sys
@@ -80,10 +81,32 @@ async def store(settings: Settings) -> Check:
     try:
         version = await asyncio.wait_for(_pg_version(url), TIMEOUT_S + 1)
     except Exception as exc:
-        hint = "start PostgreSQL or fix SWARMSTACK_STORE__URL / DATABASE_URL"
+        hint = _PG_HINTS.get(_sqlstate(exc) or "", _PG_UNREACHABLE)
         return Check("store", "fail", f"{shown}: {_reason(exc)}", hint, {"url": shown})
     data = {"url": shown, "backend": "postgresql", "version": version}
     return Check("store", "ok", f"PostgreSQL {version} at {shown}", data=data)
+
+
+_PG_URL = "SWARMSTACK_STORE__URL / DATABASE_URL"
+_PG_UNREACHABLE = f"start PostgreSQL or fix the host and port in {_PG_URL}"
+# SQLSTATEs of a server that answered but refused (PostgreSQL manual, Appendix A)
+_PG_HINTS = {
+    "28P01": f"fix the user or password in {_PG_URL} (the server refused them)",
+    "28000": f"fix the user in {_PG_URL}, or allow it in pg_hba.conf (the server refused it)",
+    "3D000": f"create the database (createdb NAME) or fix its name in {_PG_URL}",
+    "42501": f"grant the user CONNECT on the database, or fix the user in {_PG_URL}",
+}
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    seen: BaseException | None = exc
+    for _ in range(5):  # the driver's error, under SQLAlchemy's and asyncio's
+        if seen is None:
+            return None
+        if isinstance(code := getattr(seen, "sqlstate", None), str):
+            return code
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return None
 
 
 def _sqlite(url: str, shown: str) -> Check:
@@ -190,4 +213,5 @@ def _gib(n: int) -> str:
 
 def _reason(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
-    return text.splitlines()[0][:200]
+    # without SQLAlchemy's "(sqlalchemy.dialects.postgresql.asyncpg.Error) " prefix
+    return re.sub(r"^\([\w.]+\) ", "", text.splitlines()[0])[:200]

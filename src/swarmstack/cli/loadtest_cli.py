@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -69,6 +70,8 @@ def loadtest(
     if requests is not None and duration is not None:
         raise typer.BadParameter("give --requests or --duration, not both")
     seconds = _duration(duration)
+    if html is not None:
+        _check_html(html)  # before the run, not after minutes of load
     plan = LoadPlan(
         url=client_for(url, api_key).url,
         api_key=api_key,
@@ -159,6 +162,16 @@ def _update(progress: Progress, task: TaskID, tally: Tally, elapsed_s: float) ->
     progress.update(task, completed=tally.done, total=tally.total, stats=stats, count=total)
 
 
+def _check_html(path: Path) -> None:
+    folder = path.parent
+    if path.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise typer.BadParameter(
+            f"cannot write {path}: "
+            + ("it is a directory" if path.is_dir() else f"{folder} is not a writable directory"),
+            param_hint="--html",
+        )
+
+
 def _write_html(path: Path, text: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
@@ -173,6 +186,8 @@ def _write_html(path: Path, text: str) -> None:
 
 def _hint(record: dict[str, Any]) -> None:
     kinds = record["errors"]["by_kind"]
+    for kind, detail in record["errors"].get("details", {}).items():
+        err_console.print(f"{kind} from the manager: {detail}", highlight=False, markup=False)
     if "http 401" in kinds:
         err_console.print("hint: 401: set SWARMSTACK_API_KEY or pass --api-key", highlight=False)
     if "http 429" in kinds:

@@ -7,6 +7,7 @@ import json
 from html import escape
 from typing import Any
 
+from swarmstack.cli.loadtest_report import NO_SUCCESS
 from swarmstack.client.load import LoadResult
 
 WIDTH, HEIGHT, MARGIN = 720, 260, 48
@@ -49,7 +50,8 @@ def _summary(record: dict[str, Any]) -> str:
     ]
     for name, f in record["latency"].items():
         figures = f"p50 {f['p50_ms']:.1f}, p90 {f['p90_ms']:.1f}, p99 {f['p99_ms']:.1f}"
-        rows.append((f"{name} latency", f"{figures}, max {f['max_ms']:.1f} ms"))
+        shown = f"{figures}, max {f['max_ms']:.1f} ms" if f["count"] else NO_SUCCESS
+        rows.append((f"{name} latency", shown))
     rows += [(f"error: {kind}", f"{n:,}") for kind, n in record["errors"]["by_kind"].items()]
     cells = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
     return f"<table>{cells}</table>"

@@ -16,6 +16,9 @@ from swarmstack.client.load_stats import error_rate, gate_passes, histogram, sum
 BAR_WIDTH = 40
 
 
+NO_SUCCESS = "- (no successful request)"
+
+
 def latency_name(plan: LoadPlan) -> str:
     """What one request's latency is: `submit` (202 once stored) or `submit_to_result`."""
     return "submit_to_result" if plan.wait_s else "submit"
@@ -38,6 +41,7 @@ def report_of(plan: LoadPlan, result: LoadResult, max_error_rate: float) -> dict
             "total": errors,
             "rate": round(error_rate(errors, total), 6),
             "by_kind": dict(kinds.most_common()),
+            "details": {k: v for k, v in result.details.items() if k in kinds},
         },
         "elapsed_s": round(result.elapsed_s, 3),
         "throughput_rps": round(total / elapsed, 1),
@@ -102,7 +106,9 @@ def _summary(record: dict[str, Any]) -> Table:
             f"{name.replace('_', '-')} latency",
             "p50 {p50_ms:.1f} / p90 {p90_ms:.1f} / p99 {p99_ms:.1f} / max {max_ms:.1f} ms".format(
                 **figures
-            ),
+            )
+            if figures["count"]
+            else NO_SUCCESS,  # not "0.0 ms": no request succeeded to be timed
         )
     client = record["client"]
     table.add_row("client CPU", f"{client['cpu_ms_per_request']:.3f} ms per request")

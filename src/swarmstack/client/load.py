@@ -79,6 +79,10 @@ class LoadResult:
     samples: list[Sample]
     elapsed_s: float
     cpu_s: float
+    # the manager's own words for the first answer of each `http <status>` kind (its problem
+    # detail, e.g. "no swarm named 'x'. Fix: use one of: triage"), so a run where every request
+    # fails the same way says why
+    details: dict[str, str] = field(default_factory=dict)
 
 
 def planned_total(plan: LoadPlan) -> int | None:
@@ -122,7 +126,8 @@ async def run_load(plan: LoadPlan, tally: Tally) -> LoadResult:
             samples = await _closed_loop(plan, sender, tally, began)
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
-    return LoadResult(samples, time.perf_counter() - began, time.process_time() - cpu0)
+    cpu = time.process_time() - cpu0
+    return LoadResult(samples, time.perf_counter() - began, cpu, sender.details)
 
 
 def _clients(plan: LoadPlan) -> list[httpx.AsyncClient]:
@@ -150,6 +155,7 @@ class _Sender:
         self.params = {"wait": f"{plan.wait_s:g}"} if plan.wait_s else None
         self.clients = clients
         self.waits = plan.wait_s > 0
+        self.details: dict[str, str] = {}
 
     async def send(self, index: int) -> str | None:
         """The error kind of request `index`, or None when it succeeded."""
@@ -164,7 +170,10 @@ class _Sender:
 
     def judge(self, answer: httpx.Response) -> str | None:
         if answer.status_code >= 300:
-            return error_kind(status=answer.status_code)
+            kind = error_kind(status=answer.status_code)
+            if kind not in self.details:
+                self.details[kind] = _detail(answer)
+            return kind
         if not self.waits:
             return None
         if answer.status_code == 202:
@@ -218,3 +227,13 @@ async def _open_loop(plan: LoadPlan, sender: _Sender, tally: Tally, began: float
         pending.append(asyncio.create_task(one(index, at)))
     await asyncio.gather(*pending)
     return samples
+
+
+def _detail(answer: httpx.Response) -> str:
+    """The problem detail of an error answer (RFC 9457 `detail`), else the start of its body."""
+    try:
+        detail = json.loads(answer.content).get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    text = detail if isinstance(detail, str) and detail else answer.text
+    return " ".join(text.split())[:300] or answer.reason_phrase

@@ -4,14 +4,15 @@ Called by `swarmstack backup` and `swarmstack restore` (`cli.backup_cli`). A bac
 consistent snapshot (`store.snapshot`) table by table (`store.export`) into the archive
 (`store.backup_archive`), sealed under the keyring's current key when there is one. A restore
 first checks the whole archive (format, schema revision, key, every file's SHA-256) and the
-target (empty, or `force`) before it writes anything; then it builds the schema at the backup's
-revision, imports every table in one transaction, checks each table's rows against the
-manifest, and migrates forward to the newest revision. Task data stays sealed as stored: the
-restored store needs the keys the source store used.
+target (empty, or `force`) before it writes anything; then, in one transaction, it drops the
+old tables, builds the schema at the backup's revision, imports every table and checks each
+table's rows against the manifest; then it migrates forward to the newest revision. Task data
+stays sealed as stored: the restored store needs the keys the source store used.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable
@@ -20,18 +21,27 @@ from pathlib import Path
 from typing import Any
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, Table
+from sqlalchemy import ColumnElement, MetaData, Table, func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from swarmstack.errors import Conflict, InvalidInput, SettingsError
-from swarmstack.security.crypto import Keyring
+from swarmstack.security.crypto import Keyring, kid_of
 from swarmstack.store import export
 from swarmstack.store.backup_archive import ArchiveReader, ArchiveWriter, Manifest, TableEntry
+from swarmstack.store.clock import db_now
 from swarmstack.store.engine import Database
-from swarmstack.store.migrate import alembic_config, migrate
+from swarmstack.store.migrate import alembic_config, incremental_vacuum_mode, migrate, upgrade_on
+from swarmstack.store.sealed import SEALED_COLUMNS
 from swarmstack.store.snapshot import snapshot
 from swarmstack.store.tables import metadata
 
+LIVE_S = 15.0  # a node whose heartbeat is this recent still runs on the store
+_KEY_FIX = (
+    "set the key the store was written with (SWARM_ENCRYPTION_KEY, "
+    "SWARMSTACK_SECURITY__ENCRYPTION_KEY_FILE, or the old encryption.key copied into "
+    "--data-dir); the restored task data needs the same keys"
+)
 # Called after each batch: table name, rows so far, rows in all (None while unknown).
 OnProgress = Callable[[str, int, int | None], None]
 
@@ -110,16 +120,45 @@ def check_archive(reader: ArchiveReader, keyring: Keyring | None) -> None:
             fix="restore it with the swarmstack version that wrote it, or a newer one",
         )
     if manifest.key_id is not None and (keyring is None or not keyring.knows(manifest.key_id)):
-        have = ", ".join(keyring.kids) if keyring is not None else "none"
+        have = ", ".join(keyring.kids) if keyring is not None and keyring.kids else "none"
         raise SettingsError(
             f"{reader.path} is encrypted under key id {manifest.key_id}, which the keys set "
             f"here do not include (key ids: {have}): a missing or wrong encryption key",
             where="security.encryption_key",
-            fix="set the key the store was written with (SWARM_ENCRYPTION_KEY, "
-            "SWARMSTACK_SECURITY__ENCRYPTION_KEY_FILE, or the old encryption.key copied into "
-            "--data-dir); the restored task data needs the same keys",
+            fix=_KEY_FIX,
         )
     reader.verify()
+    _check_data_keys(reader, keyring)
+
+
+def _check_data_keys(reader: ArchiveReader, keyring: Keyring | None) -> None:
+    """Refuse an archive whose task data (sealed as stored, whether or not the archive itself
+    is sealed) is under a key id the keys set here lack: restored, nothing could read it, and
+    `up` would create a new key beside it and refuse to start."""
+    sealed = {t.name: [c.name for c in cols] for t, cols in SEALED_COLUMNS.items()}
+    found: set[str] = set()
+    for entry in reader.manifest.tables:
+        columns = [entry.columns.index(c) for c in sealed.get(entry.name, []) if c in entry.columns]
+        if not columns or not entry.rows:
+            continue
+        for values in reader.rows(entry, keyring):
+            found |= {k for i in columns if isinstance(values[i], str) and (k := kid_of(values[i]))}
+    missing = sorted(k for k in found if keyring is None or not keyring.knows(k))
+    if missing:
+        have = ", ".join(keyring.kids) if keyring is not None and keyring.kids else "none"
+        raise SettingsError(
+            f"{reader.path} holds task data encrypted under key id(s) {', '.join(missing)}, "
+            f"which the keys set here ({have}) do not include: a missing or wrong encryption "
+            "key; nothing was restored",
+            where="security.encryption_key",
+            fix=_KEY_FIX,
+        )
+
+
+async def _count(conn: AsyncConnection, table: Table, where: ColumnElement[bool]) -> int:
+    return int(
+        (await conn.execute(select(func.count()).select_from(table).where(where))).scalar_one()
+    )
 
 
 def _known_revisions() -> list[str]:
@@ -129,13 +168,27 @@ def _known_revisions() -> list[str]:
 
 
 async def check_target(db: Database, force: bool) -> None:
-    """Raise Conflict unless the store at `db` is empty (or has no schema), or `force`."""
-    if force:
-        return
+    """Raise Conflict unless the store at `db` is empty (or has no schema), or `force`; and,
+    `force` or not, when a manager or worker of it has sent a heartbeat within LIVE_S."""
     async with db.read() as conn:
-        full = {
-            t.name: n for t in await export.store_tables(conn) if (n := await export.count(conn, t))
-        }
+        tables = await export.store_tables(conn)
+        live = [
+            f"{n} {t.name}"
+            for t in tables
+            if t.name in ("managers", "workers")
+            and (n := await _count(conn, t, t.c.heartbeat_at >= db_now() - LIVE_S))
+        ]
+        if live:
+            raise Conflict(
+                f"the target store is in use: {' and '.join(live)} sent a heartbeat within the "
+                f"last {LIVE_S:g} s; restoring under them would fail their work and mix their "
+                "writes with the backup's rows",
+                fix="stop every `swarmstack up` / `serve` on this store first, then run the "
+                "restore again",
+            )
+        if force:
+            return
+        full = {t.name: n for t in tables if (n := await export.count(conn, t))}
     if full:
         rows = ", ".join(f"{name} {n}" for name, n in full.items())
         raise Conflict(
@@ -155,9 +208,13 @@ async def restore_backup(
     backup's revision, every table in one transaction, then migrations to the newest revision.
     Raises InvalidInput when a table's rows differ from the manifest (nothing is kept)."""
     manifest = reader.manifest
-    await _drop_store_tables(db)
-    await migrate(db, manifest.schema_revision)
+    if db.is_sqlite:  # before any table exists, outside a transaction (it may VACUUM)
+        await asyncio.to_thread(incremental_vacuum_mode, make_url(db.url).database or "")
+    # One transaction from dropping the old tables to the last imported row: a restore that
+    # fails or is interrupted anywhere leaves the target as it was (with --force: its old data).
     async with db.write() as conn:
+        await _drop_store_tables(conn)
+        await upgrade_on(conn, manifest.schema_revision)
         tables = {t.name: t for t in await export.store_tables(conn)}
         rows = {}
         for entry in manifest.tables:
@@ -170,14 +227,13 @@ async def restore_backup(
     return Restored(rows, manifest.schema_revision, head, manifest.key_id)
 
 
-async def _drop_store_tables(db: Database) -> None:
+async def _drop_store_tables(conn: AsyncConnection) -> None:
     """Drop swarmstack's tables (an empty store, or one `--force` replaces), so the schema can
     be built at the backup's revision; other tables in the database stay."""
     ours = {*metadata.tables, export.VERSION_TABLE}
-    async with db.write() as conn:
-        found = MetaData()
-        await conn.run_sync(lambda sync: found.reflect(sync, only=lambda n, _m: n in ours))
-        await conn.run_sync(found.drop_all)
+    found = MetaData()
+    await conn.run_sync(lambda sync: found.reflect(sync, only=lambda n, _m: n in ours))
+    await conn.run_sync(found.drop_all)
 
 
 def _target_table(tables: dict[str, Table], entry: TableEntry, reader: ArchiveReader) -> Table:

@@ -10,6 +10,7 @@ and the SHA-256 of its file. Members are read by name only, never extracted to d
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import io
@@ -18,8 +19,9 @@ import os
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -98,46 +100,92 @@ class ArchiveWriter:
         self.key_id = keyring.current_kid if keyring is not None else None
 
     @contextmanager
-    def table_file(self, name: str) -> Iterator[tuple[str, gzip.GzipFile]]:
+    def _writing(self) -> Iterator[None]:
+        """Raise a failed write (a full disk, a folder this user cannot write) as InvalidInput
+        naming OUT: inside a store transaction an OSError would read as the store failing."""
+        try:
+            yield
+        except OSError as exc:
+            raise InvalidInput(
+                f"cannot write the backup {self.out}: {exc.strerror or exc}",
+                where=str(self.out),
+                fix="choose a folder with room that this user can write",
+            ) from exc
+
+    @contextmanager
+    def table_file(self, name: str) -> Iterator[tuple[str, _Lines]]:
         """The member name of table `name` and a binary stream for its lines."""
         member = f"tables/{name}.jsonl.gz" + (".sealed" if self.key_id else "")
         path = self.folder / member
-        path.parent.mkdir(exist_ok=True)
-        with path.open("wb") as raw:
+        with self._writing():
+            path.parent.mkdir(exist_ok=True)
+            raw = path.open("wb")
+        try:
             sink: IO[bytes] | SealingWriter = raw
             if self.keyring is not None and self.key_id is not None:
                 sink = SealingWriter(raw, self.keyring.cipher(self.key_id), self._label(member))
-            with gzip.GzipFile(fileobj=sink, mode="wb", mtime=0) as lines:
-                yield member, lines
-            sink.close()
+            lines = gzip.GzipFile(fileobj=sink, mode="wb", mtime=0)
+            try:
+                yield member, _Lines(lines, self._writing)
+                with self._writing():
+                    lines.close()
+                    sink.close()
+            finally:
+                with contextlib.suppress(OSError, ValueError):
+                    lines.close()  # after a failure: the whole folder is discarded
+        finally:
+            with contextlib.suppress(OSError):
+                raw.close()
 
     def entry(
         self, name: str, member: str, columns: list[str], rows: int, digest: str
     ) -> TableEntry:
         """The manifest entry of a finished table file."""
         path = self.folder / member
-        return TableEntry(name, member, columns, rows, digest, _sha256(path), path.stat().st_size)
+        with self._writing():
+            size, sha = path.stat().st_size, _sha256(path)
+        return TableEntry(name, member, columns, rows, digest, sha, size)
 
     def _label(self, member: str) -> str:
         return f"{self.backup_id}/{member}"
 
     def finish(self, manifest: Manifest) -> None:
-        """Write the tar at `out` durably, then remove the temporary folder."""
-        (self.folder / MANIFEST).write_text(json.dumps(manifest.as_dict(), indent=2) + "\n")
+        """Write the tar at `out` durably, then remove the temporary folder (and on a failed
+        write the partial tar: nothing is left at or beside `out`)."""
         tmp = self.out.with_name(f".{self.out.name}.tmp")
-        with tmp.open("wb") as raw:
-            with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-                tar.add(self.folder / MANIFEST, MANIFEST)
-                for table in manifest.tables:
-                    tar.add(self.folder / table.file, table.file)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, self.out)
-        self.discard()
+        try:
+            with self._writing():
+                text = json.dumps(manifest.as_dict(), indent=2) + "\n"
+                (self.folder / MANIFEST).write_text(text)
+                with tmp.open("wb") as raw:
+                    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+                        tar.add(self.folder / MANIFEST, MANIFEST)
+                        for table in manifest.tables:
+                            tar.add(self.folder / table.file, table.file)
+                    raw.flush()
+                    os.fsync(raw.fileno())
+                os.replace(tmp, self.out)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        finally:
+            self.discard()
 
     def discard(self) -> None:
         """Remove the temporary folder (after `finish`, or on failure)."""
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class _Lines:
+    """A table file's gzip stream whose failed writes raise as `ArchiveWriter._writing` says."""
+
+    def __init__(self, lines: gzip.GzipFile, writing: Callable[[], AbstractContextManager[None]]):
+        self._lines, self._writing = lines, writing
+
+    def write(self, data: bytes) -> None:
+        """Append `data`."""
+        with self._writing():
+            self._lines.write(data)
 
 
 def _sha256(path: Path) -> str:
@@ -209,6 +257,14 @@ class ArchiveReader:
             label = f"{self.manifest.backup_id}/{table.file}"
             opened = OpeningReader(source, keyring.cipher(self.manifest.key_id), label)
             source = io.BufferedReader(opened, _READ_BYTES)
-        with gzip.GzipFile(fileobj=source, mode="rb") as lines:
-            for line in lines:
-                yield json.loads(line)
+        try:
+            with gzip.GzipFile(fileobj=source, mode="rb") as lines:
+                for line in lines:
+                    yield json.loads(line)
+        except (OSError, EOFError, zlib.error, ValueError) as exc:
+            # inside the restore's transaction an OSError would read as the store failing
+            raise InvalidInput(
+                f"cannot read {table.file} from {self.path}: {exc}; nothing was restored",
+                where=str(self.path),
+                fix="restore from an intact copy of the backup",
+            ) from exc

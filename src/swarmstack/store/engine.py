@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from swarmstack.errors import (
     SettingsError,
     StoreConflict,
+    StoreRefused,
     StoreRejected,
     StoreUnavailable,
     SwarmstackError,
@@ -41,6 +43,18 @@ from swarmstack.store.write_lock import FileWriteLock
 # resources, 55 lock not available, 57 operator intervention (shutdown), 58 system error.
 # Source: PostgreSQL manual, Appendix A "PostgreSQL Error Codes".
 _PG_UNAVAILABLE_CLASSES = frozenset({"08", "25", "40", "53", "55", "57", "58"})
+# The server answered but refused us: 28 invalid authorization (wrong password, unknown role,
+# pg_hba.conf), 3D000 no such database. A settings fault, not a data fault.
+_PG_REFUSED_CLASSES = frozenset({"28"})
+_PG_REFUSED = frozenset({"3D000"})
+_STORE_URL = "the store URL (SWARMSTACK_STORE__URL, DATABASE_URL or [store] url)"
+_REFUSED_FIX = (
+    f"fix the user, password or database name in {_STORE_URL}; create a missing database "
+    "with `createdb NAME`"
+)
+# Nothing listens at the host and port, or the host name does not resolve.
+_UNREACHABLE = (ConnectionRefusedError, socket.gaierror)
+_UNREACHABLE_FIX = f"start the database server, or fix the host and port in {_STORE_URL}"
 # A unique or primary key clash: PostgreSQL 23505 covers both; SQLite names them apart.
 _UNIQUE_VIOLATIONS = frozenset(
     {"23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
@@ -260,9 +274,11 @@ def _file_lock_of(url: str) -> FileWriteLock | None:
 
 
 def _ensure_parent(url: str) -> None:
+    """Create the folder of a SQLite file, private (0700) as `up` makes its data directory:
+    a store created by `restore` or `store copy` holds key hashes and users too."""
     database = make_url(url).database
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        Path(database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _retrieve(done: asyncio.Future[Any]) -> None:
@@ -306,8 +322,18 @@ def translate(exc: BaseException) -> SwarmstackError:
     transient faults, `StoreConflict` for a unique-key clash, `StoreRejected` for a refused
     value. Pure: looks only at the exception, its SQLSTATE or SQLite result code and causes."""
     detail = _detail(exc)
+    code = _code_of(exc) or ""
+    if code[:2] in _PG_REFUSED_CLASSES or code in _PG_REFUSED:
+        return StoreRefused(
+            f"the database refused the connection: {detail}", delay_s=2.0, fix=_REFUSED_FIX
+        )
     if _is_unavailable(exc):
-        return StoreUnavailable(f"the task store is unavailable: {detail}", delay_s=2.0)
+        unreachable = any(isinstance(c, _UNREACHABLE) for c in _causes(exc))
+        return StoreUnavailable(
+            f"the task store is unavailable: {detail}",
+            delay_s=2.0,
+            fix=_UNREACHABLE_FIX if unreachable else None,
+        )
     if _code_of(exc) in _UNIQUE_VIOLATIONS:
         return StoreConflict(f"the store refused a duplicate key: {detail}")
     return StoreRejected(

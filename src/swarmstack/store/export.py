@@ -32,12 +32,15 @@ _MOD = 1 << 256
 
 
 async def store_tables(conn: AsyncConnection, skip: Sequence[str] = ()) -> list[Table]:
-    """The store's tables on `conn`, reflected, in foreign-key order (`store.tables` order,
-    then any others by name); without Alembic's table and `skip`."""
+    """The store's tables on `conn`, reflected, in foreign-key order (`store.tables` order);
+    without Alembic's table and `skip`. Only swarmstack's own tables: a PostgreSQL database the
+    store shares with other applications keeps their tables, and a backup, a copy or an
+    emptiness check never touches them (no migration ever dropped a table, so every table a
+    store at an older revision can hold is in `store.tables`)."""
     found = MetaData()
-    await conn.run_sync(lambda sync: found.reflect(sync))
-    names = [n for n in found.tables if n != VERSION_TABLE and n not in skip]
-    names.sort(key=lambda n: (_ORDER.get(n, len(_ORDER)), n))
+    await conn.run_sync(lambda sync: found.reflect(sync, only=lambda name, _m: name in _ORDER))
+    names = [n for n in found.tables if n not in skip]
+    names.sort(key=lambda n: _ORDER[n])
     return [found.tables[n] for n in names]
 
 

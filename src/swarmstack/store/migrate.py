@@ -21,6 +21,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from swarmstack.store.engine import Database
 
@@ -44,6 +45,15 @@ async def migrate(db: Database, revision: str = "head") -> None:
         if not db.is_sqlite:
             await conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
         await conn.run_sync(_upgrade, revision)
+
+
+async def upgrade_on(conn: AsyncConnection, revision: str) -> None:
+    """Upgrade the schema to `revision` inside the caller's write transaction on `conn` (on
+    PostgreSQL under the advisory lock `migrate` takes), so it commits or rolls back with the
+    caller's other work. A new SQLite file needs `incremental_vacuum_mode` first."""
+    if conn.dialect.name != "sqlite":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+    await conn.run_sync(_upgrade, revision)
 
 
 def _upgrade(sync_conn: Any, revision: str) -> None:

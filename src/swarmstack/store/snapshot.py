@@ -10,6 +10,7 @@ its first query (the guarantee `pg_dump` relies on); writers go on meanwhile.
 from __future__ import annotations
 
 import asyncio
+import errno
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -45,8 +46,16 @@ async def snapshot(db: Database, scratch: Path) -> AsyncIterator[AsyncConnection
             yield readonly
 
 
+# SQLite result codes of a failed write: the source is opened read-only, so these are about the
+# copy at `target` (a full disk, a file size limit), not the store (sqlite.org/rescode.html).
+_WRITE_FAULTS = frozenset(
+    {"SQLITE_FULL", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC", "SQLITE_IOERR_TRUNCATE"}
+)
+
+
 def sqlite_copy(source: str, target: Path) -> None:
-    """Copy the SQLite database at `source` to `target` with the online backup API."""
+    """Copy the SQLite database at `source` to `target` with the online backup API. Raises
+    StoreUnavailable when the store cannot be read, OSError when `target` cannot be written."""
     try:
         src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
         try:
@@ -58,4 +67,6 @@ def sqlite_copy(source: str, target: Path) -> None:
         finally:
             src.close()
     except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorname", None) in _WRITE_FAULTS:
+            raise OSError(errno.ENOSPC, f"{exc} (writing {target})") from exc
         raise translate(exc) from exc

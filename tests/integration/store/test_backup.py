@@ -96,12 +96,12 @@ async def test_a_backup_restores_every_row_on_either_backend(
         await db.dispose()
 
 
-async def test_an_unsealed_backup_needs_no_key(store: Store, tmp_path: Path) -> None:
+async def test_an_unsealed_backup_needs_no_key_to_open(store: Store, tmp_path: Path) -> None:
     await filled(store)
     archive = tmp_path / "plain.tar"
     manifest = await write_backup(store.db, archive, Keyring(), "test")
     assert manifest.key_id is None
-    db = await restore(archive, f"sqlite+aiosqlite:///{tmp_path / 'r.db'}", keys=None)
+    db = await restore(archive, f"sqlite+aiosqlite:///{tmp_path / 'r.db'}")
     try:
         assert await digests(db) == await digests(store.db)
     finally:
@@ -191,5 +191,53 @@ async def test_an_older_backup_is_migrated_forward(tmp_path: Path) -> None:
                 await conn.execute(text("SELECT version_num FROM alembic_version"))
             ).scalar() == ScriptDirectory.from_config(alembic_config()).get_current_head()
             assert (await conn.execute(text("SELECT task_id FROM task_events"))).scalar() == "t1"
+    finally:
+        await db.dispose()
+
+
+async def test_task_data_under_a_key_not_set_here_is_refused_before_writing(
+    store: Store, tmp_path: Path
+) -> None:
+    """An unsealed archive still holds task data sealed as stored: restored without its key,
+    nothing could read it (and `up` would make a new key beside it and refuse to start)."""
+    await filled(store)
+    archive = tmp_path / "plain.tar"
+    await write_backup(store.db, archive, None, "test")
+    wrong = Keyring(parse_key(OTHER_KEY, "tests"))
+    for keys in (None, wrong):
+        target = tmp_path / f"r-{keys is None}.db"
+        with pytest.raises(
+            SettingsError, match=rf"task data encrypted under key id\(s\) {KEYS.current_kid}"
+        ):
+            await restore(archive, f"sqlite+aiosqlite:///{target}", keys=keys)
+        assert not target.exists()
+
+
+async def test_a_forced_restore_that_fails_midway_keeps_the_old_store(
+    store: Store, tmp_path: Path, target_url: str
+) -> None:
+    """The old tables used to be dropped (and committed) before the import began: a failure
+    after that left an empty store, neither the old data nor the backup's."""
+    await filled(store)
+    archive = tmp_path / "b.tar"
+    await write_backup(store.db, archive, KEYS, "test")
+
+    def wrong_events_checksum(raw: bytes) -> bytes:  # passes every check made before writing
+        data = json.loads(raw)
+        entry = next(t for t in data["tables"] if t["name"] == "task_events")
+        entry["rows_sha256"] = "0" * 64
+        return json.dumps(data).encode()
+
+    rewrite(archive, MANIFEST, wrong_events_checksum)
+    old = await open_store(target_url, keyring=KEYS)
+    kept = [str(i) for i in await finished(old, n=2)]
+    before = await digests(old.db)
+    await old.close()
+    with pytest.raises(InvalidInput, match="table task_events holds"):
+        db = await restore(archive, target_url, force=True)
+    db = Database(target_url)
+    try:
+        assert await digests(db) == before
+        assert len(await Store(db, keyring=KEYS).tasks.get_many(kept)) == 2
     finally:
         await db.dispose()

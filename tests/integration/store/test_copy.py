@@ -6,12 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from swarmstack.errors import Conflict
 from swarmstack.store import Store, open_store
+from swarmstack.store.backup import write_backup
 from swarmstack.store.copy import PROGRESS_TABLE, copy_store
 from swarmstack.store.engine import Database
-from tests.integration.store.test_backup import digests, filled
+from tests.integration.store.test_backup import digests, filled, restore
 from tests.support.keys import keyring_of_tests
 
 
@@ -93,3 +95,33 @@ async def test_a_destination_with_other_data_is_refused(tmp_path: Path, fresh_pg
 
 def _stop_at_once(_table: str, _done: int, _total: int) -> None:
     raise Interrupted
+
+
+async def test_a_database_shared_with_another_application(
+    tmp_path: Path, fresh_pg_url: str
+) -> None:
+    """Its tables are neither refused as data, copied, backed up, nor dropped: before, a backup
+    of such a store could never be restored and a copy out of it never verified."""
+    source = await sqlite_store(tmp_path / "a.db")
+    target = Database(fresh_pg_url)
+    back = f"sqlite+aiosqlite:///{tmp_path / 'restored.db'}"
+    try:
+        async with target.write() as conn:
+            await conn.execute(text("CREATE TABLE invoices (id INT PRIMARY KEY, amount INT)"))
+            await conn.execute(text("CREATE TABLE audit_trail (at TEXT, what TEXT)"))  # no key
+            await conn.execute(text("INSERT INTO invoices VALUES (1, 5), (2, 7)"))
+        assert (await copy_store(source.db, target)).verified
+        archive = tmp_path / "b.tar"
+        manifest = await write_backup(target, archive, keyring_of_tests(), "test")
+        assert "invoices" not in {t.name for t in manifest.tables}
+        restored = await restore(archive, back)
+        try:
+            assert await digests(restored) == await digests(source.db)
+        finally:
+            await restored.dispose()
+        async with target.read() as conn:
+            kept = (await conn.execute(text("SELECT sum(amount) FROM invoices"))).scalar()
+        assert kept == 12
+    finally:
+        await source.close()
+        await target.dispose()

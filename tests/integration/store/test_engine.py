@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from swarmstack.errors import StoreConflict
+from swarmstack.errors import StoreConflict, StoreRefused, StoreUnavailable
 from swarmstack.store.engine import Database
+from tests.support.net import free_port
 
 
 @pytest.fixture
@@ -123,3 +124,37 @@ async def test_a_fault_at_commit_is_translated_and_rolled_back(store_url: str) -
         async with db.write() as conn:
             await conn.execute(text("DROP TABLE IF EXISTS engine_t"))
         await db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("nobody_here_x@127.0.0.1:5432/postgres", 'role "nobody_here_x" does not exist'),
+        ("postgres@127.0.0.1:5432/no_such_database_x", 'database "no_such_database_x" does'),
+    ],
+)
+async def test_a_database_that_refuses_the_connection_is_a_settings_fault(
+    path: str, said: str
+) -> None:
+    """It used to be "the store refused a value ... a swarmstack bug, please report it" (and a
+    data fault, so a worker would have blamed the rows of its batch)."""
+    db = Database(f"postgresql+asyncpg://{path}")
+    try:
+        with pytest.raises(StoreRefused) as caught:
+            await db.ping()
+    finally:
+        await db.dispose()
+    assert isinstance(caught.value, StoreUnavailable)  # in flight: an outage, retried
+    assert said in caught.value.message and "swarmstack bug" not in str(caught.value)
+    assert "SWARMSTACK_STORE__URL" in (caught.value.fix or "")
+
+
+async def test_nothing_listening_says_to_start_the_server_or_fix_host_and_port() -> None:
+    db = Database(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/x")
+    try:
+        with pytest.raises(StoreUnavailable) as caught:
+            await db.ping()
+    finally:
+        await db.dispose()
+    assert not isinstance(caught.value, StoreRefused)
+    assert "start the database server" in (caught.value.fix or "")

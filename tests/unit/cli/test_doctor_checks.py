@@ -92,3 +92,21 @@ def test_resources_count_cpus_memory_and_free_disk(tmp_path: Path) -> None:
     assert rows["memory"].data["available_bytes"] <= rows["memory"].data["total_bytes"]
     assert rows["disk"].data["path"] == str(tmp_path.resolve())
     assert rows["disk"].data["free_bytes"] > 0
+
+
+async def test_a_postgresql_that_refuses_says_what_to_fix_not_to_start_it() -> None:
+    """A wrong user or database used to be hinted "start PostgreSQL", behind SQLAlchemy's
+    exception class name."""
+    base = PG_ADMIN.replace("postgresql://", "postgresql+asyncpg://")
+    no_user = await checks.store(
+        settings(store={"url": "postgresql+asyncpg://nobody_here:pw@127.0.0.1:5432/postgres"})
+    )
+    assert no_user.status == "fail" and "fix the user" in no_user.hint, no_user.hint
+    assert 'role "nobody_here" does not exist' in no_user.detail
+    assert "sqlalchemy" not in no_user.detail
+    no_db = await checks.store(settings(store={"url": base.rsplit("/", 1)[0] + "/no_such_db_x"}))
+    assert no_db.status == "fail" and "createdb" in no_db.hint, no_db.hint
+    down = await checks.store(
+        settings(store={"url": f"postgresql+asyncpg://u@127.0.0.1:{free_port()}/x"})
+    )
+    assert "start PostgreSQL" in down.hint
