@@ -41,6 +41,33 @@ class Procs:
         self.started.append(proc)
         return proc
 
+    def up(
+        self,
+        *args: str,
+        key: str,
+        env: dict[str, str] | None = None,
+        data: Path | None = None,
+        ready_s: float = 30.0,
+    ) -> str:
+        """`swarmstack up ARGS` on a free port with `key` as its admin key and its own data
+        directory (`data`, else <tmp>/data); the base URL once /ready answers."""
+        from tests.support.net import free_port
+
+        port = free_port()
+        self.start(
+            "up",
+            *args,
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data or self.tmp / "data"),
+            name="up",
+            env={"SWARMSTACK_SECURITY__ADMIN_KEY": key, **(env or {})},
+        )
+        url = f"http://127.0.0.1:{port}"
+        wait_ready(url, timeout_s=ready_s)
+        return url
+
     def logs(self) -> str:
         return "\n".join(p.read_text() for p in sorted(self.tmp.glob("*.log")))
 

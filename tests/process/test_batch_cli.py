@@ -12,8 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.process.conftest import Procs, wait_ready
-from tests.support.net import free_port
+from tests.process.conftest import Procs
 
 pytestmark = pytest.mark.process
 KEY = "ssk_batch_cli_admin_key"
@@ -38,18 +37,7 @@ def count(url: str) -> int:
 
 
 def test_a_file_of_tasks_is_submitted_in_batches(procs: Procs, tmp_path: Path) -> None:
-    port = free_port()
-    procs.start(
-        "up",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(tmp_path / "data"),
-        name="up",
-        env={"SWARMSTACK_SECURITY__ADMIN_KEY": KEY},
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_ready(url)
+    url = procs.up(key=KEY)
     lines = [json.dumps({"swarm": "triage", "input": {"text": f"invoice {n}"}}) for n in range(250)]
     lines[7] = json.dumps({"swarm": "nosuch", "input": {"text": "x"}})
     tasks = tmp_path / "tasks.jsonl"

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.process.conftest import Procs, wait_ready
-from tests.support.net import free_port
+from tests.process.conftest import Procs
 
 pytestmark = pytest.mark.process
 KEY = "ssk_contract_test_key_0123456789"
@@ -53,18 +52,7 @@ CONFIG = "\n".join(
 
 
 def test_the_api_keeps_its_openapi_contract(procs: Procs, tmp_path: Path) -> None:
-    port = free_port()
-    procs.start(
-        "up",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(tmp_path / "data"),
-        name="up",
-        env={"SWARMSTACK_SECURITY__ADMIN_KEY": KEY},
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_ready(url)
+    url = procs.up(key=KEY)
     st = Path(sys.executable).with_name("st")
     config = tmp_path / "schemathesis.toml"
     config.write_text(CONFIG)

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.process.conftest import Procs, wait_ready
-from tests.support.net import free_port
+from tests.process.conftest import Procs
 
 pytestmark = pytest.mark.process
 KEY = "ssk_deploy_cli_key_0123456789"
@@ -32,19 +31,7 @@ def cli(base: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_deploy_promote_and_roll_back_from_the_command_line(procs: Procs, tmp_path: Path) -> None:
-    port = free_port()
-    procs.start(
-        "up",
-        "examples/triage/swarm.yaml",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(tmp_path / "data"),
-        name="up",
-        env={"SWARMSTACK_SECURITY__ADMIN_KEY": KEY},
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_ready(base)
+    base = procs.up("examples/triage/swarm.yaml", key=KEY)
     source = (REPO / "examples/triage/swarm.yaml").read_text()
     v2 = tmp_path / "v2.yaml"
     v2.write_text(

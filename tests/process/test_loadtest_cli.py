@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.process.conftest import Procs, wait_ready
+from tests.process.conftest import Procs
 from tests.support.net import free_port
 
 pytestmark = pytest.mark.process
@@ -31,18 +31,7 @@ def loadtest(url: str, *args: str, key: str = KEY) -> subprocess.CompletedProces
 
 @pytest.fixture
 def manager(procs: Procs, tmp_path: Path) -> str:
-    port = free_port()
-    procs.start(
-        "up",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(tmp_path / "data"),
-        name="up",
-        env={"SWARMSTACK_SECURITY__ADMIN_KEY": KEY},
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_ready(url)
+    url = procs.up(key=KEY)
     return url
 
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from tests.process.conftest import Procs, wait_ready
+from tests.process.conftest import Procs
 from tests.support.net import free_port
 
 pytestmark = pytest.mark.process
@@ -69,24 +69,15 @@ def receiver() -> Iterator[Receiver]:
 def test_a_tasks_spans_reach_the_otlp_endpoint(
     procs: Procs, tmp_path: Path, receiver: Receiver
 ) -> None:
-    port = free_port()
-    procs.start(
-        "up",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(tmp_path / "data"),
-        name="up",
+    url = procs.up(
+        key=KEY,
         env={
-            "SWARMSTACK_SECURITY__ADMIN_KEY": KEY,
             "SWARMSTACK_TRACING__ENABLED": "true",
             "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url,
             "OTEL_SERVICE_NAME": "triage-service",
             "OTEL_BSP_SCHEDULE_DELAY": "100",
         },
     )
-    url = f"http://127.0.0.1:{port}"
-    wait_ready(url)
     answer = httpx.post(
         f"{url}/api/v1/tasks",
         params={"wait": 20},

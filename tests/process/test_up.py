@@ -215,21 +215,8 @@ def test_worker_processes_are_woken_across_processes_not_by_polling(
 ) -> None:
     """SQLite has no LISTEN/NOTIFY: the manager wakes worker processes over Unix datagrams.
     With the workers' idle poll at 10 minutes, every task still finishes within its wait."""
-    port = free_port()
     key = "ssk_cross_process_wake_up"
-    procs.start(
-        "up",
-        "--workers",
-        "1",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(tmp_path / "data"),
-        name="up",
-        env={"SWARMSTACK_SECURITY__ADMIN_KEY": key, "SWARMSTACK_WORKER__POLL_INTERVAL": "600"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_ready(url)
+    url = procs.up("--workers", "1", key=key, env={"SWARMSTACK_WORKER__POLL_INTERVAL": "600"})
     time.sleep(1.0)  # let the worker's first claim find the queue empty and go idle
     for n in range(5):
         answer = httpx.post(
@@ -244,19 +231,8 @@ def test_worker_processes_are_woken_across_processes_not_by_polling(
 
 def test_worker_processes_stop_when_up_is_killed(procs: Procs, tmp_path: Path) -> None:
     """`up` killed with SIGKILL cannot stop its workers; they notice and stop themselves."""
-    port = free_port()
-    proc = procs.start(
-        "up",
-        "--workers",
-        "1",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(tmp_path / "data"),
-        name="up",
-        env={"SWARMSTACK_SECURITY__ADMIN_KEY": "ssk_orphan_check_key"},
-    )
-    wait_ready(f"http://127.0.0.1:{port}")
+    procs.up("--workers", "1", key="ssk_orphan_check_key")
+    proc = procs.started[-1]
     children = subprocess.run(
         ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True, check=False
     ).stdout.split()
