@@ -28,6 +28,7 @@ from swarmstack.cli import (
     rotate_cli,
     store_cli,
 )
+from swarmstack.cli import import_cli
 from swarmstack.cli import render as render_cli
 from swarmstack.cli import tasks as tasks_cli
 from swarmstack.cli import validate as validate_cli
@@ -79,6 +80,7 @@ admin_cli.keys_app.command("rotate-data")(rotate_cli.rotate_data)
 app.add_typer(admin_cli.audit_app, name="audit")
 app.command("loadtest")(loadtest_cli.loadtest)
 app.command("doctor")(doctor_cli.doctor)
+app.add_typer(import_cli.app, name="import")
 
 DEFAULT_SPEC = Path("examples/triage/swarm.yaml")
 Specs = Annotated[list[Path] | None, typer.Argument(help="Swarm spec files.")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -76,6 +76,11 @@ class LLMAgent(SpecModel):
     timeout: Duration = Field(60.0, gt=0, description="Timeout of one LLM call.")
     price: ModelPrice | None = Field(None, description="Price override for cost accounting.")
     budget: Budget | None = Field(None, description="Limits for this agent's share of a task.")
+    options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Options of another framework's agent kept by an import (e.g. Swarms' "
+        "`retry_attempts`); swarmstack does not use them.",
+    )
 
 
 Agent = Annotated[PythonAgent | LLMAgent, Field(discriminator="kind")]
