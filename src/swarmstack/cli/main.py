@@ -22,13 +22,13 @@ from swarmstack.cli import (
     copy_cli,
     deploy_cli,
     doctor_cli,
+    import_cli,
     keys_cli,
     loadtest_cli,
     logs,
     rotate_cli,
     store_cli,
 )
-from swarmstack.cli import import_cli
 from swarmstack.cli import render as render_cli
 from swarmstack.cli import tasks as tasks_cli
 from swarmstack.cli import validate as validate_cli

@@ -94,13 +94,19 @@ def validated(spec: dict[str, Any], where: str) -> SwarmSpec:
     try:
         return SwarmSpec.model_validate(spec)
     except ValidationError as exc:
-        problems = [
-            f"  {'.'.join(str(p) for p in err['loc']) or 'spec'}: {err['msg']}"
-            for err in exc.errors()
-        ]
+        problems = [f"  {_path(err['loc'])}: {err['msg']}" for err in exc.errors()]
         raise SpecError(
             "does not make a valid swarmstack spec", where=where, problems=problems
         ) from None
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    """`agents.a.temperature` for pydantic's `agents.a.llm.temperature` (the union tag)."""
+    parts = [str(p) for p in loc]
+    tag = {"agents": 2, "flow": 1}.get(parts[0] if parts else "")
+    if tag is not None and len(parts) > tag + 1:
+        del parts[tag]
+    return ".".join(parts) or "spec"
 
 
 def _escaped(value: Any) -> Any:
