@@ -92,15 +92,20 @@ def voting(shape: Shape, agents: Agents) -> dict[str, Any]:
 
 
 def router(shape: Shape, agents: Agents) -> dict[str, Any]:
-    """MultiAgentRouter: a router agent picks the agent for the task (`max_loops` hops)."""
-    boss = agents.add("router", _generated(agents, ROUTER_PROMPT))
-    return {"type": "router", "router": boss, "routes": shape.agents, "max_hops": shape.loops}
+    """MultiAgentRouter: the agent whose role is `router` (else a generated one) picks the
+    agent for the task (`max_loops` hops)."""
+    boss = _by_role(shape, agents, "router") or agents.add(
+        "router", _generated(agents, ROUTER_PROMPT)
+    )
+    routes = [a for a in shape.agents if a != boss]
+    return {"type": "router", "router": boss, "routes": routes, "max_hops": shape.loops}
 
 
 def hierarchical(shape: Shape, agents: Agents) -> dict[str, Any]:
     """HierarchicalSwarm: the agent whose role is `director` (else a generated one) plans."""
-    named = [a for a in shape.agents if agents.roles.get(a, "").lower() == "director"]
-    director = named[0] if named else agents.add("director", _generated(agents, DIRECTOR_PROMPT))
+    director = _by_role(shape, agents, "director") or agents.add(
+        "director", _generated(agents, DIRECTOR_PROMPT)
+    )
     workers = [a for a in shape.agents if a != director]
     if not workers:
         raise SpecError(
@@ -159,6 +164,11 @@ def graph_needs_edges(shape: Shape, _agents: Agents) -> dict[str, Any]:
         where=shape.where,
         fix='import a GraphWorkflow JSON: {"agents": [...], "edges": [{"source", "target"}]}',
     )
+
+
+def _by_role(shape: Shape, agents: Agents, role: str) -> str | None:
+    """The first agent whose Swarms `role` is `role`."""
+    return next((a for a in shape.agents if agents.roles.get(a, "").lower() == role), None)
 
 
 def _generated(agents: Agents, prompt: str) -> dict[str, Any]:
