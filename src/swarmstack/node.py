@@ -24,7 +24,7 @@ from typing import TypeVar
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from swarmstack.agents import SwarmRuntime
+from swarmstack.agents import SwarmRuntime, swarms_api
 from swarmstack.agents.runtime import saturated
 from swarmstack.core.ids import new_api_key, node_id
 from swarmstack.core.retry import RetryPolicy
@@ -148,6 +148,13 @@ class Node:
             await self.store.close()
 
 
+def with_swarms_api(specs: Sequence[SwarmSpec], settings: Settings) -> list[SwarmSpec]:
+    """`specs`, plus the Swarms API adapter's built-in swarm when `server.swarms_api` is on."""
+    if not settings.server.swarms_api or any(s.name == swarms_api.SWARM for s in specs):
+        return list(specs)
+    return [*specs, swarms_api.builtin_spec()]
+
+
 async def build_node(
     specs: Sequence[SwarmSpec],
     settings: Settings,
@@ -168,6 +175,7 @@ async def build_node(
     SettingsError for bad settings: among them no encryption key while encryption is on, and
     keys that do not open what the store holds."""
     metrics = metrics or process_metrics
+    specs = with_swarms_api(specs, settings)
     opened = store is None
     store = store or await open_for(specs, settings)
     link = signals or make_signals(settings)

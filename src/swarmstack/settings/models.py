@@ -49,6 +49,11 @@ class ServerSettings(BaseModel):
     tls_key: Path | None = Field(None, description="Private key of `tls_cert` (PEM).")
     gzip: bool = Field(False, description="Compress responses (the seed's compression=gzip).")
     metrics_enabled: bool = Field(True, description="Serve /metrics (Prometheus).")
+    swarms_api: bool = Field(
+        False,
+        description="Serve the Swarms API shape (/v1/swarm/completions...) and run its "
+        "built-in swarm `swarms-api` (docs/swarms.md).",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses or CIDR blocks of proxies whose X-Forwarded-For is believed for "
