@@ -37,8 +37,12 @@ from swarmstack.spec.swarms import SUPPORTED
 from swarmstack.store import Principal
 
 router = APIRouter(
-    prefix="/v1", tags=["swarms-api"], responses=problem_responses(401, 403, 422, 429, 503)
+    prefix="/v1", tags=["swarms-api"], responses=problem_responses(401, 403, 404, 422, 429, 503)
 )
+RUNS = {
+    202: {"description": "Still running after `server.max_wait`: `job_id` and the task URL"},
+    **problem_responses(500),
+}
 MAX_BATCH = 10  # the hosted API's batch limit
 
 
@@ -47,7 +51,7 @@ def _manager(request: Request) -> Manager:
     return manager
 
 
-@router.post("/swarm/completions")
+@router.post("/swarm/completions", responses=RUNS)
 async def swarm_completions(body: SwarmSpecIn, request: Request, who: Who) -> JSONResponse:
     """Run a Swarms SwarmSpec and answer a SwarmCompletion."""
     manager = _manager(request)
@@ -86,7 +90,7 @@ async def swarm_batch(
     return JSONResponse(answers)
 
 
-@router.post("/agent/completions")
+@router.post("/agent/completions", responses=RUNS)
 async def agent_completions(body: AgentCompletionIn, request: Request, who: Who) -> JSONResponse:
     """Run one Swarms agent on a task and answer an AgentCompletion."""
     manager = _manager(request)
