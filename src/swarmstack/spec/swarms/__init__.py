@@ -72,6 +72,8 @@ def spec_yaml(imported: Imported) -> str:
     for agent in spec["agents"].values():
         agent.update(base_url=FILE_BASE_URL, api_key=API_KEY)
     head = "".join(f"# note: {n}\n" for n in imported.notes)
+    if imported.task:
+        head += f"# task: {' '.join(imported.task.split())}\n"
     return (
         "# imported from Swarms by `swarmstack import swarms`\n"
         + head
