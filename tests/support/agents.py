@@ -124,3 +124,17 @@ def overloaded(data: Any) -> Any:
     from swarmstack.errors import LLMUnavailable
 
     raise LLMUnavailable("provider busy (HTTP 429)", delay_s=45.0, http_status=429)
+
+
+def board_director(data: Any, ctx: Any) -> str:
+    """A hierarchical director whose review fails (temporarily) in the task's first attempt."""
+    from swarmstack.errors import TemporaryError
+
+    text = str(data)
+    if text.startswith("Review"):
+        if ctx.attempt == 1:
+            raise TemporaryError("the director lost its connection", delay_s=0.01)
+        return "approved"
+    if "Previous loop results" in text:
+        return '{"plan": "done", "orders": []}'
+    return '{"plan": "split", "orders": [{"agent_name": "analyst", "task": "size it"}]}'

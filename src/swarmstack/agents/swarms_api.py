@@ -35,6 +35,7 @@ flow: null
 runtime:
   timeout: {TIMEOUT_S}s
   retry_attempts: 2
+  resume_steps: true
 """
 
 

@@ -101,6 +101,7 @@ def _document(
     }
     if flow is not None:
         spec["flow"] = flow
+    spec["runtime"] = {"resume_steps": True}  # a retry goes on from the last finished step
     task = doc.get("task")
     return Imported(spec, agents.notes, str(task) if task else None)
 
