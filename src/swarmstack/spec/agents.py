@@ -83,4 +83,26 @@ class LLMAgent(SpecModel):
     )
 
 
-Agent = Annotated[PythonAgent | LLMAgent, Field(discriminator="kind")]
+class SwarmsAgent(SpecModel):
+    """An agent of the Swarms framework: a `swarms.Agent` built from its own keyword arguments
+    in the worker for each call (extra `swarmstack[swarms]`; docs/swarms.md)."""
+
+    kind: Literal["swarms"] = Field(description="`swarms`: a Swarms `Agent`.")
+    config: dict[str, Any] = Field(
+        min_length=1,
+        description="Keyword arguments of `swarms.Agent` (agent_name, system_prompt, "
+        "model_name, max_loops, temperature, max_tokens...).",
+    )
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint of its model (`llm_base_url`)."
+    )
+    api_key: str | None = Field(
+        None, description="API key reference (`llm_api_key`), e.g. `${secret:OPENAI_API_KEY}`."
+    )
+    description: str = Field("", description="What the agent does, for people and routers.")
+    timeout: Duration | None = Field(
+        None, gt=0, description="Per-call timeout; a late call is abandoned (its thread runs on)."
+    )
+
+
+Agent = Annotated[PythonAgent | LLMAgent | SwarmsAgent, Field(discriminator="kind")]
