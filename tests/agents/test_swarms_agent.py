@@ -5,6 +5,7 @@ server, offline: telemetry off, LiteLLM's bundled model prices."""
 from __future__ import annotations
 
 from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,8 +27,9 @@ needs_swarms = pytest.mark.skipif(
 
 
 @pytest.fixture
-def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SWARMS_TELEMETRY_ON", "false")
+    monkeypatch.setenv("WORKSPACE_DIR", str(tmp_path / "agent_workspace"))  # Swarms' log files
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
