@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -11,6 +12,8 @@ from llm_helpers import Events
 
 from swarmstack.agents import SwarmRuntime
 from swarmstack.agents.context import TaskContext
+from swarmstack.errors import BudgetExceeded
+from swarmstack.spec.agents import Budget
 from swarmstack.spec.swarms import import_text, runnable
 from swarmstack.testing import FakeLLM
 
@@ -133,3 +136,21 @@ async def test_multi_agent_router_picks_one_agent(swarm: Any, events: Events) ->
     }
     assert await swarm(doc, "my card") == "refund sent"
     assert [e["route"] for e in events.of("route")] == ["billing"]
+
+
+async def test_budgets_stop_a_looping_swarm(swarm: Any, ctx: TaskContext) -> None:
+    ctx.budget = Budget(max_steps=3)
+    doc = {"agents": [agent("A"), agent("B")], "swarm_type": "SequentialWorkflow", "max_loops": 5}
+    with pytest.raises(BudgetExceeded, match="max_steps"):
+        await swarm(doc, "go")
+    assert ctx.usage.steps == 4
+
+
+async def test_cancelling_a_group_chat_stops_it(swarm: Any, events: Events) -> None:
+    doc = {"agents": [agent("A", "[[slow:5]]")], "swarm_type": "GroupChat", "max_loops": 3}
+    running = asyncio.create_task(swarm(doc, "talk"))
+    await events.wait_for("step_started")
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    assert events.of("step_finished") == []

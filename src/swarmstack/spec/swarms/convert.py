@@ -2,8 +2,8 @@
 it becomes. Pure: parsed data in, a spec document (a dict) and notes out.
 
 Formats: the agent YAML (`agents:` with an optional `swarm_architecture:`), the hosted API's
-SwarmSpec JSON and AgentCompletion JSON, markdown agents (front matter + prompt; see
-`read_markdown`), and GraphWorkflow JSON (anything with `edges`).
+SwarmSpec JSON and AgentCompletion JSON, a plain list of agents (`agent_loader`), markdown
+agents (front matter + prompt; see `read_markdown`), and GraphWorkflow JSON (with `edges`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ class Imported:
 
 def convert(doc: Any, where: str, default_name: str) -> Imported:
     """The spec document of a parsed Swarms definition found at `where`."""
+    if isinstance(doc, list) and doc and all(isinstance(a, dict) for a in doc):
+        doc = {"agents": doc}  # agent_loader's JSON / YAML list of agents
     if not isinstance(doc, dict):
         raise SpecError(f"is not a Swarms definition; expected {FORMATS}", where=where)
     if "edges" in doc:

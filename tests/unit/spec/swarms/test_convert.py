@@ -87,10 +87,16 @@ def test_graph_document() -> None:
     validated(with_endpoint(imported.spec), "g.json")
 
 
+def test_a_plain_list_of_agents_runs_in_sequence() -> None:
+    imported = convert(AGENTS, "list.json", "team")
+    assert imported.spec["flow"] == {"type": "sequential", "steps": ["researcher", "writer"]}
+
+
 @pytest.mark.parametrize(
     ("doc", "message"),
     [
         ([1, 2], "is not a Swarms definition"),
+        ([], "is not a Swarms definition"),
         ({"hello": 1}, "is not a Swarms definition"),
         ({"agents": AGENTS, "swarm_type": "SequentialWorkflow", "max_loops": "auto"}, "max_loops"),
         ({"agents": AGENTS, "swarm_architecture": "x"}, "is not a mapping"),
