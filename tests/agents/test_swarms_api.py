@@ -42,3 +42,13 @@ def test_definition_spec_names_where() -> None:
     with pytest.raises(SpecError) as caught:
         definition_spec({"agents": [{"agent_name": "a"}], "swarm_type": "nope"}, "task t")
     assert caught.value.where == "task t"
+
+
+async def test_model_routes_from_the_input_win_over_the_environment(
+    fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch, events: Any
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    ctx = TaskContext(task_id="t", swarm=SWARM, attempt=1, emit=events, secret=lambda _: "k")
+    definition = {"agent_config": {"agent_name": "A", "model_name": "local-model"}}
+    data = {"definition": definition, "task": "hi", "routes": {"local-model": fake_llm.base_url}}
+    assert await run(data, ctx) == "echo: hi"

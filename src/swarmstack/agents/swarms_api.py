@@ -44,19 +44,23 @@ def builtin_spec() -> SwarmSpec:
     return parse_spec(_SPEC, "swarmstack.agents.swarms_api", {})
 
 
-def definition_spec(definition: Any, where: str) -> SwarmSpec:
-    """The runnable spec of a Swarms definition (a parsed JSON object), on this process's
-    OpenAI endpoint; user text is never interpolated."""
+def definition_spec(definition: Any, where: str, routes: dict[str, str] | None = None) -> SwarmSpec:
+    """The runnable spec of a Swarms definition (a parsed JSON object): each agent on its
+    model's route (the manager's `llm.routes`), else this process's OpenAI endpoint; user text
+    is never interpolated."""
     if not isinstance(definition, dict):
         raise InvalidInput("the task input has no Swarms definition", where=where)
-    return runnable(import_text(json.dumps(definition), where), os.environ, where)
+    imported = import_text(json.dumps(definition), where)
+    return runnable(imported, os.environ, where, routes)
 
 
 async def run(data: Any, ctx: TaskContext) -> Any:
-    """Run the task input `{"definition": {...}, "task": "..."}` through its definition's flow."""
+    """Run the task input `{"definition": {...}, "task": "...", "routes": {model: url}}`
+    through its definition's flow."""
     if not isinstance(data, dict) or not isinstance(data.get("task"), str):
         raise InvalidInput("the input is not a Swarms API task", fix="submit it via /v1/swarm")
-    spec = definition_spec(data.get("definition"), f"task {ctx.task_id}")
+    routes = data.get("routes") if isinstance(data.get("routes"), dict) else None
+    spec = definition_spec(data.get("definition"), f"task {ctx.task_id}", routes)
     runtime = SwarmRuntime(spec)
     try:
         return await run_flow(spec.flow, runtime.env, data["task"], ctx)

@@ -14,6 +14,7 @@ import typer
 
 from swarmstack.cli.output import console, escape, note
 from swarmstack.errors import SpecError
+from swarmstack.settings import load_layers
 from swarmstack.spec.loader import parse_spec
 from swarmstack.spec.swarms import import_text, runnable, spec_yaml
 from swarmstack.spec.swarms.convert import FORMATS
@@ -31,8 +32,9 @@ def swarms(file: Source, out: Out = None) -> None:
     """Import a Swarms agent YAML, SwarmSpec JSON, GraphWorkflow JSON or markdown agent."""
     text = read_source(file)
     imported = import_text(text, str(file), default_name=file.stem)
-    runnable(imported, {}, str(file))  # problems named by their path in the spec, from FILE
-    document = spec_yaml(imported)
+    routes = load_layers().settings.llm.routes
+    runnable(imported, {}, str(file), routes)  # problems named by their path, from FILE
+    document = spec_yaml(imported, routes)
     parse_spec(document, str(out or "the imported spec"), {})  # what `validate` checks first
     for line in imported.notes:
         note(line)

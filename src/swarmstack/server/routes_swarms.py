@@ -57,7 +57,7 @@ async def swarm_completions(body: SwarmSpecIn, request: Request, who: Who) -> JS
     manager = _manager(request)
     await _ensure_swarm(manager)
     await check_queue_cap(manager, who, request)
-    req, text = _swarm_request(body, "request body")
+    req, text = _swarm_request(body, "request body", manager.settings.llm.routes)
     task = await _submit_and_wait(manager, req, who)
     return _answer(task, request, lambda t: swarm_completion(t, body, text))
 
@@ -74,7 +74,7 @@ async def swarm_batch(
     ready: list[tuple[int, SubmitRequest, str]] = []
     for index, body in enumerate(bodies):
         try:
-            req, text = _swarm_request(body, f"request body [{index}]")
+            req, text = _swarm_request(body, f"request body [{index}]", manager.settings.llm.routes)
             ready.append((index, req, text))
         except SwarmstackError as exc:
             answers[index] = _error_item(body, exc, request)
@@ -97,8 +97,9 @@ async def agent_completions(body: AgentCompletionIn, request: Request, who: Who)
     await _ensure_swarm(manager)
     await check_queue_cap(manager, who, request)
     definition = {"agent_config": body.agent_config}
-    definition_spec(definition, "request body")
-    data = {"kind": "agent", "definition": definition, "task": body.task_text()}
+    routes = manager.settings.llm.routes
+    definition_spec(definition, "request body", routes)
+    data = {"kind": "agent", "definition": definition, "task": body.task_text(), "routes": routes}
     task = await _submit_and_wait(manager, SubmitRequest(SWARM, data, None), who)
     return _answer(task, request, lambda t: agent_completion(t, body))
 
@@ -134,14 +135,16 @@ async def swarm_logs(request: Request, who: Who) -> dict[str, Any]:
     return {"status": "success", "count": len(logs), "logs": logs, "timestamp": timestamp()}
 
 
-def _swarm_request(body: SwarmSpecIn, where: str) -> tuple[SubmitRequest, str]:
+def _swarm_request(
+    body: SwarmSpecIn, where: str, routes: dict[str, str]
+) -> tuple[SubmitRequest, str]:
     """The task request of a SwarmSpec whose definition imports; InvalidInput/SpecError else."""
     text = body.task_text()
     definition = body.definition()
     if "agents" not in definition:
         raise InvalidInput("the request has no agents", where=where, fix="add agents: [AgentSpec]")
-    definition_spec(definition, where)
-    data = {"kind": "swarm", "definition": definition, "task": text}
+    definition_spec(definition, where, routes)
+    data = {"kind": "swarm", "definition": definition, "task": text, "routes": routes}
     return SubmitRequest(SWARM, data, None), text
 
 

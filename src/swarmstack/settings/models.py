@@ -132,6 +132,28 @@ class AgentDefaults(BaseModel):
     )
 
 
+class LLMSettings(BaseModel):
+    """Endpoints of models that agents name without one (`[llm]`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    routes: dict[str, str] = Field(
+        default_factory=dict,
+        description="OpenAI-compatible base URL per model name, for agents imported without an "
+        "endpoint (`swarmstack import swarms`, the Swarms API); others use OPENAI_BASE_URL. "
+        "In the environment: `model=url` pairs separated by commas.",
+    )
+
+    @field_validator("routes", mode="before")
+    @classmethod
+    def _pairs(cls, value: object) -> object:
+        """`model=url,model=url` (from the environment) as a mapping; other values unchanged."""
+        if not isinstance(value, str):
+            return value
+        pairs = [p.partition("=") for p in value.split(",") if p.strip()]
+        return {model.strip(): url.strip() for model, _, url in pairs}
+
+
 class RetentionSettings(BaseModel):
     """How long finished tasks, idempotency keys and full event streams are kept; the leader
     prunes what is older in small batches (a swarm's spec `retention:` overrides these)."""
@@ -346,6 +368,7 @@ class Settings(BaseModel):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     agents: AgentDefaults = Field(default_factory=AgentDefaults)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
 

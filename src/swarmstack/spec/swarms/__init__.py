@@ -65,12 +65,14 @@ def read_markdown(text: str, source: str, default_name: str) -> Imported:
     return convert({"agents": [meta], "name": meta["agent_name"]}, source, default_name)
 
 
-def spec_yaml(imported: Imported) -> str:
-    """The spec file: user text escaped (`$${`), each agent on the OpenAI SDK's endpoint
-    variables, the notes as comments at the top."""
+def spec_yaml(imported: Imported, routes: Mapping[str, str] | None = None) -> str:
+    """The spec file: user text escaped (`$${`), each agent on its model's route (settings
+    `llm.routes`) or the OpenAI SDK's endpoint variables, the notes as comments at the top."""
     spec = _escaped(imported.spec)
     for agent in spec["agents"].values():
-        agent.update(base_url=FILE_BASE_URL, api_key=API_KEY)
+        route = (routes or {}).get(agent["model"].replace("$${", "${"))
+        agent.update(base_url=route.replace("${", "$${") if route else FILE_BASE_URL)
+        agent.update(api_key=API_KEY)
     head = "".join(f"# note: {n}\n" for n in imported.notes)
     if imported.task:
         head += f"# task: {' '.join(imported.task.split())}\n"
@@ -81,13 +83,18 @@ def spec_yaml(imported: Imported) -> str:
     )
 
 
-def runnable(imported: Imported, env: Mapping[str, str], where: str) -> SwarmSpec:
-    """The SwarmSpec to run now, on the endpoint `env` names (OPENAI_BASE_URL); user text is
-    never interpolated."""
+def runnable(
+    imported: Imported,
+    env: Mapping[str, str],
+    where: str,
+    routes: Mapping[str, str] | None = None,
+) -> SwarmSpec:
+    """The SwarmSpec to run now, each agent on its model's route, else on the endpoint `env`
+    names (OPENAI_BASE_URL); user text is never interpolated."""
     spec = json.loads(json.dumps(imported.spec))
     base_url = env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
     for agent in spec["agents"].values():
-        agent.update(base_url=base_url, api_key=API_KEY)
+        agent.update(base_url=(routes or {}).get(agent["model"], base_url), api_key=API_KEY)
     return validated(spec, where)
 
 

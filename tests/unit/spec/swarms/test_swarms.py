@@ -72,3 +72,14 @@ def test_runnable_never_interpolates_user_text() -> None:
     assert runnable(import_text(json.dumps(doc), "api"), {}, "api").agents["a"].base_url == (  # type: ignore[union-attr]
         "https://api.openai.com/v1"
     )
+
+
+def test_model_routes_pick_the_endpoint_per_model() -> None:
+    doc = {"agents": [{"agent_name": "a", "model_name": "local"}, {"agent_name": "b"}]}
+    imported = import_text(json.dumps(doc), "api")
+    routes = {"local": "http://vllm:8000/v1"}
+    spec = runnable(imported, {"OPENAI_BASE_URL": "http://default/v1"}, "api", routes)
+    assert spec.agents["a"].base_url == "http://vllm:8000/v1"  # type: ignore[union-attr]
+    assert spec.agents["b"].base_url == "http://default/v1"  # type: ignore[union-attr]
+    document = spec_yaml(imported, routes)
+    assert document.count("http://vllm:8000/v1") == 1 and "${OPENAI_BASE_URL:-" in document
