@@ -6,7 +6,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 # the image the rendered manifests and compose files name when a spec sets no deploy.image
 IMAGE ?= ghcr.io/swarmstack/swarmstack:$(VERSION)
 
-.PHONY: install up test check lint typecheck layers unit bench image clean
+.PHONY: install up test check lint typecheck layers unit bench image clean test-swarms
 
 $(BIN)/swarmstack: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -33,6 +33,17 @@ check: lint typecheck layers ## static checks
 
 test: check ## static checks, then the whole test suite (real SQLite, PostgreSQL, Redis)
 	$(BIN)/pytest
+
+SWARMS_VENV ?= .venv-swarms
+$(SWARMS_VENV)/bin/swarmstack: pyproject.toml
+	$(PY) -m venv $(SWARMS_VENV)
+	$(SWARMS_VENV)/bin/pip install --quiet --upgrade pip
+	$(SWARMS_VENV)/bin/pip install --quiet -e '.[test,swarms]'
+	touch $@
+
+test-swarms: $(SWARMS_VENV)/bin/swarmstack ## kind: swarms agents on the real swarms package, in its own venv
+	SWARMS_TELEMETRY_ON=false LITELLM_LOCAL_MODEL_COST_MAP=True \
+	  $(SWARMS_VENV)/bin/pytest -p no:cacheprovider tests/agents/test_swarms_agent.py
 
 unit: install ## fast tests only
 	$(BIN)/pytest tests/unit

@@ -24,7 +24,7 @@ from typing import TypeVar
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from swarmstack.agents import SwarmRuntime
+from swarmstack.agents import SwarmRuntime, swarms_api
 from swarmstack.agents.runtime import saturated
 from swarmstack.core.ids import new_api_key, node_id
 from swarmstack.core.retry import RetryPolicy
@@ -150,6 +150,13 @@ class Node:
         await asyncio.to_thread(flush_tracing)
 
 
+def with_swarms_api(specs: Sequence[SwarmSpec], settings: Settings) -> list[SwarmSpec]:
+    """`specs`, plus the Swarms API adapter's built-in swarm when `server.swarms_api` is on."""
+    if not settings.server.swarms_api or any(s.name == swarms_api.SWARM for s in specs):
+        return list(specs)
+    return [*specs, swarms_api.builtin_spec()]
+
+
 async def build_node(
     specs: Sequence[SwarmSpec],
     settings: Settings,
@@ -171,6 +178,7 @@ async def build_node(
     keys that do not open what the store holds."""
     metrics = metrics or process_metrics
     configure_tracing(settings.tracing)
+    specs = with_swarms_api(specs, settings)
     opened = store is None
     store = store or await open_for(specs, settings)
     link = signals or make_signals(settings)

@@ -99,3 +99,15 @@ async def meet_right(note: str) -> str:
     BARRIER.setdefault("right", asyncio.Event()).set()
     await BARRIER.setdefault("left", asyncio.Event()).wait()
     return f"right:{note}"
+
+
+def director(data: Any) -> str:
+    """A director that orders both workers in its first loop and stops in the next."""
+    if "Previous loop results" in str(data):
+        return '{"plan": "done", "orders": []}'
+    if str(data).startswith("Review"):
+        return "looks fine"
+    return (
+        '{"plan": "split", "orders": [{"agent_name": "left", "task": "L"},'
+        ' {"agent_name": "RIGHT", "task": "R"}, {"agent_name": "ghost", "task": "G"}]}'
+    )

@@ -124,3 +124,37 @@ def overloaded(data: Any) -> Any:
     from swarmstack.errors import LLMUnavailable
 
     raise LLMUnavailable("provider busy (HTTP 429)", delay_s=45.0, http_status=429)
+
+
+def board_director(data: Any, ctx: Any) -> str:
+    """A hierarchical director whose review fails (temporarily) in the task's first attempt."""
+    from swarmstack.errors import TemporaryError
+
+    text = str(data)
+    if text.startswith("Review"):
+        if ctx.attempt == 1:
+            raise TemporaryError("the director lost its connection", delay_s=0.01)
+        return "approved"
+    if "Previous loop results" in text:
+        return '{"plan": "done", "orders": []}'
+    return '{"plan": "split", "orders": [{"agent_name": "analyst", "task": "size it"}]}'
+
+
+async def crash_director(data: Any) -> str:
+    """A hierarchical director that hangs in its review where RESUME_TEST_HANG_REVIEW is set
+    (the worker a crash test kills)."""
+    text = str(data)
+    if text.startswith("Review"):
+        if os.environ.get("RESUME_TEST_HANG_REVIEW"):
+            await asyncio.sleep(3600)
+        return "approved"
+    if "Previous loop results" in text:
+        return '{"plan": "done", "orders": []}'
+    return '{"plan": "split", "orders": [{"agent_name": "analyst", "task": "size it"}]}'
+
+
+def counted_upper(data: Any) -> str:
+    """Upper-case text, appending a line to the file RESUME_TEST_MARKER for each call."""
+    with open(os.environ["RESUME_TEST_MARKER"], "a") as marker:
+        marker.write("call\n")
+    return str(data).upper()

@@ -83,6 +83,7 @@ class TaskContext:
     history: list[dict[str, str]] = field(default_factory=list)
     deadline: float | None = None
     stop: threading.Event = field(default_factory=threading.Event)
+    checkpoints: dict[str, Any] = field(default_factory=dict)  # step -> output, earlier attempts
 
     def charge(
         self,

@@ -30,7 +30,7 @@ async def run_concurrent(flow: ConcurrentFlow, env: FlowEnv, data: Any, ctx: Tas
     if flow.on_error == "fail":
         outputs = await all_or_first_error(coros)
     else:
-        outputs, errors = await _keep_going(coros)
+        outputs, errors = await keep_going(coros)
     if flow.aggregator is not None:
         merged = {**outputs, **({ERRORS_KEY: errors} if errors else {})}
         return await env.step(flow.aggregator, merged, ctx, step=f"aggregate:{flow.aggregator}")
@@ -42,7 +42,9 @@ def branch_keys(branches: list[str]) -> list[str]:
     return [name if branches.count(name) == 1 else f"{name}#{i}" for i, name in enumerate(branches)]
 
 
-async def _keep_going(coros: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+async def keep_going(coros: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Run all at once; (outputs, errors) by key. A budget overrun or a cancel still stops
+    everything, and so does the failure of all of them."""
     results = await asyncio.gather(*coros.values(), return_exceptions=True)
     outputs: dict[str, Any] = {}
     errors: dict[str, str] = {}

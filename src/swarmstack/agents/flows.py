@@ -1,7 +1,8 @@
 """Flow execution: how a task's input travels through the swarm's agents.
 
 Called by `SwarmRuntime.run`. This module dispatches on the flow type; each type lives in its
-own module (`flow_concurrent`, `flow_router`, `flow_graph`; `sequential` is here). Every step
+own module (`flow_concurrent`, `flow_router`, `flow_graph`, `flow_hierarchical`,
+`flow_group_chat`; `sequential` is here). Every step
 goes through `FlowEnv.step` (`steps.run_step`), so the trace and step events look the same for
 all flows.
 """
@@ -14,8 +15,18 @@ from swarmstack.agents.context import TaskContext
 from swarmstack.agents.flow_concurrent import run_concurrent
 from swarmstack.agents.flow_env import FlowEnv
 from swarmstack.agents.flow_graph import run_graph
+from swarmstack.agents.flow_group_chat import run_group_chat
+from swarmstack.agents.flow_hierarchical import run_hierarchical
 from swarmstack.agents.flow_router import run_router
-from swarmstack.spec.flows import ConcurrentFlow, Flow, GraphFlow, RouterFlow, SequentialFlow
+from swarmstack.spec.flows import (
+    ConcurrentFlow,
+    Flow,
+    GraphFlow,
+    GroupChatFlow,
+    HierarchicalFlow,
+    RouterFlow,
+    SequentialFlow,
+)
 
 
 async def run_flow(flow: Flow | None, env: FlowEnv, data: Any, ctx: TaskContext) -> Any:
@@ -32,6 +43,10 @@ async def run_flow(flow: Flow | None, env: FlowEnv, data: Any, ctx: TaskContext)
             return await run_router(flow, env, data, ctx)
         case GraphFlow():
             return await run_graph(flow, env, data, ctx)
+        case HierarchicalFlow():
+            return await run_hierarchical(flow, env, data, ctx)
+        case GroupChatFlow():
+            return await run_group_chat(flow, env, data, ctx)
 
 
 async def run_sequential(flow: SequentialFlow, env: FlowEnv, data: Any, ctx: TaskContext) -> Any:

@@ -21,8 +21,9 @@ from swarmstack.agents.http import new_http_client
 from swarmstack.agents.llm import ChatClient, LLMCallable, LLMMetrics
 from swarmstack.agents.python import PythonCallable, import_entrypoint, isolated
 from swarmstack.agents.steps import AgentCall
+from swarmstack.agents.swarms_agent import SwarmsCallable
 from swarmstack.agents.sync_pool import DEFAULT_SYNC_POOL_SIZE, PoolMetrics, SyncPool
-from swarmstack.spec.agents import LLMAgent, PythonAgent
+from swarmstack.spec.agents import LLMAgent, PythonAgent, SwarmsAgent
 from swarmstack.spec.flows import RouterFlow
 from swarmstack.spec.swarm import SwarmSpec
 
@@ -88,8 +89,10 @@ class SwarmRuntime:
             await self.http.aclose()
 
     def _build(
-        self, name: str, agent: PythonAgent | LLMAgent, metrics: AgentMetrics | None
+        self, name: str, agent: PythonAgent | LLMAgent | SwarmsAgent, metrics: AgentMetrics | None
     ) -> AgentCall:
+        if isinstance(agent, SwarmsAgent):
+            return SwarmsCallable(name, agent)
         if isinstance(agent, LLMAgent):
             assert self.chat is not None
             return LLMCallable(name, agent, self.chat, metrics=metrics, swarm=self.spec.name)
@@ -113,9 +116,10 @@ def _has_llm(spec: SwarmSpec) -> bool:
     return any(isinstance(agent, LLMAgent) for agent in spec.agents.values())
 
 
-def _step_timeout(agent: PythonAgent | LLMAgent) -> float | None:
-    """A Python agent's `timeout` bounds its step; an LLM agent's bounds each call instead."""
-    return agent.timeout if isinstance(agent, PythonAgent) else None
+def _step_timeout(agent: PythonAgent | LLMAgent | SwarmsAgent) -> float | None:
+    """A Python or Swarms agent's `timeout` bounds its step; an LLM agent's bounds each call
+    instead."""
+    return None if isinstance(agent, LLMAgent) else agent.timeout
 
 
 def saturated(runtimes: Iterable[SwarmRuntime]) -> list[str]:

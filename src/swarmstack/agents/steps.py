@@ -34,7 +34,10 @@ async def run_step(
     timeout_s: float | None = None,
     announce: bool = True,
 ) -> Any:
-    """Run `agent` as step `step`; errors become SwarmstackErrors that name the step."""
+    """Run `agent` as step `step`; errors become SwarmstackErrors that name the step. A step
+    an earlier attempt finished (`ctx.checkpoints`) is not run: its output is taken as is."""
+    if step in ctx.checkpoints:
+        return restore(ctx, step, agent.name)
     started = time.monotonic()
     tokens_before = ctx.usage.total_tokens
     if announce:
@@ -76,6 +79,25 @@ def _as_error(exc: Exception, step: str, agent: str, timeout_s: float | None) ->
     if isinstance(exc, SwarmstackError):
         return exc
     return AgentError(f"step {step!r} (agent {agent!r}) raised {type(exc).__name__}: {exc}")
+
+
+def restore(ctx: TaskContext, step: str, agent: str) -> Any:
+    """The output an earlier attempt recorded for `step`, in the trace as `restored`."""
+    output = ctx.checkpoints[step]
+    entry = {"step": step, "agent": agent, "duration_ms": 0.0, "tokens": 0, "output": output}
+    ctx.trace.append({**entry, "restored": True})
+    ctx.emit("step_restored", {"step": step, "agent": agent})
+    return output
+
+
+def checkpoints_of(events: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """Step outputs by step name from a task's (type, data) events: its `step_finished` ones and
+    what earlier attempts restored. Pure."""
+    return {
+        data["step"]: data["output"]
+        for kind, data in events
+        if kind == "step_finished" and "step" in data and "output" in data
+    }
 
 
 def _record(

@@ -23,6 +23,7 @@ from swarmstack.cli import (
     copy_cli,
     deploy_cli,
     doctor_cli,
+    import_cli,
     keys_cli,
     loadtest_cli,
     logs,
@@ -81,6 +82,7 @@ admin_cli.keys_app.command("rotate-data")(rotate_cli.rotate_data)
 app.add_typer(admin_cli.audit_app, name="audit")
 app.command("loadtest")(loadtest_cli.loadtest)
 app.command("doctor")(doctor_cli.doctor)
+app.add_typer(import_cli.app, name="import")
 
 DEFAULT_SPEC = Path("examples/triage/swarm.yaml")
 Specs = Annotated[list[Path] | None, typer.Argument(help="Swarm spec files.")]

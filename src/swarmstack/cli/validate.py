@@ -16,7 +16,7 @@ from swarmstack.agents.python import import_entrypoint
 from swarmstack.cli.output import console, escape, print_error
 from swarmstack.errors import SwarmstackError
 from swarmstack.spec import SwarmSpec
-from swarmstack.spec.agents import PythonAgent
+from swarmstack.spec.agents import LLMAgent, PythonAgent
 from swarmstack.spec.flows import RouterFlow
 from swarmstack.spec.loader import line_of, load_spec_lines
 from swarmstack.spec.yaml_nodes import Loc, dotted
@@ -79,7 +79,7 @@ def entrypoints(spec: SwarmSpec) -> Iterator[tuple[Loc, str, bool]]:
     for name, agent in spec.agents.items():
         if isinstance(agent, PythonAgent):
             yield ("agents", name, "entrypoint"), agent.entrypoint, False
-        else:
+        elif isinstance(agent, LLMAgent):
             for i, tool in enumerate(agent.tools):
                 yield ("agents", name, "tools", i), tool, True
     flow = spec.flow

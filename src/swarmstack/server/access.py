@@ -15,6 +15,7 @@ from swarmstack.security.roles import Permission
 P = Permission
 API = "/api/v1"
 CONSOLE = "/console"
+SWARMS = "/v1"  # the Swarms API shape (server/routes_swarms.py)
 
 ROUTES: dict[tuple[str, str], Permission] = {
     # tasks: object-level rules (own tasks, tenant) are applied by the handlers
@@ -49,6 +50,13 @@ ROUTES: dict[tuple[str, str], Permission] = {
     ("POST", f"{API}/admin/keys/{{key_id}}/revoke"): P.ADMIN_KEYS,
     ("GET", f"{API}/admin/audit"): P.ADMIN_AUDIT,
     ("GET", f"{API}/admin/audit/verify"): P.ADMIN_AUDIT,
+    # the Swarms API shape: completions are task submits, the rest reads
+    ("POST", f"{SWARMS}/swarm/completions"): P.TASKS_SUBMIT,
+    ("POST", f"{SWARMS}/swarm/batch/completions"): P.TASKS_SUBMIT,
+    ("POST", f"{SWARMS}/agent/completions"): P.TASKS_SUBMIT,
+    ("GET", f"{SWARMS}/swarms/available"): P.TASKS_READ,
+    ("GET", f"{SWARMS}/models/available"): P.TASKS_READ,
+    ("GET", f"{SWARMS}/swarm/logs"): P.TASKS_READ,
 }
 
 PUBLIC: dict[tuple[str, str], str] = {
@@ -101,7 +109,9 @@ def permission_of(method: str, path: str) -> Permission | None:
     if (method, path) in PUBLIC or (method, path) in CONSOLE_PUBLIC:
         return None
     try:
-        return ROUTES[(method, path)] if path.startswith(API) else CONSOLE_ROUTES[(method, path)]
+        if path.startswith((f"{API}/", f"{SWARMS}/")) or path == API:
+            return ROUTES[(method, path)]
+        return CONSOLE_ROUTES[(method, path)]
     except KeyError:
         raise UnmappedRoute(f"{method} {path} has no permission in server/access.py") from None
 

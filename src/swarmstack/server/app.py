@@ -17,6 +17,7 @@ from swarmstack.server import (
     routes_auth,
     routes_cluster,
     routes_deployments,
+    routes_swarms,
     routes_tasks,
 )
 from swarmstack.server.access import check_table
@@ -70,6 +71,7 @@ def create_app(manager: Manager, *, manage_lifecycle: bool = True) -> FastAPI:
     app.include_router(routes_deployments.router)
     app.include_router(routes_auth.router)
     app.include_router(routes_admin.router)
+    app.include_router(routes_swarms.router)
     check_table(app)
     install_console(app)
     # add_middleware puts each one outside the ones before it

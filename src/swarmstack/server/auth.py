@@ -27,6 +27,7 @@ from swarmstack.server.state import Manager
 log = logging.getLogger(__name__)
 CACHE_S = 10.0
 INVALID = "invalid credentials"
+SWARMS_API = "/v1/"
 HOW = "send `Authorization: Bearer <API key or access token>`; sign in with POST /api/v1/auth"
 
 
@@ -64,10 +65,15 @@ _BEARER = HTTPBearer(
 
 
 def _credential(request: Request) -> str:
+    """`Authorization: Bearer <credential>`; on the Swarms API shape (`/v1/...`) also the
+    `x-api-key` header its clients send."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        raise Unauthorized("missing credentials", fix=HOW)
-    return value.strip()
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    api_key = request.headers.get("x-api-key", "").strip()
+    if api_key and request.url.path.startswith(SWARMS_API):
+        return api_key
+    raise Unauthorized("missing credentials", fix=HOW)
 
 
 async def authenticate(

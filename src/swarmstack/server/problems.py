@@ -26,6 +26,7 @@ _MEANINGS = {
     413: "The body is too large.",
     422: "The request is not valid; `errors` says where.",
     429: "Too many requests or queued tasks; retry after `Retry-After` seconds.",
+    500: "An agent or the swarm failed; `detail` says why (a Swarms API answer adds `job_id`).",
     503: "The store is unavailable (retry after `Retry-After` seconds), or sign-in is off.",
 }
 

@@ -51,6 +51,11 @@ class ServerSettings(BaseModel):
     tls_key: Path | None = Field(None, description="Private key of `tls_cert` (PEM).")
     gzip: bool = Field(False, description="Compress responses (the seed's compression=gzip).")
     metrics_enabled: bool = Field(True, description="Serve /metrics (Prometheus).")
+    swarms_api: bool = Field(
+        False,
+        description="Serve the Swarms API shape (/v1/swarm/completions...) and run its "
+        "built-in swarm `swarms-api` (docs/swarms.md).",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses or CIDR blocks of proxies whose X-Forwarded-For is believed for "
@@ -132,6 +137,28 @@ class AgentDefaults(BaseModel):
     sync_pool_size: int | None = Field(
         None, ge=1, le=1024, description="Threads per swarm for sync agents and tools (16)."
     )
+
+
+class LLMSettings(BaseModel):
+    """Endpoints of models that agents name without one (`[llm]`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    routes: dict[str, str] = Field(
+        default_factory=dict,
+        description="OpenAI-compatible base URL per model name, for agents imported without an "
+        "endpoint (`swarmstack import swarms`, the Swarms API); others use OPENAI_BASE_URL. "
+        "In the environment: `model=url` pairs separated by commas.",
+    )
+
+    @field_validator("routes", mode="before")
+    @classmethod
+    def _pairs(cls, value: object) -> object:
+        """`model=url,model=url` (from the environment) as a mapping; other values unchanged."""
+        if not isinstance(value, str):
+            return value
+        pairs = [p.partition("=") for p in value.split(",") if p.strip()]
+        return {model.strip(): url.strip() for model, _, url in pairs}
 
 
 class SecuritySettings(BaseModel):
@@ -305,6 +332,7 @@ class Settings(BaseModel):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     agents: AgentDefaults = Field(default_factory=AgentDefaults)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     tracing: TracingSettings = Field(default_factory=TracingSettings)

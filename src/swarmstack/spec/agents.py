@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -76,6 +76,33 @@ class LLMAgent(SpecModel):
     timeout: Duration = Field(60.0, gt=0, description="Timeout of one LLM call.")
     price: ModelPrice | None = Field(None, description="Price override for cost accounting.")
     budget: Budget | None = Field(None, description="Limits for this agent's share of a task.")
+    options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Options of another framework's agent kept by an import (e.g. Swarms' "
+        "`retry_attempts`); swarmstack does not use them.",
+    )
 
 
-Agent = Annotated[PythonAgent | LLMAgent, Field(discriminator="kind")]
+class SwarmsAgent(SpecModel):
+    """An agent of the Swarms framework: a `swarms.Agent` built from its own keyword arguments
+    in the worker for each call (extra `swarmstack[swarms]`; docs/swarms.md)."""
+
+    kind: Literal["swarms"] = Field(description="`swarms`: a Swarms `Agent`.")
+    config: dict[str, Any] = Field(
+        min_length=1,
+        description="Keyword arguments of `swarms.Agent` (agent_name, system_prompt, "
+        "model_name, max_loops, temperature, max_tokens...).",
+    )
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint of its model (`llm_base_url`)."
+    )
+    api_key: str | None = Field(
+        None, description="API key reference (`llm_api_key`), e.g. `${secret:OPENAI_API_KEY}`."
+    )
+    description: str = Field("", description="What the agent does, for people and routers.")
+    timeout: Duration | None = Field(
+        None, gt=0, description="Per-call timeout; a late call is abandoned (its thread runs on)."
+    )
+
+
+Agent = Annotated[PythonAgent | LLMAgent | SwarmsAgent, Field(discriminator="kind")]

@@ -1,4 +1,5 @@
-"""How agents cooperate on one task: sequential, concurrent, router and graph flows."""
+"""How agents cooperate on one task: sequential, concurrent, router, graph, hierarchical and
+group-chat flows."""
 
 from __future__ import annotations
 
@@ -52,6 +53,27 @@ class GraphFlow(SpecModel):
     output: str | None = Field(None, description="Node whose output is the task result.")
 
 
+class HierarchicalFlow(SpecModel):
+    """A director plans and gives orders to workers, then reviews their results, for `loops`
+    rounds (`agents/flow_hierarchical.py`)."""
+
+    type: Literal["hierarchical"] = Field(description="`hierarchical`.")
+    director: str = Field(description="Agent that plans, assigns orders and gives feedback.")
+    workers: list[str] = Field(min_length=1, description="Agents the director may give orders.")
+    loops: int = Field(1, gt=0, le=20, description="Plan-execute-feedback rounds.")
+    feedback: bool = Field(True, description="Ask the director to review each round's results.")
+
+
+class GroupChatFlow(SpecModel):
+    """Agents take turns on a shared transcript, up to `max_turns` messages
+    (`agents/flow_group_chat.py`)."""
+
+    type: Literal["group_chat"] = Field(description="`group_chat`.")
+    speakers: list[str] = Field(min_length=1, description="Agents, in speaking order.")
+    max_turns: int = Field(4, gt=0, le=100, description="Most messages posted.")
+
+
 Flow = Annotated[
-    SequentialFlow | ConcurrentFlow | RouterFlow | GraphFlow, Field(discriminator="type")
+    SequentialFlow | ConcurrentFlow | RouterFlow | GraphFlow | HierarchicalFlow | GroupChatFlow,
+    Field(discriminator="type"),
 ]

@@ -33,6 +33,12 @@ class Runtime(SpecModel):
         description="Threads for this swarm's sync Python agents and tools, its own pool so a "
         "stuck call never starves another swarm; default: settings agents.sync_pool_size (16).",
     )
+    resume_steps: bool = Field(
+        False,
+        description="A retried task (after a crash or a temporary error) takes the outputs of "
+        "the steps its earlier attempts finished from their `step_finished` events instead of "
+        "running them again; needs step outputs that are JSON and steps named once per task.",
+    )
 
 
 class Sessions(SpecModel):

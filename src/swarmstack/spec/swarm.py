@@ -9,7 +9,15 @@ from pydantic import Field, model_validator
 from swarmstack.spec.agents import NAME, Agent
 from swarmstack.spec.base import SpecModel
 from swarmstack.spec.deploy import Deploy
-from swarmstack.spec.flows import ConcurrentFlow, Flow, GraphFlow, RouterFlow, SequentialFlow
+from swarmstack.spec.flows import (
+    ConcurrentFlow,
+    Flow,
+    GraphFlow,
+    GroupChatFlow,
+    HierarchicalFlow,
+    RouterFlow,
+    SequentialFlow,
+)
 from swarmstack.spec.retention import Retention
 from swarmstack.spec.runtime import Resources, Rollout, Runtime, Scaling, Sessions
 
@@ -78,6 +86,12 @@ def flow_references(flow: Flow | None) -> list[tuple[str, str]]:
             ]
         case GraphFlow(nodes=nodes):
             return [(f"flow.nodes.{n}.agent", node.agent) for n, node in nodes.items()]
+        case HierarchicalFlow(director=director, workers=workers):
+            return [("flow.director", director)] + [
+                (f"flow.workers[{i}]", w) for i, w in enumerate(workers)
+            ]
+        case GroupChatFlow(speakers=speakers):
+            return [(f"flow.speakers[{i}]", s) for i, s in enumerate(speakers)]
     return []
 
 

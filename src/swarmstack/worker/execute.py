@@ -25,15 +25,18 @@ async def execute(
     history: list[dict[str, str]] | None = None,
     *,
     now: Callable[[], float] = time.time,
+    checkpoints: dict[str, Any] | None = None,
 ) -> Outcome:
     """Run `task` once under its timeout; cancellation propagates to the caller. `now` is the
-    clock that dates the outcome (the worker's)."""
+    clock that dates the outcome (the worker's); `checkpoints` are the outputs of steps an
+    earlier attempt finished (`worker.checkpoints`)."""
     ctx = TaskContext(
         task_id=task.id,
         swarm=task.swarm,
         attempt=task.attempts,
         emit=emit,
         history=history or [],
+        checkpoints=checkpoints or {},
     )
     ctx.deadline = ctx.started + task.timeout_s  # the task's own timeout, which may override
     started = now()

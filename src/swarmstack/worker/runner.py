@@ -28,6 +28,7 @@ from swarmstack.metrics import Metrics
 from swarmstack.settings.models import WorkerSettings
 from swarmstack.signals import Signals
 from swarmstack.store import Applied, Store, WorkerInfo
+from swarmstack.worker.checkpoints import load_checkpoints
 from swarmstack.worker.events import EventBuffer
 from swarmstack.worker.execute import execute
 from swarmstack.worker.recording import observe
@@ -195,6 +196,7 @@ class Worker:
                     self.metrics,
                     await self._history(task, runtime),
                     now=self.clock.now,
+                    checkpoints=await load_checkpoints(self.store, task, runtime.spec),
                 )
                 span.set_attribute("swarmstack.outcome", outcome.kind.value)
                 with tracer().start_as_current_span("record"):

@@ -320,3 +320,11 @@ def test_an_empty_admin_key_is_no_admin_key() -> None:
     loaded = load_layers(environ={"SWARMSTACK_ADMIN_KEY": "", "SWARM_JWT_SECRET": ""})
     assert loaded.settings.security.admin_key is None
     assert loaded.settings.security.jwt_secret is None
+
+
+def test_llm_routes_from_the_environment_are_model_url_pairs() -> None:
+    from swarmstack.settings.models import LLMSettings
+
+    parsed = LLMSettings.model_validate({"routes": "m1=http://a/v1, m2 = http://b/v1,"})
+    assert parsed.routes == {"m1": "http://a/v1", "m2": "http://b/v1"}
+    assert LLMSettings.model_validate({"routes": {"m": "u"}}).routes == {"m": "u"}
