@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from pydantic import ValidationError
 
 from swarmstack.core.records import TaskEvent, TaskRecord
 from swarmstack.core.states import Priority
@@ -25,6 +26,7 @@ from swarmstack.server.console import filters, session
 from swarmstack.server.console.pages import ConsoleRoute, render
 from swarmstack.server.console.session import Console
 from swarmstack.server.queue_caps import check_queue_cap
+from swarmstack.server.schemas import TaskIn
 from swarmstack.server.sse import event_stream, finished_before
 from swarmstack.server.state import Manager, SubmitRequest
 from swarmstack.store.task_search import SCAN_LIMIT, encrypted
@@ -76,11 +78,21 @@ async def submit(request: Request, who: Console) -> Response:
         value: Any = json.loads(text)
     except ValueError:
         value = text
+    body = checked_submit(fields.get("swarm") or None, value, fields.get("priority") or None)
     await check_queue_cap(manager, who, request)
-    task = await manager.submit(
-        SubmitRequest(fields.get("swarm") or None, value, fields.get("priority") or None), who
-    )
+    task = await manager.submit(SubmitRequest(body.swarm, body.input, body.priority), who)
     return RedirectResponse(f"/console/tasks/{task.id}", status_code=303)
+
+
+def checked_submit(swarm: str | None, value: Any, priority: str | None) -> TaskIn:
+    """The form's task through the JSON API's own rules (`TaskIn`: a known priority, a
+    storable swarm name, strict JSON), refused as InvalidInput like the API refuses it."""
+    try:
+        return TaskIn.model_validate({"swarm": swarm, "input": value, "priority": priority})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the form"
+        raise InvalidInput(f"{where}: {first['msg']}") from None
 
 
 async def _visible(manager: Manager, task_id: str, who: Principal) -> TaskRecord:

@@ -39,3 +39,17 @@ async def test_a_submitter_lists_only_its_own_tasks(node: Node) -> None:
         assert my_id in listing.text and other.json()["id"] not in listing.text
         hidden = await client.get(f"/console/tasks/{other.json()['id']}")
         assert hidden.status_code == 404
+
+
+async def test_the_submit_form_is_held_to_the_apis_rules_and_refused_as_a_page(node: Node) -> None:
+    async with signed_in(node, "otto", "operator") as client:
+        headers = {**ORIGIN, "X-CSRF-Token": client.cookies[CSRF]}
+        for form, said in [
+            ({"swarm": "echo", "input": "1", "priority": "bogus"}, "priority"),
+            ({"swarm": "echo", "input": "NaN"}, "NaN"),
+            ({"swarm": "echo", "input": '{"a": Infinity}'}, "Infinity"),
+            ({"swarm": "ec\u0001ho", "input": "1"}, "swarm"),
+        ]:
+            refused = await client.post("/console/tasks", data=form, headers=headers)
+            assert refused.status_code == 422, (form, refused.text[:300])
+            assert "Invalid input" in refused.text and said in refused.text
