@@ -11,15 +11,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
+from pydantic import TypeAdapter, ValidationError
 
 from swarmstack import __version__
 from swarmstack.errors import Conflict, Forbidden, InvalidInput, NotFound
 from swarmstack.security.roles import Permission, Principal, permits
 from swarmstack.server.console import session
+from swarmstack.server.schemas import StorableName
 
 ENV = Environment(
     loader=PackageLoader("swarmstack.server.console", "templates"),
@@ -115,6 +118,27 @@ def _refusal(request: Request, exc: Exception) -> Response:
     return message(request, who, "Invalid input", str(exc.message), 422)
 
 
+STORABLE: TypeAdapter[str] = TypeAdapter(StorableName)
+
+
+def check_values(request: Request) -> None:
+    """Refuse query and path values the JSON API would refuse as names (NUL and other control
+    characters, lone surrogates): the console hands them to the store and the API's handlers
+    directly, and PostgreSQL cannot hold NUL in text."""
+    values = [*request.query_params.multi_items(), *request.path_params.items()]
+    for name, value in values:
+        try:
+            STORABLE.validate_python(value)
+        except ValidationError as exc:
+            raise InvalidInput(f"{name}: {exc.errors()[0]['msg']}") from None
+
+
+def _invalid(exc: RequestValidationError) -> InvalidInput:
+    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "not valid"}
+    where = ".".join(str(part) for part in first.get("loc", ())) or "the request"
+    return InvalidInput(f"{where}: {first.get('msg', 'not valid')}")
+
+
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
@@ -127,7 +151,10 @@ class ConsoleRoute(APIRoute):
         async def handler(request: Request) -> Response:
             try:
                 await session.check_csrf(request)
+                check_values(request)
                 response = await original(request)
+            except RequestValidationError as exc:
+                return _refusal(request, _invalid(exc))
             except (session.SignInNeeded, session.CsrfRefused, Forbidden, NotFound) as exc:
                 return _refusal(request, exc)
             except (Conflict, InvalidInput) as exc:
