@@ -50,11 +50,25 @@ def duration(seconds: float | None) -> str:
     return f"{int(seconds // 60)} min {int(seconds % 60)} s"
 
 
-def pretty(value: Any) -> str:
-    """A JSON value indented for reading."""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+SHOWN = 20_000  # characters of one value a page shows; the JSON API has the whole of it
+
+
+def clip(value: Any, limit: int = SHOWN) -> str:
+    """`value` as text, cut after `limit` characters with a note of how many were left out
+    (a task's input, output, trace or error can be megabytes; the page, re-rendered on every
+    event of a running task, must stay small)."""
+    text = "" if value is None else str(value)
+    if len(text) <= limit:
+        return text
+    left = len(text) - limit
+    return f"{text[:limit]}\n… {left:,} more characters not shown (GET /api/v1/tasks/ID has all)"
+
+
+def pretty(value: Any, limit: int = SHOWN) -> str:
+    """A JSON value indented for reading, clipped to `limit` characters."""
+    if not isinstance(value, str):
+        value = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    return clip(value, limit)
 
 
 def usd(value: Any) -> str:
@@ -62,7 +76,7 @@ def usd(value: Any) -> str:
     return "-" if value in (None, "") else f"${float(value):.6f}".rstrip("0").rstrip(".")
 
 
-ENV.filters.update(when=when, duration=duration, pretty=pretty, usd=usd)
+ENV.filters.update(when=when, duration=duration, pretty=pretty, clip=clip, usd=usd)
 
 
 def render(

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from swarmstack.server.console.session import CSRF
+from swarmstack.spec import SwarmSpec
+from tests.conftest import SpecFactory
 from tests.integration.server.conftest import Node
 from tests.integration.server.console.browserlike import (
     ORIGIN,
@@ -53,3 +57,25 @@ async def test_the_submit_form_is_held_to_the_apis_rules_and_refused_as_a_page(n
             refused = await client.post("/console/tasks", data=form, headers=headers)
             assert refused.status_code == 422, (form, refused.text[:300])
             assert "Invalid input" in refused.text and said in refused.text
+
+
+@pytest.fixture
+def swarms(swarms: list[SwarmSpec], make_spec: SpecFactory) -> list[SwarmSpec]:
+    """The usual swarms and `inflate`, whose output is far larger than its input."""
+    return [*swarms, make_spec("inflate", "tests.support.agents:inflate")]
+
+
+async def test_a_huge_output_is_clipped_on_the_detail_page(node: Node) -> None:
+    submitted = await node.http.post(
+        "/api/v1/tasks?wait=10",
+        json={"swarm": "inflate", "input": {"text": "A<b>", "times": 100_000}},
+    )
+    assert submitted.status_code in (200, 202), submitted.text[:300]
+    task_id = submitted.json()["id"]
+    async with signed_in(node, "ada", "admin") as client:
+        for url in (f"/console/tasks/{task_id}", f"/console/tasks/{task_id}/live"):
+            page = await client.get(url)
+            assert page.status_code == 200
+            assert len(page.text) < 200_000, len(page.text)
+            assert "more characters not shown" in page.text
+            assert "A&lt;b&gt;A&lt;b&gt;" in page.text and "A<b>" not in page.text
