@@ -19,7 +19,7 @@ from markupsafe import Markup
 from pydantic import TypeAdapter, ValidationError
 
 from swarmstack import __version__
-from swarmstack.errors import Conflict, Forbidden, InvalidInput, NotFound
+from swarmstack.errors import InvalidInput, SwarmstackError
 from swarmstack.security.roles import Permission, Principal, permits
 from swarmstack.server.console import session
 from swarmstack.server.schemas import StorableName
@@ -113,6 +113,10 @@ def message(
     return render(request, "message.html", who, status, title=title, text=text)
 
 
+TITLES = {403: "Not allowed", 404: "Not found", 409: "Conflict", 413: "Too large",
+          422: "Invalid input", 429: "Too many requests", 503: "Unavailable"}  # fmt: skip
+
+
 def _refusal(request: Request, exc: Exception) -> Response:
     who: Principal | None = getattr(request.state, "principal", None)
     if isinstance(exc, session.SignInNeeded):
@@ -122,14 +126,13 @@ def _refusal(request: Request, exc: Exception) -> Response:
         if request.method not in session.SAFE:
             return message(request, None, "Signed out", "Your session ended; sign in again.", 401)
         return RedirectResponse(url, status_code=303)
-    if isinstance(exc, session.CsrfRefused | Forbidden):
-        return message(request, who, "Not allowed", str(exc.message), 403)
-    if isinstance(exc, NotFound):
-        return message(request, who, "Not found", str(exc.message), 404)
-    if isinstance(exc, Conflict):
-        return message(request, who, "Conflict", str(exc.message), 409)
-    assert isinstance(exc, InvalidInput)
-    return message(request, who, "Invalid input", str(exc.message), 422)
+    assert isinstance(exc, SwarmstackError)
+    text = str(exc.message) + (f" ({exc.fix})" if exc.fix else "")
+    response = message(request, who, TITLES.get(exc.status, "Error"), text, exc.status)
+    retry = exc.details.get("delay_s")
+    if isinstance(retry, int | float) and retry > 0:
+        response.headers["Retry-After"] = str(max(1, round(retry)))
+    return response
 
 
 STORABLE: TypeAdapter[str] = TypeAdapter(StorableName)
@@ -169,9 +172,11 @@ class ConsoleRoute(APIRoute):
                 response = await original(request)
             except RequestValidationError as exc:
                 return _refusal(request, _invalid(exc))
-            except (session.SignInNeeded, session.CsrfRefused, Forbidden, NotFound) as exc:
+            except session.SignInNeeded as exc:
                 return _refusal(request, exc)
-            except (Conflict, InvalidInput) as exc:
+            except SwarmstackError as exc:
+                if exc.status >= 500 and exc.status != 503:
+                    raise  # a fault of ours: the app's handler logs it and answers 500
                 return _refusal(request, exc)
             session.renew_session(response, request)
             return response

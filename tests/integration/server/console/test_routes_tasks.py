@@ -8,10 +8,7 @@ from swarmstack.server.console.session import CSRF
 from swarmstack.spec import SwarmSpec
 from tests.conftest import SpecFactory
 from tests.integration.server.conftest import Node
-from tests.integration.server.console.browserlike import (
-    ORIGIN,
-    signed_in,
-)
+from tests.integration.server.console.browserlike import ORIGIN, browser, csrf_of, signed_in
 
 
 async def test_a_viewer_sees_no_button_it_may_not_use_and_cannot_post(node: Node) -> None:
@@ -79,3 +76,46 @@ async def test_a_huge_output_is_clipped_on_the_detail_page(node: Node) -> None:
             assert len(page.text) < 200_000, len(page.text)
             assert "more characters not shown" in page.text
             assert "A&lt;b&gt;A&lt;b&gt;" in page.text and "A<b>" not in page.text
+
+
+async def _queue(node: Node, count: int, swarm: str = "echo") -> None:
+    """Submit `count` tasks in batches small enough for the test node's body limit."""
+    for start in range(0, count, 100):
+        tasks = [{"swarm": swarm, "input": i} for i in range(start, min(count, start + 100))]
+        answer = await node.http.post("/api/v1/tasks/batch", json={"tasks": tasks})
+        assert answer.status_code == 200, answer.text[:300]
+
+
+async def test_bulk_rerun_of_more_than_a_thousand_says_how_to_reach_the_rest(node: Node) -> None:
+    await _queue(node, 1001)
+    async with signed_in(node, "ada", "admin") as client:
+        headers = {**ORIGIN, "X-CSRF-Token": client.cookies[CSRF]}
+        preview = await client.post(
+            "/console/tasks/bulk/rerun/preview", data={"swarm": "echo"}, headers=headers
+        )
+        assert "1000" in preview.text and "run it again for the rest" not in preview.text
+        assert "narrow the filter" in preview.text
+        done = await client.post("/console/tasks/bulk/rerun", data={"swarm": "echo"}, headers=headers)
+        assert "1000 of 1000 tasks submitted again" in done.text
+
+
+async def test_bulk_rerun_past_the_queue_cap_is_refused_whole_as_a_page(node: Node) -> None:
+    await _queue(node, 5)
+    made = await node.http.post(
+        "/api/v1/admin/keys", json={"name": "capped", "role": "operator", "max_queued": 2}
+    )
+    key = made.json()["key"]
+    async with browser(node) as client:
+        page = await client.get("/console/login")
+        form = {"api_key": key, "csrf": csrf_of(page)}
+        assert (await client.post("/console/login", data=form, headers=ORIGIN)).status_code == 303
+        headers = {**ORIGIN, "X-CSRF-Token": client.cookies[CSRF]}
+        before = (await node.http.get("/api/v1/tasks?swarm=echo&limit=500")).json()["items"]
+        refused = await client.post(
+            "/console/tasks/bulk/rerun", data={"swarm": "echo"}, headers=headers
+        )
+        assert refused.status_code == 429, refused.text[:300]
+        assert refused.headers["content-type"].startswith("text/html")
+        assert "Too many requests" in refused.text and "queued" in refused.text
+        after = (await node.http.get("/api/v1/tasks?swarm=echo&limit=500")).json()["items"]
+        assert len(after) == len(before)  # nothing re-run: not some of them either
