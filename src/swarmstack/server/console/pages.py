@@ -147,7 +147,8 @@ def check_values(request: Request) -> None:
         try:
             STORABLE.validate_python(value)
         except ValidationError as exc:
-            raise InvalidInput(f"{name}: {exc.errors()[0]['msg']}") from None
+            said = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise InvalidInput(f"{name}: {said}") from None
 
 
 def _invalid(exc: RequestValidationError) -> InvalidInput:

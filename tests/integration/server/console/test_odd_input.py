@@ -34,12 +34,14 @@ async def test_an_odd_value_is_refused_as_a_page(node: Node, url: str) -> None:
         answer = await client.get(url)
         assert answer.status_code == 422, answer.text[:300]
         assert answer.headers["content-type"].startswith("text/html")
-        assert "Invalid input" in answer.text
+        assert "Invalid input" in answer.text and "Value error" not in answer.text
 
 
 async def test_a_bulk_filter_form_with_a_control_character_is_refused(node: Node) -> None:
     async with signed_in(node, "ada", "admin") as client:
         headers = {**ORIGIN, "X-CSRF-Token": client.cookies[CSRF]}
         for form in ({"swarm": "\x00"}, {"q": "a\x00"}, {"since": "nan"}):
-            answer = await client.post("/console/tasks/bulk/rerun/preview", data=form, headers=headers)
+            answer = await client.post(
+                "/console/tasks/bulk/rerun/preview", data=form, headers=headers
+            )
             assert answer.status_code == 422, (form, answer.text[:300])

@@ -95,7 +95,9 @@ async def test_bulk_rerun_of_more_than_a_thousand_says_how_to_reach_the_rest(nod
         )
         assert "1000" in preview.text and "run it again for the rest" not in preview.text
         assert "narrow the filter" in preview.text
-        done = await client.post("/console/tasks/bulk/rerun", data={"swarm": "echo"}, headers=headers)
+        done = await client.post(
+            "/console/tasks/bulk/rerun", data={"swarm": "echo"}, headers=headers
+        )
         assert "1000 of 1000 tasks submitted again" in done.text
 
 
