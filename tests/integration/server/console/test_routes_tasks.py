@@ -121,3 +121,16 @@ async def test_bulk_rerun_past_the_queue_cap_is_refused_whole_as_a_page(node: No
         assert "Too many requests" in refused.text and "queued" in refused.text
         after = (await node.http.get("/api/v1/tasks?swarm=echo&limit=500")).json()["items"]
         assert len(after) == len(before)  # nothing re-run: not some of them either
+
+
+async def test_a_refused_bulk_action_names_the_permission_it_needs(node: Node) -> None:
+    async with signed_in(node, "vic", "viewer") as client:
+        headers = {**ORIGIN, "X-CSRF-Token": client.cookies[CSRF]}
+        for url, needed in [
+            ("/console/tasks/bulk/rerun/preview", "tasks:submit"),
+            ("/console/tasks/bulk/rerun", "tasks:submit"),
+            ("/console/tasks/bulk/cancel/preview", "tasks:cancel"),
+            ("/console/tasks/bulk/cancel", "tasks:cancel"),
+        ]:
+            refused = await client.post(url, headers=headers)
+            assert refused.status_code == 403 and needed in refused.text, (url, refused.text)
