@@ -266,3 +266,20 @@ def test_admin_view_and_a_phone_sized_screen(console: Console, browser: Browser)
     # keyboard: the skip link is the first stop and moves focus to the content
     phone.keyboard.press("Tab")
     expect(phone.get_by_role("link", name="Skip to content")).to_be_focused()
+
+
+def test_no_view_is_wider_than_a_phone(console: Console, browser: Browser) -> None:
+    console.user("phoebe", "viewer")  # so the users table has a row to draw
+    task = console.api.post("/api/v1/tasks?wait=10", json={"swarm": "triage", "input": "hi"})
+    phone = page_of(browser, 390, 844)
+    phone.goto(console.base + "/console/login")
+    phone.get_by_text("Sign in with an API key instead").click()
+    phone.get_by_label("API key").fill(KEY)
+    phone.get_by_role("button", name="Sign in").click()
+    phone.wait_for_url(re.compile(r"/console/overview"))
+    views = ["overview", "tasks", f"tasks/{task.json()['id']}", "swarms", "swarms/triage", "admin"]
+    for view in views:
+        phone.goto(f"{console.base}/console/{view}")
+        expect(phone.locator("main h1")).not_to_have_count(0)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (view, width)  # tables scroll inside their box, not the page

@@ -15,6 +15,12 @@ async def echo(data: Any) -> Any:
     return data
 
 
+async def inflate(data: dict[str, Any]) -> dict[str, Any]:
+    """Return `data["text"]` repeated `data["times"]` times (an output far larger than the
+    request that asked for it)."""
+    return {"text": str(data["text"]) * int(data["times"])}
+
+
 async def nap(data: Any) -> dict[str, Any]:
     """Sleep `data["s"]` seconds (default 0.05) on the event loop."""
     seconds = float(data.get("s", 0.05)) if isinstance(data, dict) else 0.05

@@ -3,6 +3,7 @@ see (a submitter its own tasks, a principal with a tenant its tenant's)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from urllib.parse import urlencode
@@ -14,6 +15,7 @@ from swarmstack.store.task_search import TaskFilter
 
 FIELDS = ("status", "swarm", "version", "since", "until", "principal", "q")
 STATUSES = tuple(s.value for s in TaskStatus)
+MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z
 LIVE = (TaskStatus.QUEUED.value, TaskStatus.RUNNING.value)
 
 
@@ -22,9 +24,13 @@ def parse_time(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         pass
+    else:
+        if not math.isfinite(number) or abs(number) > MAX_EPOCH:
+            raise InvalidInput(f"not a time: {value[:40]!r} (use YYYY-MM-DDTHH:MM, UTC)")
+        return number
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -39,6 +45,8 @@ def chosen(values: Mapping[str, str]) -> dict[str, str]:
     out = {}
     for name in FIELDS:
         value = (values.get(name) or "").strip()[:200]
+        if any(c < " " or c == "\x7f" or "\ud800" <= c <= "\udfff" for c in value):
+            raise InvalidInput(f"{name}: contains a control character; use printable text")
         if value:
             out[name] = value
     if out.get("status") and out["status"] not in STATUSES:

@@ -11,15 +11,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
+from pydantic import TypeAdapter, ValidationError
 
 from swarmstack import __version__
-from swarmstack.errors import Conflict, Forbidden, InvalidInput, NotFound
+from swarmstack.errors import InvalidInput, SwarmstackError
 from swarmstack.security.roles import Permission, Principal, permits
 from swarmstack.server.console import session
+from swarmstack.server.schemas import StorableName
 
 ENV = Environment(
     loader=PackageLoader("swarmstack.server.console", "templates"),
@@ -47,11 +50,25 @@ def duration(seconds: float | None) -> str:
     return f"{int(seconds // 60)} min {int(seconds % 60)} s"
 
 
-def pretty(value: Any) -> str:
-    """A JSON value indented for reading."""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+SHOWN = 20_000  # characters of one value a page shows; the JSON API has the whole of it
+
+
+def clip(value: Any, limit: int = SHOWN) -> str:
+    """`value` as text, cut after `limit` characters with a note of how many were left out
+    (a task's input, output, trace or error can be megabytes; the page, re-rendered on every
+    event of a running task, must stay small)."""
+    text = "" if value is None else str(value)
+    if len(text) <= limit:
+        return text
+    left = len(text) - limit
+    return f"{text[:limit]}\n… {left:,} more characters not shown (GET /api/v1/tasks/ID has all)"
+
+
+def pretty(value: Any, limit: int = SHOWN) -> str:
+    """A JSON value indented for reading, clipped to `limit` characters."""
+    if not isinstance(value, str):
+        value = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    return clip(value, limit)
 
 
 def usd(value: Any) -> str:
@@ -59,7 +76,7 @@ def usd(value: Any) -> str:
     return "-" if value in (None, "") else f"${float(value):.6f}".rstrip("0").rstrip(".")
 
 
-ENV.filters.update(when=when, duration=duration, pretty=pretty, usd=usd)
+ENV.filters.update(when=when, duration=duration, pretty=pretty, clip=clip, usd=usd)
 
 
 def render(
@@ -96,6 +113,10 @@ def message(
     return render(request, "message.html", who, status, title=title, text=text)
 
 
+TITLES = {403: "Not allowed", 404: "Not found", 409: "Conflict", 413: "Too large",
+          422: "Invalid input", 429: "Too many requests", 503: "Unavailable"}  # fmt: skip
+
+
 def _refusal(request: Request, exc: Exception) -> Response:
     who: Principal | None = getattr(request.state, "principal", None)
     if isinstance(exc, session.SignInNeeded):
@@ -105,14 +126,35 @@ def _refusal(request: Request, exc: Exception) -> Response:
         if request.method not in session.SAFE:
             return message(request, None, "Signed out", "Your session ended; sign in again.", 401)
         return RedirectResponse(url, status_code=303)
-    if isinstance(exc, session.CsrfRefused | Forbidden):
-        return message(request, who, "Not allowed", str(exc.message), 403)
-    if isinstance(exc, NotFound):
-        return message(request, who, "Not found", str(exc.message), 404)
-    if isinstance(exc, Conflict):
-        return message(request, who, "Conflict", str(exc.message), 409)
-    assert isinstance(exc, InvalidInput)
-    return message(request, who, "Invalid input", str(exc.message), 422)
+    assert isinstance(exc, SwarmstackError)
+    text = str(exc.message) + (f" ({exc.fix})" if exc.fix else "")
+    response = message(request, who, TITLES.get(exc.status, "Error"), text, exc.status)
+    retry = exc.details.get("delay_s")
+    if isinstance(retry, int | float) and retry > 0:
+        response.headers["Retry-After"] = str(max(1, round(retry)))
+    return response
+
+
+STORABLE: TypeAdapter[str] = TypeAdapter(StorableName)
+
+
+def check_values(request: Request) -> None:
+    """Refuse query and path values the JSON API would refuse as names (NUL and other control
+    characters, lone surrogates): the console hands them to the store and the API's handlers
+    directly, and PostgreSQL cannot hold NUL in text."""
+    values = [*request.query_params.multi_items(), *request.path_params.items()]
+    for name, value in values:
+        try:
+            STORABLE.validate_python(value)
+        except ValidationError as exc:
+            said = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise InvalidInput(f"{name}: {said}") from None
+
+
+def _invalid(exc: RequestValidationError) -> InvalidInput:
+    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "not valid"}
+    where = ".".join(str(part) for part in first.get("loc", ())) or "the request"
+    return InvalidInput(f"{where}: {first.get('msg', 'not valid')}")
 
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -127,10 +169,15 @@ class ConsoleRoute(APIRoute):
         async def handler(request: Request) -> Response:
             try:
                 await session.check_csrf(request)
+                check_values(request)
                 response = await original(request)
-            except (session.SignInNeeded, session.CsrfRefused, Forbidden, NotFound) as exc:
+            except RequestValidationError as exc:
+                return _refusal(request, _invalid(exc))
+            except session.SignInNeeded as exc:
                 return _refusal(request, exc)
-            except (Conflict, InvalidInput) as exc:
+            except SwarmstackError as exc:
+                if exc.status >= 500 and exc.status != 503:
+                    raise  # a fault of ours: the app's handler logs it and answers 500
                 return _refusal(request, exc)
             session.renew_session(response, request)
             return response

@@ -3,7 +3,9 @@ revoke a key. Data and actions are the admin API's own handlers (server/routes_a
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from swarmstack.security.roles import Permission, permits
@@ -18,13 +20,13 @@ router = APIRouter(prefix="/console/admin", route_class=ConsoleRoute, include_in
 async def admin(
     request: Request,
     who: Console,
-    before: int | None = None,
+    before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     action: str | None = None,
     principal: str | None = None,
 ) -> Response:
     """The audit log (newest first, filtered), and users and keys for those who manage them."""
     audit = await api.audit_log(
-        request, who, 50, before if before and before > 0 else None, action or None,
+        request, who, 50, before, action or None,
         principal or None,
     )  # fmt: skip
     users = await api.list_users(request, who) if permits(who, Permission.ADMIN_USERS) else None

@@ -9,22 +9,22 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from pydantic import ValidationError
 
 from swarmstack.core.records import TaskEvent, TaskRecord
 from swarmstack.core.states import Priority
-from swarmstack.errors import Conflict, Forbidden, InvalidInput, NotFound
+from swarmstack.errors import Conflict, InvalidInput, NotFound
 from swarmstack.security.roles import (
-    Permission,
     Principal,
     can_cancel_task,
     can_see_task,
-    permits,
 )
 from swarmstack.server.audit import audited
 from swarmstack.server.console import filters, session
 from swarmstack.server.console.pages import ConsoleRoute, render
 from swarmstack.server.console.session import Console
 from swarmstack.server.queue_caps import check_queue_cap
+from swarmstack.server.schemas import TaskIn
 from swarmstack.server.sse import event_stream, finished_before
 from swarmstack.server.state import Manager, SubmitRequest
 from swarmstack.store.task_search import SCAN_LIMIT, encrypted
@@ -76,11 +76,21 @@ async def submit(request: Request, who: Console) -> Response:
         value: Any = json.loads(text)
     except ValueError:
         value = text
+    body = checked_submit(fields.get("swarm") or None, value, fields.get("priority") or None)
     await check_queue_cap(manager, who, request)
-    task = await manager.submit(
-        SubmitRequest(fields.get("swarm") or None, value, fields.get("priority") or None), who
-    )
+    task = await manager.submit(SubmitRequest(body.swarm, body.input, body.priority), who)
     return RedirectResponse(f"/console/tasks/{task.id}", status_code=303)
+
+
+def checked_submit(swarm: str | None, value: Any, priority: str | None) -> TaskIn:
+    """The form's task through the JSON API's own rules (`TaskIn`: a known priority, a
+    storable swarm name, strict JSON), refused as InvalidInput like the API refuses it."""
+    try:
+        return TaskIn.model_validate({"swarm": swarm, "input": value, "priority": priority})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the form"
+        raise InvalidInput(f"{where}: {first['msg']}") from None
 
 
 async def _visible(manager: Manager, task_id: str, who: Principal) -> TaskRecord:
@@ -161,10 +171,6 @@ async def task_events(task_id: str, request: Request, who: Console) -> Response:
 
 
 async def _targets(request: Request, who: Principal, action: str) -> list[TaskRecord]:
-    if action not in ACTIONS:
-        raise NotFound(f"no bulk action {action[:40]!r}")
-    if action == "rerun" and not permits(who, Permission.TASKS_SUBMIT):
-        raise Forbidden(f"the {who.role} role does not have the permission 'tasks:submit'")
     fields = await session.form(request)
     f = filters.task_filter(who, fields)
     if action == "cancel":
@@ -172,8 +178,33 @@ async def _targets(request: Request, who: Principal, action: str) -> list[TaskRe
     return await _manager(request).store.task_search.matching(f, BULK_MAX + 1)
 
 
-@router.post("/bulk/{action}/preview")
-async def bulk_preview(action: str, request: Request, who: Console) -> Response:
+# each action is its own route, so server/access.py names the permission it needs (cancel:
+# tasks:cancel, re-run: tasks:submit) and a refusal says which one is missing
+@router.post("/bulk/cancel/preview")
+async def bulk_cancel_preview(request: Request, who: Console) -> Response:
+    """How many tasks a bulk cancel would touch, and a button to confirm it."""
+    return await bulk_preview("cancel", request, who)
+
+
+@router.post("/bulk/rerun/preview")
+async def bulk_rerun_preview(request: Request, who: Console) -> Response:
+    """How many tasks a bulk re-run would submit again, and a button to confirm it."""
+    return await bulk_preview("rerun", request, who)
+
+
+@router.post("/bulk/cancel")
+async def bulk_cancel(request: Request, who: Console) -> Response:
+    """Cancel the matching live tasks (at most BULK_MAX, newest first)."""
+    return await bulk("cancel", request, who)
+
+
+@router.post("/bulk/rerun")
+async def bulk_rerun(request: Request, who: Console) -> Response:
+    """Submit the matching tasks again (at most BULK_MAX, newest first)."""
+    return await bulk("rerun", request, who)
+
+
+async def bulk_preview(action: str, request: Request, who: Principal) -> Response:
     """How many tasks the action would touch, and a button to confirm it."""
     found = await _targets(request, who, action)
     fields = filters.chosen(await session.form(request))
@@ -189,23 +220,25 @@ async def bulk_preview(action: str, request: Request, who: Console) -> Response:
     )
 
 
-@router.post("/bulk/{action}")
-async def bulk(action: str, request: Request, who: Console) -> Response:
+async def bulk(action: str, request: Request, who: Principal) -> Response:
     """Cancel or re-run the matching tasks (at most BULK_MAX, newest first)."""
     manager = _manager(request)
     found = (await _targets(request, who, action))[:BULK_MAX]
     done = 0
     async with audited(request, who, f"console.bulk-{action}", "tasks", asked=len(found)) as extra:
-        for task in found:
-            try:
-                if action == "cancel":
+        if action == "cancel":
+            for task in found:
+                try:
                     await manager.store.tasks.cancel(task.id, time.time(), who.name)
-                else:
-                    await check_queue_cap(manager, who, request)
-                    await manager.submit(_again(task), who)
-            except (Conflict, NotFound, InvalidInput):
-                continue  # finished meanwhile, or its swarm is gone
-            done += 1
+                except (Conflict, NotFound):
+                    continue  # finished meanwhile
+                done += 1
+        elif found:
+            # one queue-cap check and one stored batch, as POST /api/v1/tasks/batch does: a
+            # thousand single submits took 10-20 s and could stop half-way at the cap
+            await check_queue_cap(manager, who, request, count=len(found))
+            results = await manager.submit_many([_again(t) for t in found], who)
+            done = sum(isinstance(r, TaskRecord) for r in results)  # refused: swarm gone
         extra["done"] = done
     if action == "cancel" and found:
         ids = [str(t.id) for t in found]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from swarmstack.server.console.pages import ENV, duration, pretty, usd, when
+from swarmstack.server.console.pages import ENV, clip, duration, pretty, usd, when
 
 
 def test_filters_format_times_durations_and_costs() -> None:
@@ -16,3 +16,9 @@ def test_filters_format_times_durations_and_costs() -> None:
 def test_templates_escape_what_they_show() -> None:
     html = ENV.from_string("<p>{{ text }}</p>").render(text="<script>alert(1)</script>")
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_long_values_are_clipped_with_a_count_of_what_was_left_out() -> None:
+    assert clip("abc", 5) == "abc" and clip(None) == ""
+    assert clip("x" * 12, 5).startswith("xxxxx\n… 7 more characters not shown")
+    assert len(pretty({"t": "y" * 100_000})) < 21_000
