@@ -5,19 +5,22 @@ Saves the screenshots docs/console.md shows (with SWARMSTACK_SCREENSHOTS=docs/im
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.conftest import REPO
+from tests.conftest import REPO, throwaway_database
 from tests.process.conftest import Procs, wait_ready
 from tests.support.net import free_port
 
@@ -79,30 +82,46 @@ class Console:
         assert answer.status_code == 201, answer.text
 
 
-@pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+_T = TypeVar("_T")
+
+
+def _in_thread(work: Callable[[], _T]) -> _T:
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(work).result()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def console(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Console]:
+    """`up` with the console on SQLite, then on a PostgreSQL database of its own."""
     tmp = tmp_path_factory.mktemp("console")
     (tmp / "nap.yaml").write_text(NAP)
-    procs = Procs(tmp)
-    port = free_port()
-    procs.start(
-        "up",
-        "examples/triage/swarm.yaml",
-        str(tmp / "nap.yaml"),
-        "--port",
-        str(port),
-        "--data-dir",
-        str(tmp / "data"),
-        name="up",
-        env={"SWARMSTACK_SECURITY__ADMIN_KEY": KEY},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
+    with contextlib.ExitStack() as stack:
+        env = {"SWARMSTACK_SECURITY__ADMIN_KEY": KEY}
+        if request.param == "postgresql":
+            # in a thread of its own: Playwright's sync API keeps an event loop in this one
+            database = throwaway_database("swarmstack_console")
+            env["SWARMSTACK_STORE__URL"] = _in_thread(lambda: next(database))
+            stack.callback(_in_thread, lambda: next(database, None))
+        procs = Procs(tmp)
+        stack.callback(procs.stop_all)
+        port = free_port()
+        procs.start(
+            "up",
+            "examples/triage/swarm.yaml",
+            str(tmp / "nap.yaml"),
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp / "data"),
+            name="up",
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
         wait_ready(base, timeout_s=60)
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {KEY}"}) as api:
             yield Console(base, api, tmp / "data")
-    finally:
-        procs.stop_all()
 
 
 @pytest.fixture(scope="module")
