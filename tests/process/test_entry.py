@@ -29,6 +29,8 @@ def test_ctrl_c_while_the_cli_imports_is_quiet(delay_s: float) -> None:
     time.sleep(delay_s)  # `python -m swarmstack --help` takes well over a second to import
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, err
+    # 130 from our handler; -SIGINT when the signal lands while the interpreter itself is
+    # still starting (before any of our code runs, on a loaded machine): quiet either way
+    assert proc.returncode in (130, -signal.SIGINT), err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     assert not (REPO / "never.tar").exists()

@@ -227,5 +227,12 @@ async def test_a_candidate_no_worker_can_load_cannot_be_promoted_and_is_aborted(
     assert state["weight"] == 0
     assert state["history"][0]["message"].startswith("aborted: no live worker can run 2.0.0")
     assert state["history"][0]["version"] == "2.0.0"
+    # The leader commits the abort, then this manager's routes follow it (a few ms later here;
+    # up to the route refresh on other managers, a known window): wait for that first
+    router = cluster.node.manager.router  # type: ignore[union-attr]
+    for _ in range(200):
+        if all(router.version_for("s", f"k{i}") == "1.0.0" for i in range(32)):
+            break
+        await asyncio.sleep(0.025)
     task = await cluster.submit("after")
     assert (task["version"], task["status"]) == ("1.0.0", "succeeded")
