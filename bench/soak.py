@@ -94,6 +94,7 @@ def _soak(
                     "store_mb": round(_store_bytes(url) / 1e6, 2),
                     "dead_tuples": _dead_tuples(url),
                     "vacuums": _vacuums(url),
+                    "relations_mb": _relations_mb(url),
                     "rss_mb": [round(rss_mb(p)) for p in [proc.pid, *_children(proc.pid)]],
                     "p50_ms": round(pct(latencies, 0.5) * 1000, 1),
                     "p99_ms": round(pct(latencies, 0.99) * 1000, 1),
@@ -146,6 +147,20 @@ def _vacuums(url: str) -> dict[str, list[int]] | None:
         "WHERE n_dead_tup > 0 OR vacuum_count + autovacuum_count > 0 ORDER BY relname",
     )
     return {r[0]: [int(r[1]), int(r[2]), int(r[3])] for r in rows}
+
+
+def _relations_mb(url: str) -> dict[str, float] | None:
+    """PostgreSQL: the size of each relation over 0.5 MB (tables, their TOAST, indexes, and the
+    system catalogs), to see which one grows when the database does."""
+    if url.startswith("sqlite"):
+        return None
+    rows = _pg(
+        url,
+        "SELECT n.nspname || '.' || c.relname, pg_relation_size(c.oid) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'i', 't') "
+        "AND pg_relation_size(c.oid) > 500000 ORDER BY 2 DESC",
+    )
+    return {str(r[0]): round(int(r[1]) / 1e6, 2) for r in rows}
 
 
 def _children(pid: int) -> list[int]:

@@ -8,7 +8,7 @@ import time
 from sqlalchemy import text
 
 from swarmstack.store import Store
-from swarmstack.store.vacuum import dead_tuples
+from swarmstack.store.vacuum import TableStats, dead_tuples, table_stats
 
 
 async def vacuum_counts(store: Store) -> dict[str, int]:
@@ -23,6 +23,27 @@ async def vacuum_counts(store: Store) -> dict[str, int]:
         return {r[0]: int(r[1]) for r in found}
 
 
+async def analyze_counts(store: Store) -> dict[str, int]:
+    """Manual ANALYZEs so far per table of the store."""
+    async with store.db.read() as conn:
+        found = await conn.execute(
+            text(
+                "SELECT relname, analyze_count FROM pg_stat_user_tables "
+                "WHERE schemaname = current_schema()"
+            )
+        )
+        return {r[0]: int(r[1]) for r in found}
+
+
+async def catalog_vacuums(store: Store) -> int:
+    """Manual VACUUMs so far of the statistics catalog, pg_statistic."""
+    async with store.db.read() as conn:
+        found = await conn.execute(
+            text("SELECT vacuum_count FROM pg_stat_sys_tables WHERE relname = 'pg_statistic'")
+        )
+        return int(found.scalar_one())
+
+
 async def until_dead(store: Store, table: str, at_least: int) -> int:
     """Dead tuples of `table` once the statistics show `at_least` (they lag by about 1 s)."""
     deadline = time.monotonic() + 10
@@ -30,4 +51,15 @@ async def until_dead(store: Store, table: str, at_least: int) -> int:
         dead = (await dead_tuples(store.db, [table])).get(table, 0)
         if dead >= at_least or time.monotonic() > deadline:
             return dead
+        await asyncio.sleep(0.2)
+
+
+async def until_modified(store: Store, table: str, at_least: int) -> TableStats:
+    """`table`'s counts once the statistics show `at_least` rows modified since its last ANALYZE
+    (they lag by about 1 s)."""
+    deadline = time.monotonic() + 10
+    while True:
+        stats = (await table_stats(store.db, [table]))[table]
+        if stats.modified >= at_least or time.monotonic() > deadline:
+            return stats
         await asyncio.sleep(0.2)

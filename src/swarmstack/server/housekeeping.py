@@ -23,7 +23,7 @@ from swarmstack.settings.models import RetentionSettings
 from swarmstack.store import Store
 from swarmstack.store.pruner import Limits, Pruner, Report
 from swarmstack.store.stats import store_stats
-from swarmstack.store.vacuum import vacuum_dead
+from swarmstack.store.vacuum import Maintenance, vacuum_dead
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class Housekeeping:
         self._next_round = 0.0
         self._next_stats = 0.0
         self._next_analyze = 0.0
-        self._vacuum: asyncio.Task[list[str]] | None = None
+        self._vacuum: asyncio.Task[Maintenance] | None = None
         for status, keep_s in plan.longest_by_status().items():
             metrics.retention_seconds.labels(status).set(keep_s)
 
@@ -73,24 +73,31 @@ class Housekeeping:
             return
         if self._vacuum is not None and not self._vacuum.done():
             return
-        analyze = now >= self._next_analyze
-        if analyze:
-            self._next_analyze = now + self.settings.stats_interval
+        analyze = now >= self._next_analyze  # moved on once a table was analysed
         self._vacuum = asyncio.create_task(self._vacuum_once(analyze), name="vacuum")
 
-    async def _vacuum_once(self, analyze: bool) -> list[str]:
+    async def _vacuum_once(self, analyze: bool) -> Maintenance:
         began = time.monotonic()
         try:
             done = await vacuum_dead(self.store.db, self.settings.vacuum_rows, analyze=analyze)
         except StoreUnavailable as exc:
             log.warning("vacuum failed (%s); trying again next tick", exc)
-            return []
+            return Maintenance()
         except Exception:  # a bug must not end vacuuming for good: the next tick tries again
             log.exception("vacuum failed; trying again next tick")
-            return []
-        if done:
-            self.metrics.store_vacuums.inc(len(done))
-            log.debug("vacuumed %s in %.3f s", ", ".join(done), time.monotonic() - began)
+            return Maintenance()
+        if done.vacuumed:
+            self.metrics.store_vacuums.inc(len(done.vacuumed))
+        if done.analyzed:
+            self._next_analyze = time.monotonic() + self.settings.analyze_interval
+        if done.vacuumed or done.analyzed:
+            log.debug(
+                "vacuumed %s, analysed %s%s in %.3f s",
+                ", ".join(done.vacuumed) or "nothing",
+                ", ".join(done.analyzed) or "nothing",
+                " and the statistics catalog" if done.catalog else "",
+                time.monotonic() - began,
+            )
         return done
 
     async def aclose(self) -> None:

@@ -54,6 +54,13 @@ class RetentionSettings(BaseModel):
         description="PostgreSQL: the leader VACUUMs a table once it holds this many dead tuples "
         "(checked every second; 0: leave it to the server's autovacuum).",
     )
+    analyze_interval: Duration = Field(
+        300.0,
+        gt=0,
+        description="PostgreSQL: the least time between the leader's ANALYZEs of a store table "
+        "(each leaves dead rows in the pg_statistic catalog; only tables modified past "
+        "autovacuum's threshold are analysed).",
+    )
 
 
 class TracingSettings(BaseModel):

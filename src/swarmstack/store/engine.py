@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -221,17 +221,16 @@ class Database:
                 if self._file_lock is not None:
                     self._file_lock.release()
 
-    async def pg_vacuum(self, tables: Sequence[str], *, analyze: bool = True) -> None:
-        """PostgreSQL: `VACUUM (SKIP_LOCKED)` of `tables`, with ANALYZE when `analyze`, on a
-        pooled connection in autocommit mode (VACUUM cannot run in a transaction). It takes
-        only SHARE UPDATE EXCLUSIVE locks, so reads, claims and writes go on; SKIP_LOCKED passes
-        over a table that another vacuum or DDL holds instead of waiting for it."""
-        names = ", ".join(tables)
-        options = "ANALYZE, SKIP_LOCKED" if analyze else "SKIP_LOCKED"
+    async def pg_maintain(self, statement: str) -> None:
+        """PostgreSQL: run one maintenance statement (`VACUUM`, `ANALYZE`) on a pooled
+        connection in autocommit mode (VACUUM cannot run in a transaction). Both take only
+        SHARE UPDATE EXCLUSIVE locks, so reads, claims and writes go on; with SKIP_LOCKED they
+        pass over a table another vacuum or DDL holds instead of waiting for it. Raises
+        StoreUnavailable when the store is down."""
         try:
             async with self.writer.connect() as conn:
                 auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                await auto.execute(text(f"VACUUM ({options}) {names}"))
+                await auto.execute(text(statement))
         except _STORE_FAULTS as exc:
             raise translate(exc) from exc
 

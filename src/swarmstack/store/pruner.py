@@ -148,15 +148,17 @@ class Pruner:
 
     async def vacuum(self) -> None:
         """SQLite: return up to `vacuum_pages` free pages to the OS (auto_vacuum=INCREMENTAL).
-        PostgreSQL: `VACUUM (ANALYZE)` each table holding `vacuum_rows` dead tuples or more
-        (of the deletes and of the queue's own updates; `store.vacuum`), whether or not the
-        server's autovacuum is on (docs/architecture.md, "Storage")."""
+        PostgreSQL: `VACUUM` each table holding `vacuum_rows` dead tuples or more (of the
+        deletes and of the queue's own updates; `store.vacuum`), whether or not the server's
+        autovacuum is on (docs/architecture.md, "Storage"). It does not ANALYZE: the leader
+        does that on its own, slower cadence (each ANALYZE leaves dead rows in the statistics
+        catalog)."""
         if self.db.is_sqlite:
             if self.limits.vacuum_pages:
                 await self.db.sqlite_script(
                     f"PRAGMA incremental_vacuum({self.limits.vacuum_pages});"
                 )
             return
-        vacuumed = await vacuum_dead(self.db, self.limits.vacuum_rows, analyze=True)
-        if vacuumed:
-            log.debug("retention: vacuumed %s", ", ".join(vacuumed))
+        done = await vacuum_dead(self.db, self.limits.vacuum_rows)
+        if done.vacuumed:
+            log.debug("retention: vacuumed %s", ", ".join(done.vacuumed))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from prometheus_client import generate_latest
 
 from swarmstack.core.records import OutcomeKind
@@ -17,12 +18,14 @@ from swarmstack.spec.retention import Retention
 from swarmstack.store import Store
 from swarmstack.store.tables import tasks
 from tests.integration.store.test_retention import DAY, finished, rows
-from tests.support.pg_stats import until_dead, vacuum_counts
+from tests.support.pg_stats import analyze_counts, until_dead, until_modified, vacuum_counts
 from tests.support.store_time import age
 
 
-def leader(store: Store, metrics: Metrics, owner: str) -> Leader:
-    settings = RetentionSettings()
+def leader(
+    store: Store, metrics: Metrics, owner: str, settings: RetentionSettings | None = None
+) -> Leader:
+    settings = settings or RetentionSettings()
     plan = plan_of(settings, {"s": Retention(failed=2 * DAY)})
     keeping = Housekeeping(store, settings, plan, metrics)
     return Leader(store, LocalSignals(), metrics, owner, ["s"], housekeeping=keeping)
@@ -77,3 +80,22 @@ async def test_the_leader_vacuums_tables_past_their_dead_tuple_threshold(store: 
         return
     assert (sample(m, "swarmstack_store_vacuums_total") or 0) >= 1
     assert (await vacuum_counts(store))["tasks"] == before["tasks"] + 1
+
+
+async def test_the_leader_analyses_a_table_at_most_once_per_analyze_interval(
+    store: Store,
+) -> None:
+    if store.db.is_sqlite:
+        pytest.skip("PostgreSQL's ANALYZE")
+    m = Metrics()
+    only = leader(store, m, "m1", RetentionSettings(analyze_interval=3600))
+    await only.tick(time.time())  # an empty store: nothing due, so the interval has not begun
+    await only.resign()
+    before = await analyze_counts(store)
+    for round_ in (1, 2):
+        await finished(store, n=100)
+        await until_modified(store, "tasks", 100)
+        await only.tick(time.time())
+        await only.resign()  # waits for the vacuum and ANALYZE the tick started
+        # the first round analyses `tasks`; the second, within the hour, does not
+        assert (await analyze_counts(store))["tasks"] == before["tasks"] + 1, round_
