@@ -3,7 +3,8 @@ PostgreSQL. Every window it records the store's size (SQLite: file + WAL; Postgr
 database), PostgreSQL's dead tuples, the RSS of every swarmstack process, and the
 submit-to-result p50/p99 of that window. Goals: size and RSS flat once the retention window is
 full, dead tuples median < 1,000, and the p99 of the last 5 minutes within 10 % of the first 5
-(both pooled over every request of those minutes).
+(both pooled over every request of those minutes). The clock starts after a 10 s warm-up at the
+same rate, so the first minutes measure the store, not the workers' start.
 
     python bench/run.py soak --backend sqlite --duration 180 --rate 100
     python bench/run.py soak --backend postgresql --duration 1800 --rate 200 --retention 300
@@ -32,6 +33,7 @@ from bench.run import (
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 EDGE_S = 300  # the p99 of the first and of the last 5 minutes are compared
+WARM_UP_S = 10  # paced load before the clock starts: workers importing are not the store
 
 
 def retention_env(keep_s: int) -> dict[str, str]:
@@ -80,6 +82,7 @@ def _soak(
     with process(args, work / "soak.log", env) as proc:
         base = f"http://127.0.0.1:{port}"
         wait_http(base + "/ready")
+        asyncio.run(paced(base, rate, WARM_UP_S, failures=[]))  # discarded
         began = time.monotonic()
         while time.monotonic() - began < duration_s:
             failures: list[bytes] = []
