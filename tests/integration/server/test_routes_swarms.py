@@ -1,5 +1,6 @@
 """The Swarms API shape over a real manager and worker, on the fake LLM server: completions
-answer in the Swarms shape, bad bodies get a problem that says what and where."""
+answer in the Swarms shape, bad bodies get a problem that says what and where. On SQLite and on
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,6 +19,12 @@ SWARMS_HEADERS = {"x-api-key": ADMIN_KEY, "Authorization": ""}
 def fake() -> Iterator[FakeLLM]:
     with FakeLLM() as server:
         yield server
+
+
+@pytest.fixture
+def node_store(store_url: str) -> str:
+    """Each test runs on SQLite and on PostgreSQL."""
+    return store_url
 
 
 @pytest.fixture
