@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from swarmstack.testing import FakeLLM
+from swarmstack.testing.fake_script import plan_answer
 from tests.integration.server.conftest import ADMIN_KEY, Node
 
 SWARMS_HEADERS = {"x-api-key": ADMIN_KEY, "Authorization": ""}
@@ -141,3 +142,46 @@ async def test_logs_and_models(node: Node) -> None:
     assert logs["logs"][0]["data"]["task"] == "Write about bees"
     models = (await node.http.get("/v1/models/available")).json()
     assert models["success"] is True and isinstance(models["models"], list)
+
+
+def served_usage(fake: FakeLLM, since: int, marker: str) -> tuple[int, int]:
+    """Prompt and completion tokens the fake server answered to its requests from number
+    `since` on whose system prompt holds `marker` (its answers are a pure function of the
+    request)."""
+    prompt = completion = 0
+    for body in fake.state.requests[since:]:
+        if any(marker in str(m.get("content")) for m in body["messages"] if m["role"] == "system"):
+            plan = plan_answer(body)
+            prompt, completion = prompt + plan.prompt_tokens, completion + plan.completion_tokens
+    return prompt, completion
+
+
+async def test_per_agent_usage_is_what_the_server_reported_for_each_agent(
+    node: Node, fake: FakeLLM
+) -> None:
+    body = {
+        "name": "Pair",
+        "agents": [
+            agent("Alpha", "You are Alpha-7f. [[slow:0.2]] [[say:short]]"),
+            agent("Beta", "You are Beta-7f, who talks longer. [[say:a much longer answer]]"),
+        ],
+        "swarm_type": "ConcurrentWorkflow",  # both at once: neither counts the other's call
+        "task": "Compare",
+    }
+    since = len(fake.state.requests)
+    response = await node.http.post("/v1/swarm/completions", json=body)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    per_agent = answer["metadata"]["billing_info"]["cost_breakdown"]["token_counts"]["per_agent"]
+    for name, marker in (("Alpha", "Alpha-7f"), ("Beta", "Beta-7f")):
+        prompt, completion = served_usage(fake, since, marker)
+        assert prompt > 0 and completion > 0
+        price = (prompt * 0.15 + completion * 0.60) / 1_000_000  # gpt-4o-mini, docs/agents.md
+        assert per_agent[name] == {
+            "input_tokens": prompt,
+            "output_tokens": completion,
+            "total_tokens": prompt + completion,
+            "total_cost": round(price, 8),
+        }
+    assert sum(a["input_tokens"] for a in per_agent.values()) == answer["usage"]["input_tokens"]
+    assert sum(a["output_tokens"] for a in per_agent.values()) == answer["usage"]["output_tokens"]
