@@ -31,8 +31,9 @@ layers: install
 
 check: lint typecheck layers ## static checks
 
-test: check ## static checks, then the whole test suite (real SQLite, PostgreSQL, Redis)
+test: check ## static checks, the whole test suite (real SQLite, PostgreSQL, Redis), then kind: swarms
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory test-swarms
 
 SWARMS_VENV ?= .venv-swarms
 $(SWARMS_VENV)/bin/swarmstack: pyproject.toml

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from swarmstack.spec import SwarmSpec, parse_spec
 from swarmstack.store import Store, open_store
+from swarmstack.store.engine import Database
 from swarmstack.store.tables import metadata
 from tests.support.keys import keyring_of_tests
 from tests.support.redis_server import RedisServer
@@ -60,13 +61,18 @@ async def store(store_url: str) -> AsyncIterator[Store]:
     """An open, migrated, empty store on each backend."""
     opened = await open_store(store_url, keyring=keyring_of_tests())
     if not opened.db.is_sqlite:
-        async with opened.db.write() as conn:
-            names = ", ".join(t.name for t in metadata.sorted_tables)
-            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+        await empty_tables(opened.db)
     try:
         yield opened
     finally:
         await opened.close()
+
+
+async def empty_tables(db: Database) -> None:
+    """Empty every table of a PostgreSQL store: the session's database is shared by tests."""
+    async with db.write() as conn:
+        names = ", ".join(t.name for t in metadata.sorted_tables)
+        await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
 
 
 SpecFactory = Callable[..., SwarmSpec]

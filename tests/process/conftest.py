@@ -80,6 +80,16 @@ class Procs:
             log.close()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def own_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store of this test alone on each backend: a SQLite file, or a PostgreSQL database that
+    is dropped afterwards (processes that outlive a test never share one)."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    fresh: str = request.getfixturevalue("fresh_pg_url")
+    return fresh
+
+
 @pytest.fixture
 def procs(tmp_path: Path) -> Iterator[Procs]:
     started = Procs(tmp_path)

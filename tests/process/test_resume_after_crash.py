@@ -1,6 +1,6 @@
 """A worker SIGKILLed in the middle of a hierarchical swarm: another worker takes the task over
 once its lease expires and resumes at the last finished step (the plan and the order are not
-run again; the director's review is)."""
+run again; the director's review is). On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import pg_query
 from tests.process.conftest import Procs, wait_for_log, wait_ready
 from tests.support.keys import TEST_KEY
 from tests.support.net import free_port
@@ -28,20 +29,24 @@ runtime: {lease: 2s, retry_attempts: 2, retry_delay: 0s, resume_steps: true}
 """
 
 
-def finished_steps(db: Path) -> int:
-    with sqlite3.connect(db) as conn:
-        found = conn.execute("SELECT count(*) FROM task_events WHERE type = 'step_finished'")
-        return int(found.fetchone()[0])
+FINISHED = "SELECT count(*) FROM task_events WHERE type = 'step_finished'"
+
+
+def finished_steps(url: str) -> int:
+    if url.startswith("sqlite"):
+        with sqlite3.connect(url.removeprefix("sqlite+aiosqlite:///")) as conn:
+            return int(conn.execute(FINISHED).fetchone()[0])
+    return int(str(pg_query(url, FINISHED)[0][0]))
 
 
 def test_a_crashed_hierarchical_swarm_resumes_at_the_last_finished_step(
-    procs: Procs, tmp_path: Path
+    procs: Procs, tmp_path: Path, own_store_url: str
 ) -> None:
-    spec, db, marker = tmp_path / "board.yaml", tmp_path / "store.db", tmp_path / "calls"
+    spec, db, marker = tmp_path / "board.yaml", own_store_url, tmp_path / "calls"
     spec.write_text(SPEC)
     port = free_port()
     env = {
-        "SWARMSTACK_STORE__URL": f"sqlite+aiosqlite:///{db}",
+        "SWARMSTACK_STORE__URL": db,
         "SWARMSTACK_SECURITY__ADMIN_KEY": KEY,
         "SWARMSTACK_WORKER__SWEEP_INTERVAL": "0.5",
         "SWARM_ENCRYPTION_KEY": TEST_KEY,

@@ -1,6 +1,6 @@
 """A client written to the Swarms API shape, pointed at a real `swarmstack up`: it sends
 `x-api-key`, posts SwarmSpecs, and reads Swarms answers back. The agents run on the fake LLM
-server through OPENAI_BASE_URL, as the OpenAI SDK would."""
+server through OPENAI_BASE_URL, as the OpenAI SDK would. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ class SwarmsClient:
         self.http.close()
 
 
-def test_a_swarms_client_gets_the_swarms_shape_back(procs: Procs, tmp_path: Path) -> None:
+def test_a_swarms_client_gets_the_swarms_shape_back(
+    procs: Procs, tmp_path: Path, own_store_url: str
+) -> None:
     with FakeLLM() as fake:
         port = free_port()
         procs.start(
@@ -48,6 +50,7 @@ def test_a_swarms_client_gets_the_swarms_shape_back(procs: Procs, tmp_path: Path
             env={
                 "SWARMSTACK_SECURITY__ADMIN_KEY": KEY,
                 "SWARMSTACK_SERVER__SWARMS_API": "true",
+                "SWARMSTACK_STORE__URL": own_store_url,
                 "OPENAI_BASE_URL": fake.base_url,
                 "OPENAI_API_KEY": "sk-fake",
             },

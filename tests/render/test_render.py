@@ -14,7 +14,14 @@ from swarmstack.cli.main import app
 from swarmstack.errors import InvalidInput
 from swarmstack.render import referenced_metric_names, render_files
 from tests.conftest import REPO
-from tests.integration.server.conftest import Node, node, rate_limits, server_overrides, swarms
+from tests.integration.server.conftest import (
+    Node,
+    node,
+    node_store,
+    rate_limits,
+    server_overrides,
+    swarms,
+)
 from tests.render.conftest import EXAMPLES, base_objects, example_canaries, example_specs
 
 Obj = dict[str, Any]
@@ -138,6 +145,7 @@ async def test_every_metric_the_rules_and_dashboard_use_is_exported(node: Node) 
 
 __all__ = [
     "node",
+    "node_store",
     "rate_limits",
     "server_overrides",
     "swarms",

@@ -5,11 +5,12 @@ Created by the worker for each attempt; agents receive it as `ctx` when their si
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,14 @@ class Usage:
         """Prompt plus completion tokens."""
         return self.prompt_tokens + self.completion_tokens
 
+    def add(self, spent: Usage) -> None:
+        """Add `spent` to these counts."""
+        self.prompt_tokens += spent.prompt_tokens
+        self.completion_tokens += spent.completion_tokens
+        self.cost_usd += spent.cost_usd
+        self.steps += spent.steps
+        self.llm_calls += spent.llm_calls
+
     def as_dict(self) -> dict[str, Any]:
         """JSON form, stored on the task."""
         return {
@@ -50,6 +59,25 @@ class Usage:
             "steps": self.steps,
             "llm_calls": self.llm_calls,
         }
+
+
+# The usage of each step that the running code is part of, innermost last (`counted`). What a
+# task spends is added to these too, so a step counts its own calls (and those of its inner
+# steps) but not those of sibling steps running at the same time: asyncio tasks and sync-pool
+# calls copy the context they start in.
+running_steps: contextvars.ContextVar[tuple[Usage, ...]] = contextvars.ContextVar(
+    "swarmstack_running_steps", default=()
+)
+
+
+@contextlib.contextmanager
+def counted(spent: Usage) -> Iterator[Usage]:
+    """Within the block, every charge of the task is added to `spent` as well."""
+    entered = running_steps.set((*running_steps.get(), spent))
+    try:
+        yield spent
+    finally:
+        running_steps.reset(entered)
 
 
 def resolve_secret(name: str, secrets_dir: Path | None = None) -> str:
@@ -94,12 +122,11 @@ class TaskContext:
         steps: int = 0,
         llm_calls: int = 0,
     ) -> None:
-        """Add spend to the task's usage, then stop the task if a budget is now exceeded."""
-        self.usage.prompt_tokens += prompt_tokens
-        self.usage.completion_tokens += completion_tokens
-        self.usage.cost_usd += cost_usd
-        self.usage.steps += steps
-        self.usage.llm_calls += llm_calls
+        """Add spend to the task's usage (and to the steps it is part of: `counted`), then
+        stop the task if a budget is now exceeded."""
+        spent = Usage(prompt_tokens, completion_tokens, cost_usd, steps, llm_calls)
+        for usage in (self.usage, *running_steps.get()):
+            usage.add(spent)
         self.check_budget()
 
     def check_budget(self) -> None:

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from opentelemetry.trace import StatusCode
 
-from swarmstack.agents.context import TaskContext
+from swarmstack.agents.context import TaskContext, Usage, counted
 from swarmstack.agents.sync_pool import SyncPool
 from swarmstack.core.tracecontext import tracer
 from swarmstack.errors import AgentError, SwarmstackError, TaskTimeout
@@ -38,8 +38,7 @@ async def run_step(
     an earlier attempt finished (`ctx.checkpoints`) is not run: its output is taken as is."""
     if step in ctx.checkpoints:
         return restore(ctx, step, agent.name)
-    started = time.monotonic()
-    tokens_before = ctx.usage.total_tokens
+    started, spent = time.monotonic(), Usage()
     if announce:
         ctx.emit("step_started", {"step": step, "agent": agent.name})
     with tracer().start_as_current_span(
@@ -47,16 +46,15 @@ async def run_step(
         attributes={"swarmstack.step": step, "gen_ai.agent.name": agent.name},
     ) as span:
         try:
-            output = await _call(agent, data, ctx, pool, timeout_s)
+            with counted(spent):
+                output = await _call(agent, data, ctx, pool, timeout_s)
         except Exception as exc:
             error = _as_error(exc, step, agent.name, timeout_s)
-            _record(
-                ctx, step, agent.name, started, tokens_before, error=error.message, emit=announce
-            )
+            _record(ctx, step, agent.name, started, spent, error=error.message, emit=announce)
             span.set_status(StatusCode.ERROR, error.message)
             raise error from exc
     ctx.charge(steps=1)
-    _record(ctx, step, agent.name, started, tokens_before, output=output, emit=announce)
+    _record(ctx, step, agent.name, started, spent, output=output, emit=announce)
     return output
 
 
@@ -84,7 +82,7 @@ def _as_error(exc: Exception, step: str, agent: str, timeout_s: float | None) ->
 def restore(ctx: TaskContext, step: str, agent: str) -> Any:
     """The output an earlier attempt recorded for `step`, in the trace as `restored`."""
     output = ctx.checkpoints[step]
-    entry = {"step": step, "agent": agent, "duration_ms": 0.0, "tokens": 0, "output": output}
+    entry = {"step": step, "agent": agent, "duration_ms": 0.0, **spend(Usage()), "output": output}
     ctx.trace.append({**entry, "restored": True})
     ctx.emit("step_restored", {"step": step, "agent": agent})
     return output
@@ -100,12 +98,22 @@ def checkpoints_of(events: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     }
 
 
+def spend(spent: Usage) -> dict[str, Any]:
+    """A step's tokens and cost as its trace entry and events hold them. Pure."""
+    return {
+        "tokens": spent.total_tokens,
+        "prompt_tokens": spent.prompt_tokens,
+        "completion_tokens": spent.completion_tokens,
+        "cost_usd": round(spent.cost_usd, 8),
+    }
+
+
 def _record(
     ctx: TaskContext,
     step: str,
     agent: str,
     started: float,
-    tokens_before: int,
+    spent: Usage,
     *,
     output: Any = None,
     error: str | None = None,
@@ -115,7 +123,7 @@ def _record(
         "step": step,
         "agent": agent,
         "duration_ms": round((time.monotonic() - started) * 1000, 3),
-        "tokens": ctx.usage.total_tokens - tokens_before,
+        **spend(spent),
     }
     if error is not None:
         entry["error"] = error

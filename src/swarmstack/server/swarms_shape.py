@@ -3,9 +3,10 @@ reading the clock for `timestamp`.
 
 Called by `routes_swarms.py`. Answers carry both documented completion shapes: the 2026 one
 (`job_id`, `usage`, `execution_time`, `number_of_agents`) and the 2025 one (`task`,
-`metadata` with `billing_info`). Token counts are real (recorded per LLM call); per agent, the
-split between input and output tokens (and the cost) is estimated from the task's ratio, since
-agents of one step may run at once.
+`metadata` with `billing_info`). Tokens and cost are the ones recorded per LLM call: the task's
+totals from its usage, each agent's from the steps of its trace (a step records its own calls,
+also when steps run at once). Only the split of the task's cost between input and output tokens
+is estimated, in proportion to the tokens, since a call's cost is recorded as one figure.
 """
 
 from __future__ import annotations
@@ -143,16 +144,7 @@ def usage_of(task: TaskRecord, names: dict[str, str]) -> dict[str, Any]:
     prompt, completion = int(used.get("prompt_tokens", 0)), int(used.get("completion_tokens", 0))
     total, cost = prompt + completion, float(used.get("cost_usd", 0.0))
     share = prompt / total if total else 0.0
-    per_agent: dict[str, dict[str, int]] = {}
-    for step in _steps(task):
-        name = names.get(step["agent"], step["agent"])
-        tokens = int(step.get("tokens", 0))
-        mine = per_agent.setdefault(
-            name, {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
-        )
-        mine["total_tokens"] += tokens
-        mine["input_tokens"] += round(tokens * share)
-        mine["output_tokens"] = mine["total_tokens"] - mine["input_tokens"]
+    per_agent = per_agent_usage(task, names)
     billing = {
         "cost_breakdown": {
             "agent_cost": 0.0,
@@ -176,6 +168,21 @@ def usage_of(task: TaskRecord, names: dict[str, str]) -> dict[str, Any]:
         "total_cost": round(cost, 8),
     }
     return {"totals": totals, "billing": billing}
+
+
+def per_agent_usage(task: TaskRecord, names: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Each agent's input, output and total tokens and cost: the sum of its steps' own."""
+    per_agent: dict[str, dict[str, Any]] = {}
+    for step in _steps(task):
+        mine = per_agent.setdefault(
+            names.get(step["agent"], step["agent"]),
+            {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0, "total_cost": 0.0},
+        )
+        mine["input_tokens"] += int(step.get("prompt_tokens", 0))
+        mine["output_tokens"] += int(step.get("completion_tokens", 0))
+        mine["total_tokens"] = mine["input_tokens"] + mine["output_tokens"]
+        mine["total_cost"] = round(mine["total_cost"] + float(step.get("cost_usd", 0.0)), 8)
+    return per_agent
 
 
 def log_entry(task: TaskRecord) -> dict[str, Any]:

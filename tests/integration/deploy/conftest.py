@@ -11,14 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
 
 from swarmstack.metrics import Metrics
 from swarmstack.node import Node, build_node
 from swarmstack.settings import Settings
 from swarmstack.spec import SwarmSpec
-from swarmstack.store.tables import metadata
-from tests.conftest import SpecFactory
+from tests.conftest import SpecFactory, empty_tables
 from tests.support.keys import TEST_KEY
 
 KEY = "ssk_deploy_tests_key"
@@ -95,9 +93,7 @@ async def cluster(store_url: str, tmp_path: Path, make_spec: SpecFactory) -> Asy
 async def _node(settings: Settings, specs: list[SwarmSpec], url: str) -> Node:
     if not url.startswith("sqlite"):
         node = await build_node(specs, settings, metrics=Metrics(), manager=False, worker=False)
-        async with node.store.db.write() as conn:
-            names = ", ".join(t.name for t in metadata.sorted_tables)
-            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+        await empty_tables(node.store.db)
         await node.stop()
     return await build_node(specs, settings, metrics=Metrics())
 

@@ -1,4 +1,5 @@
-"""A real manager and worker on one event loop, over a real SQLite file, driven through ASGI."""
+"""A real manager and worker on one event loop, over a real SQLite file (or PostgreSQL where a
+module asks for both backends: `node_store`), driven through ASGI."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from swarmstack.spec import SwarmSpec
 from swarmstack.store import Store
 from swarmstack.store.tables import api_keys
 from swarmstack.worker import Worker
-from tests.conftest import SpecFactory
+from tests.conftest import SpecFactory, empty_tables
 from tests.support.keys import TEST_KEY
 
 ADMIN_KEY = "ssk_test_admin_key"
@@ -93,16 +94,25 @@ def rate_limits() -> dict[str, object]:
 
 
 @pytest.fixture
+def node_store() -> str | None:
+    """The node's store URL; None: the SQLite file under its data directory. A module runs on
+    both backends by overriding it with `def node_store(store_url: str) -> str`."""
+    return None
+
+
+@pytest.fixture
 async def node(
     tmp_path: Path,
     swarms: list[SwarmSpec],
     server_overrides: dict[str, object],
     rate_limits: dict[str, object],
+    node_store: str | None,
 ) -> AsyncIterator[Node]:
     """Manager + worker + ASGI client; everything stopped afterwards."""
     server = {"max_body_bytes": 4096, **server_overrides}
     settings = Settings(
         data_dir=tmp_path,
+        store={"url": node_store or ""},  # type: ignore[arg-type]
         rate_limits=rate_limits,  # type: ignore[arg-type]
         server=server,  # type: ignore[arg-type]
         security={  # type: ignore[arg-type]
@@ -111,6 +121,8 @@ async def node(
             "encryption_key": TEST_KEY,
         },
     )
+    if node_store and not node_store.startswith("sqlite"):
+        await _empty(settings)
     built = await build_node(swarms, settings, metrics=Metrics())
     assert built.manager is not None and built.worker is not None
     manager, worker, store, metrics = built.manager, built.worker, built.store, built.metrics
@@ -124,6 +136,13 @@ async def node(
     ) as http:
         yield Node(http, manager, worker, store, metrics)
     await built.stop(drain_timeout_s=1)
+
+
+async def _empty(settings: Settings) -> None:
+    """Empty the PostgreSQL database that the session's tests share, before a node uses it."""
+    opened = await build_node([], settings, manager=False, worker=False, metrics=Metrics())
+    await empty_tables(opened.store.db)
+    await opened.stop()
 
 
 PEER = ("203.0.113.5", 40000)

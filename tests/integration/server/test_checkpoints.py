@@ -1,5 +1,6 @@
 """Resumable steps (`runtime.resume_steps`, worker/checkpoints.py): a hierarchical swarm whose
-attempt fails after its plan and orders ran goes on from there in the next attempt."""
+attempt fails after its plan and orders ran goes on from there in the next attempt, on SQLite and
+on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ agents:
 flow: {{type: hierarchical, director: chair, workers: [analyst], loops: 2}}
 runtime: {{retry_attempts: 2, retry_delay: 0s, resume_steps: {resume}}}
 """
+
+
+@pytest.fixture
+def node_store(store_url: str) -> str:
+    """Each test runs on SQLite and on PostgreSQL."""
+    return store_url
 
 
 @pytest.fixture

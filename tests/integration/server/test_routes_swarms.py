@@ -1,5 +1,6 @@
 """The Swarms API shape over a real manager and worker, on the fake LLM server: completions
-answer in the Swarms shape, bad bodies get a problem that says what and where."""
+answer in the Swarms shape, bad bodies get a problem that says what and where. On SQLite and on
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 from swarmstack.testing import FakeLLM
+from swarmstack.testing.fake_script import plan_answer
 from tests.integration.server.conftest import ADMIN_KEY, Node
 
 SWARMS_HEADERS = {"x-api-key": ADMIN_KEY, "Authorization": ""}
@@ -18,6 +20,12 @@ SWARMS_HEADERS = {"x-api-key": ADMIN_KEY, "Authorization": ""}
 def fake() -> Iterator[FakeLLM]:
     with FakeLLM() as server:
         yield server
+
+
+@pytest.fixture
+def node_store(store_url: str) -> str:
+    """Each test runs on SQLite and on PostgreSQL."""
+    return store_url
 
 
 @pytest.fixture
@@ -78,6 +86,7 @@ async def test_bearer_works_too_and_no_key_is_401(node: Node) -> None:
     assert anonymous.status_code == 401
 
 
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)  # refused before any write
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
@@ -134,3 +143,46 @@ async def test_logs_and_models(node: Node) -> None:
     assert logs["logs"][0]["data"]["task"] == "Write about bees"
     models = (await node.http.get("/v1/models/available")).json()
     assert models["success"] is True and isinstance(models["models"], list)
+
+
+def served_usage(fake: FakeLLM, since: int, marker: str) -> tuple[int, int]:
+    """Prompt and completion tokens the fake server answered to its requests from number
+    `since` on whose system prompt holds `marker` (its answers are a pure function of the
+    request)."""
+    prompt = completion = 0
+    for body in fake.state.requests[since:]:
+        if any(marker in str(m.get("content")) for m in body["messages"] if m["role"] == "system"):
+            plan = plan_answer(body)
+            prompt, completion = prompt + plan.prompt_tokens, completion + plan.completion_tokens
+    return prompt, completion
+
+
+async def test_per_agent_usage_is_what_the_server_reported_for_each_agent(
+    node: Node, fake: FakeLLM
+) -> None:
+    body = {
+        "name": "Pair",
+        "agents": [
+            agent("Alpha", "You are Alpha-7f. [[slow:0.2]] [[say:short]]"),
+            agent("Beta", "You are Beta-7f, who talks longer. [[say:a much longer answer]]"),
+        ],
+        "swarm_type": "ConcurrentWorkflow",  # both at once: neither counts the other's call
+        "task": "Compare",
+    }
+    since = len(fake.state.requests)
+    response = await node.http.post("/v1/swarm/completions", json=body)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    per_agent = answer["metadata"]["billing_info"]["cost_breakdown"]["token_counts"]["per_agent"]
+    for name, marker in (("Alpha", "Alpha-7f"), ("Beta", "Beta-7f")):
+        prompt, completion = served_usage(fake, since, marker)
+        assert prompt > 0 and completion > 0
+        price = (prompt * 0.15 + completion * 0.60) / 1_000_000  # gpt-4o-mini, docs/agents.md
+        assert per_agent[name] == {
+            "input_tokens": prompt,
+            "output_tokens": completion,
+            "total_tokens": prompt + completion,
+            "total_cost": round(price, 8),
+        }
+    assert sum(a["input_tokens"] for a in per_agent.values()) == answer["usage"]["input_tokens"]
+    assert sum(a["output_tokens"] for a in per_agent.values()) == answer["usage"]["output_tokens"]

@@ -19,6 +19,11 @@ from swarmstack.server.swarms_shape import (
 )
 
 
+def step(name: str, agent: str, prompt: int, completion: int, cost: float, **more: Any) -> Any:
+    spent = {"prompt_tokens": prompt, "completion_tokens": completion, "cost_usd": cost}
+    return {"step": name, "agent": agent, "tokens": prompt + completion, **spent, **more}
+
+
 def task(**fields: Any) -> TaskRecord:
     base: dict[str, Any] = {
         "id": "t_1",
@@ -33,9 +38,10 @@ def task(**fields: Any) -> TaskRecord:
         "submitted_by": "admin",
         "result": "done",
         "trace": [
-            {"step": "0:writer", "agent": "writer", "tokens": 30, "output": "draft"},
-            {"step": "1:editor", "agent": "editor", "tokens": 10, "error": "boom"},
-            {"step": "swarm", "agent": "swarm", "tokens": 40, "output": "done"},
+            step("0:writer", "writer", 25, 5, 0.003, output="draft"),
+            step("1:editor", "editor", 5, 5, 0.001, error="boom"),
+            step("2:writer", "writer", 0, 0, 0.0, output="again", restored=True),
+            step("swarm", "swarm", 30, 10, 0.004, output="done"),
         ],
         "usage": {"prompt_tokens": 30, "completion_tokens": 10, "cost_usd": 0.004},
         "started_at": 1_700_000_001.0,
@@ -70,15 +76,16 @@ def test_swarm_completion_carries_both_documented_shapes() -> None:
     assert answer["output"] == [
         {"role": "User", "content": "go"},
         {"role": "Writer", "content": "draft"},
+        {"role": "Writer", "content": "again"},
     ]
     assert answer["execution_time"] == answer["metadata"]["execution_time_seconds"] == 2.5
     breakdown = answer["metadata"]["billing_info"]["cost_breakdown"]
-    assert breakdown["token_counts"]["per_agent"]["Writer"] == {
-        "input_tokens": 22,
-        "output_tokens": 8,
-        "total_tokens": 30,
+    assert breakdown["token_counts"]["per_agent"] == {
+        "Writer": {"input_tokens": 25, "output_tokens": 5, "total_tokens": 30, "total_cost": 0.003},
+        "Editor": {"input_tokens": 5, "output_tokens": 5, "total_tokens": 10, "total_cost": 0.001},
     }
     assert answer["usage"]["total_tokens"] == 40 and answer["number_of_agents"] == 2
+    assert breakdown["input_token_cost"] == 0.003 and breakdown["output_token_cost"] == 0.001
 
 
 def test_usage_without_tokens_is_zero() -> None:
