@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,8 @@ from swarmstack.core.rollout_types import RolloutState, VersionStats
 from swarmstack.errors import Conflict, NotFound, StoreConflict
 from swarmstack.store.codec import dumps, storable_text
 from swarmstack.store.engine import Database
-from swarmstack.store.tables import deployments, rollout_history, rollouts, task_attempts, tasks
+from swarmstack.store.tables import deployments, rollout_history, rollouts
+from swarmstack.store.version_stats import version_stats
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,37 +270,9 @@ class DeploymentStore:
             return None  # another manager created the swarm's state first
 
     async def stats(self, swarm: str, version: str, since: float) -> VersionStats:
-        """What `version` of `swarm` did since `since`: successes are tasks it finished
-        (`finished_at` on the worker's clock), errors are its failed attempts (failed, timed
-        out, over budget, lease lost), so a candidate failure re-run on stable still counts
-        against the candidate. Latency is the run time of successful attempts; cost and tokens
-        are per successful task. Reads at most STATS_ROWS rows of each kind."""
+        """What `version` of `swarm` did since `since` (see `version_stats.version_stats`)."""
         async with self.db.read() as conn:
-            done = (
-                await conn.execute(
-                    select(tasks.c.started_at, tasks.c.finished_at, tasks.c.usage)
-                    .where(
-                        tasks.c.swarm == swarm,
-                        tasks.c.version == version,
-                        tasks.c.status == "succeeded",
-                        tasks.c.finished_at >= since,
-                    )
-                    .limit(STATS_ROWS)
-                )
-            ).all()
-            failed = (
-                await conn.execute(
-                    select(task_attempts.c.status)
-                    .join(tasks, tasks.c.id == task_attempts.c.task_id)
-                    .where(
-                        tasks.c.swarm == swarm,
-                        task_attempts.c.version == version,
-                        task_attempts.c.finished_at >= since,
-                    )
-                    .limit(STATS_ROWS)
-                )
-            ).all()
-        return _stats(done, [str(r.status) for r in failed])
+            return await version_stats(conn, swarm, version, since)
 
     async def history(self, swarm: str, limit: int = 100) -> list[HistoryLine]:
         """A swarm's rollout history, newest first."""
@@ -319,35 +291,6 @@ class DeploymentStore:
             return int(
                 (await conn.execute(select(func.count()).select_from(deployments))).scalar() or 0
             )
-
-
-STATS_ROWS = 20_000
-
-
-def _stats(done: Sequence[Any], failures: Sequence[str]) -> VersionStats:
-    durations = sorted(
-        max(0.0, r.finished_at - r.started_at) for r in done if r.started_at is not None
-    )
-    usages = [json.loads(r.usage) for r in done if r.usage]
-    costs = [float(u.get("cost_usd") or 0.0) for u in usages]
-    tokens = [float(u.get("total_tokens") or 0) for u in usages]
-    samples = len(done) + len(failures)
-    return VersionStats(
-        samples=samples,
-        errors=len(failures),
-        budget_exceeded=sum(1 for s in failures if s == "budget_exceeded"),
-        p95_latency_s=_p95(durations),
-        cost_per_task=sum(costs) / len(done) if done else None,
-        tokens_per_task=sum(tokens) / len(done) if done else None,
-    )
-
-
-def _p95(sorted_values: Sequence[float]) -> float | None:
-    """The 95th percentile by the nearest-rank method (Hyndman & Fan definition 1)."""
-    if not sorted_values:
-        return None
-    rank = max(1, math.ceil(0.95 * len(sorted_values)))
-    return sorted_values[rank - 1]
 
 
 async def _one(conn: AsyncConnection, *where: Any) -> Deployment | None:
