@@ -4,7 +4,9 @@ A deployment is stored once per content: deploying identical content again retur
 version; a `release` label reused with other content is a Conflict. Each swarm has one
 `rollouts` row (stable, candidate, weight, the state as JSON and a `generation` counter). Every
 change to it is a compare-and-set on `generation`, so the leader's controller and an operator's
-command never overwrite each other: the loser re-reads and decides again.
+command never overwrite each other: the loser re-reads and decides again. A change that retires
+a version moves the queued tasks of versions the swarm no longer runs to its stable version, in
+the same transaction (`store.reroute`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from swarmstack.core.ids import new_task_id
 from swarmstack.core.rollout_types import RolloutState, VersionStats
 from swarmstack.errors import Conflict, NotFound, StoreConflict
+from swarmstack.security.crypto import Keyring, Sealer
+from swarmstack.store import reroute
 from swarmstack.store.codec import dumps, storable_text
 from swarmstack.store.engine import Database
 from swarmstack.store.tables import deployments, rollout_history, rollouts
@@ -70,8 +74,9 @@ class HistoryLine:
 class DeploymentStore:
     """Deployments, routes and rollout states."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, keys: Sealer | None = None) -> None:
         self.db = db
+        self.keys: Sealer = keys if keys is not None else Keyring()
 
     async def add(
         self,
@@ -239,7 +244,9 @@ class DeploymentStore:
 
         `history` lines are (action, message, version, previous), written in the same
         transaction. `plan` (a JSON-able strategy override, or None to clear it) is stored with
-        the state; False leaves the stored one as it is."""
+        the state; False leaves the stored one as it is. When the change retires a version, the
+        queued tasks of versions `state` does not run move to its stable version in the same
+        transaction (`reroute.after_change`)."""
         values: dict[str, Any] = {
             "stable": state.stable,
             "candidate": state.candidate,
@@ -251,20 +258,13 @@ class DeploymentStore:
             values["plan"] = None if plan is None or plan is True else dumps(plan)
         try:
             async with self.db.write() as conn:
-                if generation is None:
-                    await conn.execute(insert(rollouts).values(swarm=swarm, generation=1, **values))
-                    new = 1
-                else:
-                    changed = await conn.execute(
-                        update(rollouts)
-                        .where(rollouts.c.swarm == swarm, rollouts.c.generation == generation)
-                        .values(generation=generation + 1, **values)
-                    )
-                    if not changed.rowcount:
-                        return None
-                    new = generation + 1
+                before = await _state_at(conn, swarm, generation)
+                new = await _compare_and_set(conn, swarm, generation, values)
+                if new is None:
+                    return None
                 for action, message, version, previous in history:
                     await _history(conn, swarm, action, version, previous, by, message, now)
+                await reroute.after_change(conn, self.keys, swarm, before, state, now)
                 return new
         except StoreConflict:
             return None  # another manager created the swarm's state first
@@ -291,6 +291,38 @@ class DeploymentStore:
             return int(
                 (await conn.execute(select(func.count()).select_from(deployments))).scalar() or 0
             )
+
+
+async def _state_at(
+    conn: AsyncConnection, swarm: str, generation: int | None
+) -> RolloutState | None:
+    """The swarm's stored state if its generation is still `generation`."""
+    if generation is None:
+        return None
+    value = (
+        await conn.execute(
+            select(rollouts.c.state).where(
+                rollouts.c.swarm == swarm, rollouts.c.generation == generation
+            )
+        )
+    ).scalar()
+    return None if value is None else RolloutState.from_dict(json.loads(value))
+
+
+async def _compare_and_set(
+    conn: AsyncConnection, swarm: str, generation: int | None, values: dict[str, Any]
+) -> int | None:
+    """Write the swarm's rollouts row if its generation is still `generation` (None: create
+    it); the new generation, or None when another writer changed it first."""
+    if generation is None:
+        await conn.execute(insert(rollouts).values(swarm=swarm, generation=1, **values))
+        return 1
+    changed = await conn.execute(
+        update(rollouts)
+        .where(rollouts.c.swarm == swarm, rollouts.c.generation == generation)
+        .values(generation=generation + 1, **values)
+    )
+    return generation + 1 if changed.rowcount else None
 
 
 async def _one(conn: AsyncConnection, *where: Any) -> Deployment | None:
