@@ -91,7 +91,7 @@ class Manager:
     def __post_init__(self) -> None:
         self.token_keys = keys_from(self.settings.security)
         self.waiters = Waiters(self.store)
-        self.router = Router(self.store)
+        self.router = Router(self.store, refresh_s=self.settings.server.route_refresh)
         self.deployer = Deployer(self.store, on_change=self._deployed)
         self.limiter = make_limiter(lambda: self.settings, self.metrics)
         self.queue_caps = QueueCaps(self.store.tasks.count_queued)
