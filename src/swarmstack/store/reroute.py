@@ -159,7 +159,9 @@ async def _stranded(
     return list((await conn.execute(query.with_for_update())).all())
 
 
-def _event(keys: Sealer, task_id: str, version: str, state: RolloutState, at: float) -> Any:
+def _event(
+    keys: Sealer, task_id: str, version: str, state: RolloutState, at: float
+) -> dict[str, Any]:
     data = {"from": version, "to": state.stable, "reason": why_retired(state, version)}
     return event_row(keys, task_id, REROUTED, data, at)
 
