@@ -1,10 +1,14 @@
 """`swarmstack store copy` as users run it: a SQLite deployment into PostgreSQL and back, with
-passwords never printed, and clear refusals of bad URLs and unreachable stores."""
+passwords never printed, clear refusals of bad URLs and unreachable stores, and a relative
+SQLite path reported as the absolute file it opened."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,3 +84,28 @@ def test_a_database_that_refuses_or_is_missing_says_what_to_fix(tmp_path: Path) 
     gone = f"postgresql://postgres@127.0.0.1:{free_port()}/x"
     done = cli("store", "copy", f"sqlite:///{db}", gone)
     assert done.returncode == 1 and "start the database server" in done.stderr, done.stderr
+
+
+def copy_in(folder: Path, *urls: str) -> subprocess.CompletedProcess[str]:
+    """`swarmstack store copy URLS` run in `folder`."""
+    return subprocess.run(
+        [sys.executable, "-m", "swarmstack", "store", "copy", *urls],
+        cwd=folder,
+        env={**os.environ, "COLUMNS": "300"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_relative_sqlite_path_is_reported_as_the_file_opened(tmp_path: Path) -> None:
+    db = tmp_path / "src.db"
+    asyncio.run(_one_task(f"sqlite+aiosqlite:///{db}"))
+    copied = copy_in(tmp_path, "sqlite:///src.db", "sqlite:///dst.db")
+    assert copied.returncode == 0, copied.stderr
+    said = " ".join(copied.stdout.split())
+    target = tmp_path / "dst.db"
+    assert f"copied sqlite+aiosqlite:///{db} into sqlite+aiosqlite:///{target}" in said
+    assert target.exists()
+    same = copy_in(tmp_path, "sqlite:///src.db", f"sqlite:///{db}")
+    assert same.returncode == 2 and "name the same store" in same.stderr

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -58,7 +59,8 @@ def copy(
 
 
 def _url(text: str, name: str) -> str:
-    """`text` as a URL of a supported backend with its async driver. Raises BadParameter."""
+    """`text` as a URL of a supported backend with its async driver, a SQLite file by its
+    absolute path (what is opened, and so what is reported). Raises BadParameter."""
     try:
         parsed = make_url(text)
     except Exception as exc:
@@ -73,7 +75,14 @@ def _url(text: str, name: str) -> str:
             f"{parsed.get_backend_name()} is not a swarmstack store backend (sqlite, postgresql)",
             param_hint=name,
         )
-    return parsed.set(drivername=driver).render_as_string(hide_password=False)
+    url = parsed.set(drivername=driver)
+    if driver.startswith("sqlite") and _is_sqlite_file(url.database):  # relative to the cwd
+        url = url.set(database=str(Path(str(url.database)).resolve()))
+    return url.render_as_string(hide_password=False)
+
+
+def _is_sqlite_file(database: str | None) -> bool:
+    return bool(database) and database != ":memory:" and not str(database).startswith("file:")
 
 
 def _bars(bars: Progress) -> OnProgress:

@@ -30,6 +30,8 @@ class NewTask:
     owner: str | None = None  # the submitting principal's id
     tenant: str | None = None
     traceparent: str | None = None  # W3C trace context of the submit (tracing on)
+    # The client named `version` (not stored): a retired one is refused, never replaced.
+    pinned: bool = False
 
 
 @dataclass(frozen=True, slots=True)

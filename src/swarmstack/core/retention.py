@@ -17,9 +17,12 @@ from swarmstack.settings.models import RetentionSettings
 from swarmstack.spec.retention import Retention
 
 OTHER = (TaskStatus.CANCELLED, TaskStatus.TIMED_OUT, TaskStatus.BUDGET_EXCEEDED)
-# Events a client reads after a task finished: its life (attempts, retries, the outcome).
-# Everything else (step_started, step_finished, tokens, ...) is folded into one summary.
-LIFECYCLE = frozenset({"started", "retrying", "compacted", *(s.value for s in TERMINAL)})
+# Events a client reads after a task finished: its life (attempts, retries, moves off a retired
+# version, the outcome). Everything else (step_started, step_finished, tokens, ...) is folded
+# into one summary.
+LIFECYCLE = frozenset(
+    {"started", "retrying", "rerouted", "compacted", *(s.value for s in TERMINAL)}
+)
 SUMMARY_TYPE = "compacted"
 
 

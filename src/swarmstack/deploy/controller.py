@@ -12,7 +12,7 @@ import logging
 
 from swarmstack.core import rollout
 from swarmstack.core.rollout_types import Action, Phase, RolloutState
-from swarmstack.deploy.service import apply_actions, history_lines, plan_for
+from swarmstack.deploy.service import history_lines, plan_for
 from swarmstack.errors import SwarmstackError
 from swarmstack.metrics import Metrics
 from swarmstack.store import AuditEntry, Store
@@ -108,7 +108,6 @@ class RolloutController:
         saved = await self.store.deployments.save_state(swarm, new, generation, now, lines)
         if saved is None:
             return False  # an operator's command came first; the next tick decides again
-        await apply_actions(self.store, swarm, actions)
         for action, message, version, _previous in lines:
             entry = AuditEntry(
                 CONTROLLER, f"rollout.{action}", swarm, "-", "ok",

@@ -1,8 +1,10 @@
 """A node's view of deployments: every swarm's route and the specs of the versions it routes to.
 
-Refreshed from the store every `refresh_s` seconds and at once after a change on this node, so
-managers learn of a deploy, a step or an abort by another manager within that time, without a
-restart. Routing itself is pure (`core.routing.choose`).
+Refreshed from the store every `refresh_s` seconds (`server.route_refresh`) and at once after a
+change on this node, so managers learn of a deploy, a step or an abort by another manager within
+that time, without a restart. Until then a task may be routed to a version that is no longer
+live; the store puts it on stable in the insert's transaction (`store.reroute`), so routes here
+may be stale but never strand a task. Routing itself is pure (`core.routing.choose`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 Every change reads the swarm's rollout state with its generation, asks the pure state machine
 what follows, and stores the result by compare-and-set; when another writer (the leader's
 controller, another operator) changed the state first, it reads again and decides again. The
-actions the machine returns are then carried out (`apply_actions`).
+stored state is all that managers and workers read, and the store moves the queued tasks of a
+version the change retires in that same transaction (`store.reroute`), so no action is left to
+carry out afterwards: the machine's actions only become history lines.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from swarmstack.core.rollout_types import (
     Action,
     Promote,
     Record,
-    RerunOnStable,
     RolloutPlan,
     RolloutState,
 )
@@ -196,7 +197,7 @@ class Deployer:
         now: float,
         plan: dict[str, Any] | bool | None = False,
     ) -> RolloutState:
-        """Read, decide, compare-and-set, act; again when another writer came first. `plan`
+        """Read, decide, compare-and-set; again when another writer came first. `plan`
         is stored with the state when the state changes (False: leave the stored one)."""
         for _ in range(_CAS_TRIES):
             current = await self.store.deployments.state(swarm)
@@ -209,7 +210,6 @@ class Deployer:
                 swarm, new, generation, now, lines, by=by, plan=plan
             )
             if saved is not None:
-                await apply_actions(self.store, swarm, actions)
                 self.on_change(swarm)
                 return new
         raise Conflict(
@@ -247,17 +247,6 @@ def history_lines(
     return lines
 
 
-async def apply_actions(store: Store, swarm: str, actions: Sequence[Action]) -> None:
-    """Carry out what the state machine decided beyond the stored state: re-point the tasks a
-    rejected candidate still holds onto stable. Weights, promotions and retirements are part of
-    the stored state that managers and workers read."""
-    for action in actions:
-        if isinstance(action, RerunOnStable):
-            moved = await store.tasks.repoint(swarm, action.candidate, action.stable)
-            if moved:
-                log.info("re-queued %d tasks of %s on %s", moved, action.candidate, action.stable)
-
-
 def _refuse_unrunnable(swarm: str, state: RolloutState, runnable: set[str]) -> None:
     """Promoting a candidate that no live worker runs (while stable runs) would strand every
     new task: a Conflict that says so."""
@@ -281,7 +270,6 @@ __all__ = [
     "DeployResult",
     "Deployer",
     "Verb",
-    "apply_actions",
     "history_lines",
     "plan_for",
 ]

@@ -91,7 +91,7 @@ class Manager:
     def __post_init__(self) -> None:
         self.token_keys = keys_from(self.settings.security)
         self.waiters = Waiters(self.store)
-        self.router = Router(self.store)
+        self.router = Router(self.store, refresh_s=self.settings.server.route_refresh)
         self.deployer = Deployer(self.store, on_change=self._deployed)
         self.limiter = make_limiter(lambda: self.settings, self.metrics)
         self.queue_caps = QueueCaps(self.store.tasks.count_queued)
@@ -187,7 +187,10 @@ class Manager:
     async def submit(self, req: SubmitRequest, who: Principal) -> TaskRecord:
         """Store a task (202 only after commit) and wake workers. The task runs on the version
         the client pinned, else on the one the swarm's route picks for its routing key (its
-        session, else its id), and that version's spec sets its retries and timeout."""
+        session, else its id), and that version's spec sets its retries and timeout. Routes are
+        refreshed every second, so the store checks the version inside the insert: a routed
+        task on a version retired meanwhile is stored on stable, a pinned one is refused (409);
+        see `store.reroute`."""
         new = await self._prepare(req, who)
         result = await self._submits.submit(new)
         if isinstance(result, SwarmstackError):
@@ -271,6 +274,7 @@ class Manager:
             session_policy=spec.sessions.on_conflict,
             version=version,
             traceparent=current_traceparent(),  # the submit's span, parent of the task's
+            pinned=req.version is not None,
         )
 
     async def _flush_submits(self, batch: Sequence[NewTask]) -> list[SubmitResult]:

@@ -47,6 +47,13 @@ class ServerSettings(BaseModel):
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body.")
     max_wait: Duration = Field(60.0, ge=0, description="Longest `?wait=` a client may ask for.")
     submit_batch_size: int = Field(256, ge=1, description="Most submits per commit.")
+    route_refresh: Duration = Field(
+        1.0,
+        gt=0,
+        description="How often a manager re-reads every swarm's route: a deploy, step or abort "
+        "made elsewhere reaches its routing within this time (a task it routes meanwhile to a "
+        "version no longer live is stored on stable).",
+    )
     tls_cert: Path | None = Field(None, description="Serve HTTPS with this certificate (PEM).")
     tls_key: Path | None = Field(None, description="Private key of `tls_cert` (PEM).")
     gzip: bool = Field(False, description="Compress responses (the seed's compression=gzip).")

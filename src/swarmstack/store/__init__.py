@@ -47,7 +47,7 @@ class Store:
         self.keys = KeyStore(db)
         self.cluster = ClusterStore(db)
         self.sessions = SessionStore(db, self.keyring)
-        self.deployments = DeploymentStore(db)
+        self.deployments = DeploymentStore(db, self.keyring)
         self.users = UserStore(db)
         self.refresh_tokens = RefreshTokenStore(db)
         self.audit = AuditStore(db)

@@ -27,7 +27,7 @@ from swarmstack.core.retry import RetryPolicy, after_failure
 from swarmstack.core.states import TaskStatus
 from swarmstack.errors import DecryptionFailed, StoreRejected
 from swarmstack.security.crypto import Keyring, Sealer
-from swarmstack.store import sessions, sweeper
+from swarmstack.store import reroute, sessions, sweeper
 from swarmstack.store.clock import db_now
 from swarmstack.store.codec import (
     ERROR,
@@ -46,7 +46,7 @@ from swarmstack.store.outcomes import (
     maybe,
     unrecordable,
 )
-from swarmstack.store.tables import rollouts, tasks
+from swarmstack.store.tables import tasks
 from swarmstack.store.transitions import (
     add_attempts,
     add_events,
@@ -164,6 +164,9 @@ class ClaimStore:
                 log.error("task %s cannot run on this node, back to the queue: %s", row.id, exc)
                 unreadable.append(row.id)
         if unreadable:
+            # Back as it was queued: no reroute here (a claim never waits on the rollouts row
+            # while it holds queued rows); a state change retiring its version waits for this
+            # transaction and then moves it (store.reroute).
             back = {"attempts": tasks.c.attempts - 1, "run_at": db_now() + UNREADABLE_DELAY_S}
             guard = [tasks.c.id.in_(unreadable), tasks.c.lease_owner == worker]
             await change(conn, TaskStatus.QUEUED, guard, _NO_LEASE | back)
@@ -228,6 +231,12 @@ class ClaimStore:
                 if done is not None:
                     applied.append(done)
             await add_events(conn, [event_of(done, self.keys) for done in applied])
+            back = [d for d in applied if d.status is TaskStatus.QUEUED]
+            if back:  # a retry on a version retired meanwhile runs on stable
+                at = max(d.outcome.finished_at for d in back)
+                await reroute.requeued(
+                    conn, self.keys, [(d.outcome.task_id, d.swarm) for d in back], at
+                )
         return applied
 
     async def _apply(self, conn: AsyncConnection, outcome: Outcome) -> Applied | None:
@@ -319,7 +328,7 @@ class ClaimStore:
         """The status and columns after failed attempt `attempt` of the task `row` (with its
         swarm, version and max_attempts): on a rollout's candidate the task runs again on
         stable at once, else the retry rule decides (`failure`)."""
-        stable = await _stable_if_candidate(conn, row.swarm, row.version)
+        stable = await reroute.stable_if_candidate(conn, row.swarm, row.version)
         if stable is not None:
             return self.rerun_on(stable, attempt, row.swarm)
         return self.failure(
@@ -345,8 +354,9 @@ class ClaimStore:
         }
 
     async def release(self, worker: WorkerId, ids: Sequence[TaskId], now: float) -> int:
-        """Give leased tasks back to the queue at once (graceful drain); the attempt is undone.
-        `now` is unused: the task is runnable at once on the database's clock."""
+        """Give leased tasks back to the queue at once (graceful drain); the attempt is undone,
+        and a task on a version retired meanwhile goes to stable. `now` dates its event only:
+        the task is runnable at once on the database's clock."""
         if not ids:
             return 0
         async with self.db.write() as conn:
@@ -360,29 +370,14 @@ class ClaimStore:
                     "attempts": tasks.c.attempts - 1,
                     "run_at": db_now(),
                 },
+                returning=(tasks.c.id, tasks.c.swarm),
             )
+            await reroute.requeued(conn, self.keys, [(r.id, r.swarm) for r in rows], now)
             return len(rows)
 
     async def sweep(self, now: float) -> list[tuple[str, TaskStatus]]:
         """Re-queue tasks whose lease expired (see `store.sweeper.sweep`)."""
         return await sweeper.sweep(self, now)
-
-
-async def _stable_if_candidate(
-    conn: AsyncConnection, swarm: str, version: str | None
-) -> str | None:
-    """Stable's version when `version` is the candidate of the swarm's rollout (in flight or
-    aborted), else None."""
-    if version is None:
-        return None
-    row = (
-        await conn.execute(
-            select(rollouts.c.stable, rollouts.c.candidate).where(rollouts.c.swarm == swarm)
-        )
-    ).first()
-    if row is None or row.candidate != version or row.stable == version:
-        return None
-    return str(row.stable)
 
 
 def _on_versions(versions: Sequence[str]) -> Any:

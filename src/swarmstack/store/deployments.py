@@ -4,14 +4,15 @@ A deployment is stored once per content: deploying identical content again retur
 version; a `release` label reused with other content is a Conflict. Each swarm has one
 `rollouts` row (stable, candidate, weight, the state as JSON and a `generation` counter). Every
 change to it is a compare-and-set on `generation`, so the leader's controller and an operator's
-command never overwrite each other: the loser re-reads and decides again.
+command never overwrite each other: the loser re-reads and decides again. A change that retires
+a version moves the queued tasks of versions the swarm no longer runs to its stable version, in
+the same transaction (`store.reroute`).
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,9 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from swarmstack.core.ids import new_task_id
 from swarmstack.core.rollout_types import RolloutState, VersionStats
 from swarmstack.errors import Conflict, NotFound, StoreConflict
+from swarmstack.security.crypto import Keyring, Sealer
+from swarmstack.store import reroute
 from swarmstack.store.codec import dumps, storable_text
 from swarmstack.store.engine import Database
-from swarmstack.store.tables import deployments, rollout_history, rollouts, task_attempts, tasks
+from swarmstack.store.tables import deployments, rollout_history, rollouts
+from swarmstack.store.version_stats import version_stats
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +74,9 @@ class HistoryLine:
 class DeploymentStore:
     """Deployments, routes and rollout states."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, keys: Sealer | None = None) -> None:
         self.db = db
+        self.keys: Sealer = keys if keys is not None else Keyring()
 
     async def add(
         self,
@@ -239,7 +244,9 @@ class DeploymentStore:
 
         `history` lines are (action, message, version, previous), written in the same
         transaction. `plan` (a JSON-able strategy override, or None to clear it) is stored with
-        the state; False leaves the stored one as it is."""
+        the state; False leaves the stored one as it is. When the change retires a version, the
+        queued tasks of versions `state` does not run move to its stable version in the same
+        transaction (`reroute.after_change`)."""
         values: dict[str, Any] = {
             "stable": state.stable,
             "candidate": state.candidate,
@@ -251,56 +258,21 @@ class DeploymentStore:
             values["plan"] = None if plan is None or plan is True else dumps(plan)
         try:
             async with self.db.write() as conn:
-                if generation is None:
-                    await conn.execute(insert(rollouts).values(swarm=swarm, generation=1, **values))
-                    new = 1
-                else:
-                    changed = await conn.execute(
-                        update(rollouts)
-                        .where(rollouts.c.swarm == swarm, rollouts.c.generation == generation)
-                        .values(generation=generation + 1, **values)
-                    )
-                    if not changed.rowcount:
-                        return None
-                    new = generation + 1
+                before = await _state_at(conn, swarm, generation)
+                new = await _compare_and_set(conn, swarm, generation, values)
+                if new is None:
+                    return None
                 for action, message, version, previous in history:
                     await _history(conn, swarm, action, version, previous, by, message, now)
+                await reroute.after_change(conn, self.keys, swarm, before, state, now)
                 return new
         except StoreConflict:
             return None  # another manager created the swarm's state first
 
     async def stats(self, swarm: str, version: str, since: float) -> VersionStats:
-        """What `version` of `swarm` did since `since`: successes are tasks it finished
-        (`finished_at` on the worker's clock), errors are its failed attempts (failed, timed
-        out, over budget, lease lost), so a candidate failure re-run on stable still counts
-        against the candidate. Latency is the run time of successful attempts; cost and tokens
-        are per successful task. Reads at most STATS_ROWS rows of each kind."""
+        """What `version` of `swarm` did since `since` (see `version_stats.version_stats`)."""
         async with self.db.read() as conn:
-            done = (
-                await conn.execute(
-                    select(tasks.c.started_at, tasks.c.finished_at, tasks.c.usage)
-                    .where(
-                        tasks.c.swarm == swarm,
-                        tasks.c.version == version,
-                        tasks.c.status == "succeeded",
-                        tasks.c.finished_at >= since,
-                    )
-                    .limit(STATS_ROWS)
-                )
-            ).all()
-            failed = (
-                await conn.execute(
-                    select(task_attempts.c.status)
-                    .join(tasks, tasks.c.id == task_attempts.c.task_id)
-                    .where(
-                        tasks.c.swarm == swarm,
-                        task_attempts.c.version == version,
-                        task_attempts.c.finished_at >= since,
-                    )
-                    .limit(STATS_ROWS)
-                )
-            ).all()
-        return _stats(done, [str(r.status) for r in failed])
+            return await version_stats(conn, swarm, version, since)
 
     async def history(self, swarm: str, limit: int = 100) -> list[HistoryLine]:
         """A swarm's rollout history, newest first."""
@@ -321,33 +293,36 @@ class DeploymentStore:
             )
 
 
-STATS_ROWS = 20_000
-
-
-def _stats(done: Sequence[Any], failures: Sequence[str]) -> VersionStats:
-    durations = sorted(
-        max(0.0, r.finished_at - r.started_at) for r in done if r.started_at is not None
-    )
-    usages = [json.loads(r.usage) for r in done if r.usage]
-    costs = [float(u.get("cost_usd") or 0.0) for u in usages]
-    tokens = [float(u.get("total_tokens") or 0) for u in usages]
-    samples = len(done) + len(failures)
-    return VersionStats(
-        samples=samples,
-        errors=len(failures),
-        budget_exceeded=sum(1 for s in failures if s == "budget_exceeded"),
-        p95_latency_s=_p95(durations),
-        cost_per_task=sum(costs) / len(done) if done else None,
-        tokens_per_task=sum(tokens) / len(done) if done else None,
-    )
-
-
-def _p95(sorted_values: Sequence[float]) -> float | None:
-    """The 95th percentile by the nearest-rank method (Hyndman & Fan definition 1)."""
-    if not sorted_values:
+async def _state_at(
+    conn: AsyncConnection, swarm: str, generation: int | None
+) -> RolloutState | None:
+    """The swarm's stored state if its generation is still `generation`."""
+    if generation is None:
         return None
-    rank = max(1, math.ceil(0.95 * len(sorted_values)))
-    return sorted_values[rank - 1]
+    value = (
+        await conn.execute(
+            select(rollouts.c.state).where(
+                rollouts.c.swarm == swarm, rollouts.c.generation == generation
+            )
+        )
+    ).scalar()
+    return None if value is None else RolloutState.from_dict(json.loads(value))
+
+
+async def _compare_and_set(
+    conn: AsyncConnection, swarm: str, generation: int | None, values: dict[str, Any]
+) -> int | None:
+    """Write the swarm's rollouts row if its generation is still `generation` (None: create
+    it); the new generation, or None when another writer changed it first."""
+    if generation is None:
+        await conn.execute(insert(rollouts).values(swarm=swarm, generation=1, **values))
+        return 1
+    changed = await conn.execute(
+        update(rollouts)
+        .where(rollouts.c.swarm == swarm, rollouts.c.generation == generation)
+        .values(generation=generation + 1, **values)
+    )
+    return generation + 1 if changed.rowcount else None
 
 
 async def _one(conn: AsyncConnection, *where: Any) -> Deployment | None:

@@ -1,6 +1,7 @@
 """The lease sweeper: tasks whose lease expired on the database's clock (their worker is lost)
 are re-queued, or failed when their attempts are used up, by the same decision as a reported
-failure (`ClaimStore.after_attempt`). Run by the leader manager."""
+failure (`ClaimStore.after_attempt`); one re-queued on a version retired meanwhile goes to the
+stable version (`reroute.requeued`). Run by the leader manager."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from swarmstack.core.states import TaskStatus
+from swarmstack.store import reroute
 from swarmstack.store.clock import db_now
 from swarmstack.store.codec import ERROR, seal_text
 from swarmstack.store.tables import tasks
@@ -45,6 +47,10 @@ async def sweep(claims: ClaimStore, now: float) -> list[tuple[str, TaskStatus]]:
             )
         ).all()
         swept = [await _expire(claims, conn, r, now) for r in rows]
+        back = [
+            (r.id, r.swarm) for r, s in zip(rows, swept, strict=True) if s and not s[1].terminal
+        ]
+        await reroute.requeued(conn, claims.keys, back, now)  # a retired version's: to stable
     return [s for s in swept if s is not None]
 
 

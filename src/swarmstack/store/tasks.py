@@ -5,7 +5,9 @@ Idempotency-Key with the same request returns the stored task, with another requ
 also when two managers receive it at the same instant: on PostgreSQL a batch first takes a
 transaction-scoped advisory lock per idempotency key and per session (in one global order, so
 batches cannot deadlock), then reads what is stored; SQLite serialises writers anyway. A batch
-the store refuses is retried item by item, so one bad item never fails its batch-mates.
+the store refuses is retried item by item, so one bad item never fails its batch-mates. The
+version a task is stored on is checked against the swarm's rollout state in the same
+transaction: never one that no longer runs (`store.reroute`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, select, text, update
+from sqlalchemy import Select, bindparam, func, insert, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,7 +27,7 @@ from swarmstack.core.records import NewTask, TaskPage, TaskRecord
 from swarmstack.core.states import TERMINAL, TaskStatus
 from swarmstack.errors import Conflict, DecryptionFailed, NotFound, StoreRejected, SwarmstackError
 from swarmstack.security.crypto import Keyring, Sealer
-from swarmstack.store import sessions
+from swarmstack.store import reroute, sessions
 from swarmstack.store.clock import db_now
 from swarmstack.store.codec import (
     ERROR,
@@ -78,25 +80,32 @@ class TaskStore:
         async with self.db.write() as conn:
             if not self.db.is_sqlite:
                 await _lock_keys(conn, valid)
+            # Before any task row is locked (a session interrupt): see store.reroute
+            live = await reroute.states(conn, {t.swarm for t in valid if t.version})
             keyed = [t.idempotency_key for t in valid if t.idempotency_key]
             existing = await _by_keys(conn, keyed, self.keys)
             results: list[SubmitResult] = []
             rows: list[dict[str, Any]] = []
+            events: list[dict[str, Any]] = []
             busy: set[str] = set()
             for task in batch:
                 result = (
                     refused.get(task.id)
                     or _dedupe(task, existing)
+                    or reroute.refusal(task, live.get(task.swarm))
                     or await sessions.gate(conn, task, busy, self.keys)
                 )
                 if result is None:
+                    task, event = reroute.placed(self.keys, task, live.get(task.swarm))
                     rows.append(new_task_row(task, self.keys))
+                    events += [event] if event is not None else []
                     result = _record_of(task)
                     if task.idempotency_key:
                         existing[task.idempotency_key] = result
                 results.append(result)
             if rows:
                 await conn.execute(insert(tasks).values(run_at=db_now()), rows)
+            await add_events(conn, events)
         return results
 
     async def get(self, task_id: str) -> TaskRecord:
@@ -187,21 +196,6 @@ class TaskStore:
             current = await self.get(task_id)  # raises NotFound
             raise Conflict(f"task {task_id} already {current.status}; nothing to cancel")
         return await self.get(task_id)
-
-    async def repoint(self, swarm: str, from_version: str, to_version: str) -> int:
-        """Move the queued tasks of `swarm` on `from_version` to `to_version` (a rejected
-        candidate's backlog goes to stable); how many moved."""
-        async with self.db.write() as conn:
-            result = await conn.execute(
-                update(tasks)
-                .where(
-                    tasks.c.swarm == swarm,
-                    tasks.c.version == from_version,
-                    tasks.c.status == TaskStatus.QUEUED.value,
-                )
-                .values(version=to_version)
-            )
-            return int(result.rowcount or 0)
 
     async def queued_versions(
         self, swarms: Sequence[str], limit: int = 100

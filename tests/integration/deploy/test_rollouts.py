@@ -1,17 +1,19 @@
 """Deployments and rollouts end to end through the HTTP API, on SQLite and PostgreSQL: deploy,
 identical redeploy, sticky routing, canary promote, canary abort with the re-run on stable,
 blue-green preview, promote and instant switch-back, rollback with config, and a version whose
-code no worker carries."""
+code no worker carries; tasks routed by a manager that has not yet heard of an abort."""
 
 from __future__ import annotations
 
 import asyncio
 
+import httpx
+
 from swarmstack.core.routing import choose
 from swarmstack.metrics import Metrics
 from swarmstack.node import build_node, build_worker
 from tests.conftest import SpecFactory
-from tests.integration.deploy.conftest import Cluster, canary_spec
+from tests.integration.deploy.conftest import KEY, Cluster, canary_spec
 
 ECHO = "tests.support.agents:echo"
 UPPER = "tests.support.agents:upper"
@@ -227,12 +229,61 @@ async def test_a_candidate_no_worker_can_load_cannot_be_promoted_and_is_aborted(
     assert state["weight"] == 0
     assert state["history"][0]["message"].startswith("aborted: no live worker can run 2.0.0")
     assert state["history"][0]["version"] == "2.0.0"
-    # The leader commits the abort, then this manager's routes follow it (a few ms later here;
-    # up to the route refresh on other managers, a known window): wait for that first
-    router = cluster.node.manager.router  # type: ignore[union-attr]
-    for _ in range(200):
-        if all(router.version_for("s", f"k{i}") == "1.0.0" for i in range(32)):
-            break
-        await asyncio.sleep(0.025)
-    task = await cluster.submit("after")
-    assert (task["version"], task["status"]) == ("1.0.0", "succeeded")
+    # Submitted at once: this manager's routes may still send some keys to 2.0.0 (they follow
+    # the abort at the next refresh), and the store puts those tasks on stable instead
+    tasks = await asyncio.gather(*(cluster.submit(f"after {i}") for i in range(16)))
+    assert {(t["version"], t["status"]) for t in tasks} == {("1.0.0", "succeeded")}
+
+
+async def test_a_manager_routing_from_before_an_abort_strands_no_task(
+    cluster: Cluster, make_spec: SpecFactory
+) -> None:
+    broken = canary_spec(
+        make_spec,
+        "tests.support.agents:no_such_agent",
+        "2.0.0",
+        "{strategy: canary, steps: [{weight: 50, pause: {}}]}",
+    )
+    assert (await cluster.deploy(broken)).status_code == 201
+    await cluster.until(lambda s: s["phase"] == "paused")
+    first = canary_spec(make_spec, ECHO, "1.0.0", "{strategy: canary}")
+    other = await build_node(
+        [first], cluster.settings, metrics=Metrics(), worker=False, manager_id="m2"
+    )
+    await other.start_manager()
+    assert other.manager is not None
+    stale = other.manager.router
+    await stale.refresh()
+    await stale.aclose()  # its next refresh has not come yet when the abort commits
+    sessions = [f"u{i}" for i in range(40) if stale.version_for("s", f"u{i}") == "2.0.0"]
+    assert sessions
+    aborted = await cluster.http.post("/api/v1/swarms/s/rollout/abort")
+    assert aborted.status_code == 200, aborted.text
+    transport = httpx.ASGITransport(app=other.app(manage_lifecycle=False))
+    headers = {"Authorization": f"Bearer {KEY}"}
+    try:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://m2", headers=headers
+        ) as m2:
+            answers = await asyncio.gather(
+                *(
+                    m2.post(
+                        "/api/v1/tasks",
+                        params={"wait": 10},
+                        json={"swarm": "s", "input": s, "session": s},
+                    )
+                    for s in sessions
+                )
+            )
+            pinned = await m2.post(
+                "/api/v1/tasks", json={"swarm": "s", "input": 1, "version": "2.0.0"}
+            )
+    finally:
+        await other.stop()
+    assert {(a.json()["version"], a.json()["status"]) for a in answers} == {("1.0.0", "succeeded")}
+    events = await cluster.node.store.events.after(answers[0].json()["id"])
+    assert [e.data["reason"] for e in events if e.type == "rerouted"] == [
+        "2.0.0 was aborted; 1.0.0 runs its tasks"
+    ]
+    assert pinned.status_code == 409
+    assert "takes no new tasks: 2.0.0 was aborted" in pinned.text

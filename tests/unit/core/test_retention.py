@@ -64,4 +64,5 @@ def test_compaction_keeps_lifecycle_events_and_takes_the_first_folded_id() -> No
 
 def test_nothing_to_fold_is_no_compaction() -> None:
     assert compact([(1, "started", 0.0), (2, "failed", 1.0), (3, "compacted", 2.0)]) is None
+    assert compact([(1, "rerouted", 0.0), (2, "retrying", 1.0)]) is None  # its life stays
     assert compactions([("t", 1, "started", 0.0), ("u", 2, "x", 1.0)]).keys() == {"u"}

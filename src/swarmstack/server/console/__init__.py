@@ -7,14 +7,17 @@ under static/ (VENDORED.md), so nothing loads from another origin. docs/console.
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
-from swarmstack.server.access import CONSOLE_PUBLIC, CONSOLE_ROUTES, UnmappedRoute
+from swarmstack.server.access import CONSOLE, CONSOLE_PUBLIC, CONSOLE_ROUTES, UnmappedRoute
 from swarmstack.server.console import (
+    pages,
     routes_admin,
     routes_overview,
     routes_signin,
@@ -53,8 +56,26 @@ def check_console_table() -> None:
 
 
 def install(app: FastAPI) -> None:
-    """Serve the console from `app`."""
+    """Serve the console from `app`; a path under /console that names nothing gets the
+    console's own 404 page (the app's other 404s stay problem JSON)."""
     check_console_table()
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
+    _pages_for_missing_paths(app)
+
+
+def _pages_for_missing_paths(app: FastAPI) -> None:
+    api_handler = app.exception_handlers.get(StarletteHTTPException)
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        in_console = request.url.path == CONSOLE or request.url.path.startswith(CONSOLE + "/")
+        if exc.status_code == 404 and in_console:
+            return pages.not_found(request)
+        if api_handler is None:
+            raise exc
+        answer = api_handler(request, exc)
+        return await answer if inspect.isawaitable(answer) else answer
+
+    app.add_exception_handler(StarletteHTTPException, handler)

@@ -135,6 +135,13 @@ def _refusal(request: Request, exc: Exception) -> Response:
     return response
 
 
+def not_found(request: Request) -> Response:
+    """The console's page for a path under /console that names nothing (no principal is looked
+    up for it: the page says only that, with the link back)."""
+    text = f"There is no console page at {request.url.path[:200]}."
+    return message(request, None, TITLES[404], text, 404)
+
+
 STORABLE: TypeAdapter[str] = TypeAdapter(StorableName)
 
 

@@ -72,6 +72,11 @@ async def submit(request: Request, who: Console) -> Response:
     manager = _manager(request)
     fields = await session.form(request)
     text = fields.get("input", "")
+    if not text.strip():  # a blank form, sent by a browser that ignores `required`
+        raise InvalidInput(
+            "input: empty; nothing was submitted",
+            fix='write the task\'s input: JSON such as {"text": "hello"}, or plain text',
+        )
     try:
         value: Any = json.loads(text)
     except ValueError:

@@ -56,6 +56,22 @@ async def test_the_submit_form_is_held_to_the_apis_rules_and_refused_as_a_page(n
             assert "Invalid input" in refused.text and said in refused.text
 
 
+@pytest.mark.parametrize("blank", ["", "   \n\t"])
+async def test_an_empty_input_is_refused_with_what_to_write(node: Node, blank: str) -> None:
+    async with signed_in(node, "otto", "operator") as client:
+        form = await client.get("/console/tasks")
+        assert 'id="submit-input" rows="3" maxlength="100000" required' in form.text
+        headers = {**ORIGIN, "X-CSRF-Token": client.cookies[CSRF]}
+        before = (await node.http.get("/api/v1/tasks")).json()["items"]
+        refused = await client.post(
+            "/console/tasks", data={"swarm": "echo", "input": blank}, headers=headers
+        )
+        assert refused.status_code == 422, refused.text[:300]
+        assert "Invalid input" in refused.text and "input: empty" in refused.text
+        assert "plain text" in refused.text  # what to write instead
+        assert (await node.http.get("/api/v1/tasks")).json()["items"] == before  # none stored
+
+
 @pytest.fixture
 def swarms(swarms: list[SwarmSpec], make_spec: SpecFactory) -> list[SwarmSpec]:
     """The usual swarms and `inflate`, whose output is far larger than its input."""

@@ -4,8 +4,8 @@
 
 (function () {
   var OUTCOMES = ["succeeded", "failed", "cancelled", "timed_out", "budget_exceeded"];
-  var EVENTS = ["started", "retrying", "step_started", "step_finished", "step_failed",
-    "llm_call", "unstorable-event"].concat(OUTCOMES);
+  var EVENTS = ["started", "retrying", "rerouted", "step_started", "step_finished",
+    "step_failed", "llm_call", "unstorable-event"].concat(OUTCOMES);
 
   function refresh(live, done) {
     htmx.ajax("GET", live.dataset.live, { target: "#live", swap: "innerHTML" }).then(done || null);
