@@ -13,22 +13,19 @@ from swarmstack.store.vacuum import TableStats, dead_tuples, table_stats
 
 async def vacuum_counts(store: Store) -> dict[str, int]:
     """Manual VACUUMs so far per table (PostgreSQL's own statistics)."""
-    async with store.db.read() as conn:
-        found = await conn.execute(
-            text(
-                "SELECT relname, vacuum_count FROM pg_stat_user_tables "
-                "WHERE schemaname = current_schema()"
-            )
-        )
-        return {r[0]: int(r[1]) for r in found}
+    return await _counts(store, "vacuum_count")
 
 
 async def analyze_counts(store: Store) -> dict[str, int]:
     """Manual ANALYZEs so far per table of the store."""
+    return await _counts(store, "analyze_count")
+
+
+async def _counts(store: Store, column: str) -> dict[str, int]:
     async with store.db.read() as conn:
         found = await conn.execute(
             text(
-                "SELECT relname, analyze_count FROM pg_stat_user_tables "
+                f"SELECT relname, {column} FROM pg_stat_user_tables "
                 "WHERE schemaname = current_schema()"
             )
         )
