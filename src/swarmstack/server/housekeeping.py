@@ -4,8 +4,8 @@ Called by `server.leader.Leader` on each tick while this manager leads. A round 
 `retention.interval` (at once again while a backlog remains); the size gauges are refreshed every
 `retention.stats_interval` from the databases' own estimates, never COUNT(*). On PostgreSQL each
 tick also starts a VACUUM of the tables holding `retention.vacuum_rows` dead tuples or more
-(`store.vacuum`), in the background so a long one never delays the leader's other work; with
-ANALYZE once per `stats_interval`.
+(`store.vacuum`), in the background so a long one never delays the leader's other work; it also
+ANALYZEs the tables autovacuum's rule says are due, at most once per `retention.analyze_interval`.
 """
 
 from __future__ import annotations
