@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 
+from swarmstack.core.live_versions import live_versions
 from swarmstack.core.routing import choose
 from swarmstack.errors import NotFound, StoreUnavailable
 from swarmstack.spec import SwarmSpec
@@ -67,14 +68,16 @@ class Router:
         return choose(key, route.stable, route.candidate, route.weight)
 
     async def pinned(self, swarm: str, version: str) -> SwarmSpec:
-        """The spec of a version a client pinned; NotFound naming the swarm's versions."""
+        """The spec of a version a client pinned; NotFound naming the swarm's live versions (a
+        pin to a retired one is refused by the store with 409)."""
         try:
             return await self.spec(swarm, version)
         except NotFound:
-            known = [d.version for d in await self.store.deployments.versions(swarm, 20)]
+            found = await self.store.deployments.state(swarm)
+            live = sorted(live_versions(found[0])) if found is not None else []
             raise NotFound(
                 f"swarm {swarm!r} has no version {version!r}",
-                fix=f"pin one of: {', '.join(known) or '(none deployed)'}",
+                fix=f"pin one of: {', '.join(live) or '(none deployed)'}",
             ) from None
 
     def start(self) -> None:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from swarmstack.core.records import TaskRecord
 from swarmstack.errors import InvalidInput
-from swarmstack.spec.swarms.agents import slug
+from swarmstack.spec.swarms.agents import free_name
 
 RUNNER_AGENT = "swarm"  # the built-in swarm's own step (agents.swarms_api.AGENT)
 
@@ -83,9 +83,7 @@ class AgentCompletionIn(BaseModel):
 
 def swarm_completion(task: TaskRecord, body: SwarmSpecIn, text: str) -> dict[str, Any]:
     """A finished task as a SwarmCompletion (both documented shapes)."""
-    names = {
-        slug(str(a.get("agent_name", ""))): str(a.get("agent_name")) for a in body.agents or []
-    }
+    names = agent_names(body)
     usage = usage_of(task, names)
     seconds = execution_time(task)
     count = len(body.agents or [])
@@ -110,6 +108,17 @@ def swarm_completion(task: TaskRecord, body: SwarmSpecIn, text: str) -> dict[str
         },
         "timestamp": timestamp(task.finished_at),
     }
+
+
+def agent_names(body: SwarmSpecIn) -> dict[str, str]:
+    """Each agent's key in the imported spec -> its Swarms name: the keys the import gives
+    (`agent_name`, else `name`; `name-2`, `name-3`... for names that share a key). Pure."""
+    names: dict[str, str] = {}
+    for raw in body.agents or []:
+        name = raw.get("agent_name") or raw.get("name")
+        if isinstance(name, str) and name.strip():
+            names[free_name(name, names)] = name
+    return names
 
 
 def agent_completion(task: TaskRecord, body: AgentCompletionIn) -> dict[str, Any]:

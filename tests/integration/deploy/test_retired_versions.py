@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from swarmstack.core.clock import FakeClock
 from swarmstack.core.ids import new_task_id
 from swarmstack.core.records import NewTask, TaskRecord
@@ -15,6 +17,7 @@ from swarmstack.core.routing import choose
 from swarmstack.deploy.controller import RolloutController
 from swarmstack.deploy.router import Router
 from swarmstack.deploy.service import Deployer
+from swarmstack.errors import NotFound
 from swarmstack.metrics import Metrics
 from swarmstack.store import Store, WorkerInfo
 from tests.conftest import SpecFactory
@@ -177,3 +180,15 @@ async def test_new_spec_files_at_start_replace_stable_and_move_its_queue(
     [result] = await deployer.deploy_files([changed], by="op")  # a restart with new files
     assert result.state.stable == "1.1.0"
     assert await versions_of(store, queued) == {"1.1.0"}
+
+
+async def test_a_pin_to_an_unknown_version_names_only_the_live_versions(
+    store: Store, make_spec: SpecFactory
+) -> None:
+    deployer = await start(store, make_spec)
+    await deployer.command("s", "abort", by="op")
+    router = Router(store)
+    await router.refresh()
+    with pytest.raises(NotFound) as refused:
+        await router.pinned("s", "9.9.9")
+    assert refused.value.fix == "pin one of: 1.0.0"  # not 2.0.0: pins to it are refused (409)

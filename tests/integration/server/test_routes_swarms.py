@@ -186,3 +186,24 @@ async def test_per_agent_usage_is_what_the_server_reported_for_each_agent(
         }
     assert sum(a["input_tokens"] for a in per_agent.values()) == answer["usage"]["input_tokens"]
     assert sum(a["output_tokens"] for a in per_agent.values()) == answer["usage"]["output_tokens"]
+
+
+async def test_agents_whose_names_share_a_key_keep_their_own_names(node: Node) -> None:
+    """`A b` and `a-b` become the agents `a-b` and `a-b-2`; the answer names each by its own
+    agent_name, in the transcript and per agent, as does an agent named by `name`."""
+    spec = {
+        "agents": [
+            agent("A b", "[[say:first]]"),
+            agent("a-b", "[[say:second]]"),
+            {"name": "Third", "system_prompt": "[[say:third]]", "model_name": "gpt-4o-mini"},
+        ],
+        "swarm_type": "SequentialWorkflow",
+        "task": "Go",
+    }
+    response = await node.http.post("/v1/swarm/completions", json=spec, headers=SWARMS_HEADERS)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [m["role"] for m in body["output"]] == ["User", "A b", "a-b", "Third"]
+    assert [m["content"] for m in body["output"][1:]] == ["first", "second", "third"]
+    counts = body["metadata"]["billing_info"]["cost_breakdown"]["token_counts"]
+    assert set(counts["per_agent"]) == {"A b", "a-b", "Third"}
