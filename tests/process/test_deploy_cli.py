@@ -54,6 +54,9 @@ def test_deploy_promote_and_roll_back_from_the_command_line(procs: Procs, tmp_pa
     assert [d["version"] for d in listed] == ["1.1.0", "1.0.0"]
     diff = cli(base, "deployments", "diff", "triage@1.0.0", "triage@1.1.0")
     assert diff.returncode == 1  # they differ
+    unknown = cli(base, "deployments", "diff", "triage@1.0.0", "triage@9.9.9")
+    assert unknown.returncode == 1
+    assert "`swarmstack deployments list --swarm triage`" in unknown.stderr, unknown.stderr
     assert "+release: 1.1.0" in diff.stdout
     status = json.loads(cli(base, "rollout", "status", "triage", "--json").stdout)
     assert (status["phase"], status["weight"]) == ("paused", 50)

@@ -314,5 +314,5 @@ def _resolve(client: SwarmClient, ref: str) -> dict[str, Any]:
             return client.deployment(d["id"])
     raise NotFound(
         f"swarm {swarm!r} has no version {version!r}",
-        fix="list them with `swarmstack deployments list --swarm NAME`",
+        fix=f"list its versions with `swarmstack deployments list --swarm {swarm}`",
     )

@@ -152,7 +152,7 @@ class DeploymentStore:
         if found is None:
             raise NotFound(
                 f"swarm {swarm!r} has no version {version!r}",
-                fix="list its versions with `swarmstack deployments list --swarm NAME`",
+                fix=f"list its versions with `swarmstack deployments list --swarm {swarm}`",
             )
         return found
 

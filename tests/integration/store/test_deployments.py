@@ -41,8 +41,9 @@ async def test_get_and_history(store: Store) -> None:
     await add(store, "1.0.0", "h1")
     got = await store.deployments.get("s", "1.0.0")
     assert got.spec == SPEC
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as missing:
         await store.deployments.get("s", "9.9.9")
+    assert missing.value.fix is not None and "deployments list --swarm s`" in missing.value.fix
     [line] = await store.deployments.history("s")
     assert (line.action, line.version, line.by) == ("deploy", "1.0.0", "op")
 

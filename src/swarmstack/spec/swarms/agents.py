@@ -100,6 +100,12 @@ def convert_agent(
     """(Swarms name, LLMAgent fields, role) of one agent."""
     flat = _flatten_model(raw, where, notes)
     name = flat.get("agent_name") or flat.get("name")
+    if name is not None and not isinstance(name, str):
+        raise SpecError(
+            f"agent_name must be a string, not {type(name).__name__} {name!r}",
+            where=where,
+            fix=f'quote it: agent_name: "{name}"',
+        )
     if not isinstance(name, str) or not name.strip():
         raise SpecError("has no agent_name", where=where, fix="add agent_name: <a name>")
     model = flat.get("model_name") or flat.get("model")

@@ -85,6 +85,8 @@ def test_rules_lead_every_prompt() -> None:
         ([], "has no agents"),
         (["text"], "is not a mapping"),
         ([{"system_prompt": "x"}], "has no agent_name"),
+        ([{"agent_name": 123}], "agent_name must be a string, not int 123"),
+        ([{"name": ["a"]}], "agent_name must be a string, not list"),
         ([{"agent_name": "a"}, {"agent_name": "a"}], "repeats agent name"),
     ],
 )
