@@ -19,7 +19,7 @@ import pytest
 from swarmstack.security.crypto import key_id, kid_of, parse_key
 from swarmstack.security.keyfile import read_keys
 from tests.conftest import REPO, spec_text
-from tests.process.conftest import Procs, wait_ready
+from tests.process.conftest import Procs, wait_for_log, wait_ready
 from tests.support.keys import OTHER_KEY, TEST_KEY
 from tests.support.net import free_port
 
@@ -47,6 +47,8 @@ def start_up(procs: Procs, spec: Path, data: Path, name: str = "up") -> str:
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     wait_ready(url)
+    # the banner is printed once the server is up, so it may follow /ready by a moment
+    wait_for_log(procs.tmp, "encrypted at rest", timeout_s=30)
     return url
 
 
