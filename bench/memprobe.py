@@ -1,0 +1,83 @@
+"""Run the swarmstack CLI with a memory probe: each SIGUSR1 writes what the heap holds.
+
+    BENCH_MEMPROBE=/tmp/probe python -m bench.memprobe serve spec.yaml --mode worker
+
+Each signal writes `<BENCH_MEMPROBE>-<n>.json`: RSS, live objects per type (count and shallow
+bytes, from the garbage collector's view plus the containers it does not track) and, when
+started with PYTHONTRACEMALLOC=<frames>, the biggest allocation sites. `bench/llmmemory.py`
+diffs two of them (10,000 tasks in flight, then none).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import signal
+import sys
+import tracemalloc
+from collections import Counter
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+TOP = 60
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def heap() -> dict[str, list[int]]:
+    """{type name: [count, shallow bytes]} of objects the collector tracks and their direct
+    referents (strings, bytes and numbers are not tracked themselves)."""
+    seen: set[int] = set()
+    sizes: dict[str, list[int]] = {}
+    for obj in gc.get_objects():
+        for item in (obj, *gc.get_referents(obj)):
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            kind = type(item)
+            name = f"{kind.__module__}.{kind.__qualname__}"
+            entry = sizes.setdefault(name, [0, 0])
+            entry[0] += 1
+            entry[1] += sys.getsizeof(item, 0)
+    return sizes
+
+
+def sites() -> list[dict[str, Any]]:
+    if not tracemalloc.is_tracing():
+        return []
+    stats = tracemalloc.take_snapshot().statistics("traceback")
+    return [
+        {"bytes": s.size, "count": s.count, "where": [str(f) for f in s.traceback][-6:]}
+        for s in stats[:TOP]
+    ]
+
+
+def dump(path: str, n: int) -> None:
+    gc.collect()
+    out = {"rss_mb": round(rss_mb(), 1), "heap": heap(), "sites": sites()}
+    Path(f"{path}-{n}.json").write_text(json.dumps(out))
+
+
+def install(path: str) -> None:
+    taken = Counter[str]()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        taken["n"] += 1
+        dump(path, taken["n"])
+
+    signal.signal(signal.SIGUSR1, on_signal)
+
+
+if __name__ == "__main__":
+    install(os.environ["BENCH_MEMPROBE"])
+    from swarmstack.cli.entry import main
+
+    sys.argv[0] = "swarmstack"
+    main()
