@@ -10,7 +10,8 @@ difference between them is the HTTP client and the ChatClient around it.
 - `httpx`: `httpx.AsyncClient` over pools of 8 keep-alive connections taken in turn (how the
   worker called models before aiohttp; one pool of 1,000 costs far more, see benchmarks.md).
 - `aiohttp`: one `aiohttp.ClientSession` whose `TCPConnector` allows 1,000 connections.
-- `ChatClient`: `swarmstack.agents.llm.ChatClient` as a worker builds it (retries, timeouts).
+- `ChatClient`: `swarmstack.agents.llm.ChatClient` as a worker builds it (retries, timeouts),
+  over aiohttp since it was measured here (over httpx's sharded pools before).
 
     python bench/run.py llmclient            # 3 rounds; --quick: 1 round, fewer calls
 """
@@ -33,7 +34,7 @@ import httpx
 import uvloop
 
 from bench.run import free_port, process, wait_http
-from swarmstack.agents.http import new_http_client
+from swarmstack.agents.http import HttpPool
 from swarmstack.agents.llm import ChatClient, ChatRequest
 from swarmstack.agents.llm.stream import ChatResult, StreamAssembler, parse_completion
 from swarmstack.agents.llm.stream import parse_sse_line as sse
@@ -113,7 +114,7 @@ async def aiohttp_variant(url: str) -> tuple[Call, Callable[[], Awaitable[None]]
 
 
 async def chatclient_variant(url: str) -> tuple[Call, Callable[[], Awaitable[None]]]:
-    http = new_http_client(1000)
+    http = HttpPool(1000)
     chat = ChatClient(http)
 
     async def call(stream: bool) -> ChatResult:
@@ -160,7 +161,9 @@ async def measure(url: str, calls: int) -> dict[str, dict[str, float]]:
 def run_llmclient(work: Path, quick: bool) -> dict[str, Any]:
     """Every round's figures, their medians, and each variant's ratio to httpx."""
     port = free_port()
-    args = [sys.executable, "-m", "swarmstack.testing.fake_llm", "--port", str(port)]
+    # idle connections stay open between cells (a server closing them races with their reuse)
+    args = [sys.executable, "-m", "uvicorn", "--factory", "swarmstack.testing.fake_llm:create_app"]
+    args += ["--port", str(port), "--timeout-keep-alive", "600", "--log-level", "warning"]
     with process(args, work / "fake-llm.log"):
         base = f"http://127.0.0.1:{port}/v1"
         wait_http(base + "/models")

@@ -34,7 +34,7 @@ from bench.run import (
 )
 
 SLOW_S = 20.0
-TOP = 25
+TOP = 40
 
 
 def run_llmmemory(work: Path, quick: bool, trace_frames: int = 0) -> dict[str, Any]:
@@ -110,7 +110,7 @@ def rss_until_drained(db: Path, pid: int, timeout_s: float = 600) -> float:
 def take(pid: int, probe: Path, n: int) -> dict[str, Any]:
     out = Path(f"{probe}-{n}.json")
     os.kill(pid, signal.SIGUSR1)
-    deadline = time.monotonic() + 600
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if out.exists():
             time.sleep(0.5)  # let the write finish

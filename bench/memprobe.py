@@ -18,7 +18,7 @@ import sys
 import tracemalloc
 from collections import Counter
 from pathlib import Path
-from types import FrameType
+from types import AsyncGeneratorType, CoroutineType, FrameType, GeneratorType, MethodType
 from typing import Any
 
 TOP = 60
@@ -41,12 +41,30 @@ def heap() -> dict[str, list[int]]:
             if id(item) in seen:
                 continue
             seen.add(id(item))
-            kind = type(item)
-            name = f"{kind.__module__}.{kind.__qualname__}"
+            name = describe(item)
             entry = sizes.setdefault(name, [0, 0])
             entry[0] += 1
             entry[1] += sys.getsizeof(item, 0)
     return sizes
+
+
+def describe(item: object) -> str:
+    """The type's name; for coroutines, generators and bound methods also which code."""
+    kind = type(item)
+    name = f"{kind.__module__}.{kind.__qualname__}"
+    if isinstance(item, CoroutineType):
+        code = item.cr_code
+    elif isinstance(item, GeneratorType):
+        code = item.gi_code
+    elif isinstance(item, AsyncGeneratorType):
+        code = item.ag_code
+    else:
+        code = None
+    if code is not None:
+        return f"{name} {code.co_filename.rsplit('/', 2)[-1]}:{code.co_qualname}"
+    if isinstance(item, MethodType):
+        return f"{name} {getattr(item.__func__, '__qualname__', '?')}"
+    return name
 
 
 def sites() -> list[dict[str, Any]]:
@@ -70,7 +88,10 @@ def install(path: str) -> None:
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         taken["n"] += 1
-        dump(path, taken["n"])
+        try:
+            dump(path, taken["n"])
+        except Exception as exc:  # say so in the worker's log, keep the worker running
+            print(f"memprobe: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
 
     signal.signal(signal.SIGUSR1, on_signal)
 
