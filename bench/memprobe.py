@@ -10,11 +10,13 @@ diffs two of them (10,000 tasks in flight, then none).
 
 from __future__ import annotations
 
+import atexit
 import gc
 import json
 import os
 import signal
 import sys
+import time
 import tracemalloc
 from collections import Counter
 from pathlib import Path
@@ -96,8 +98,26 @@ def install(path: str) -> None:
     signal.signal(signal.SIGUSR1, on_signal)
 
 
+def count_gc() -> None:
+    """Print the time spent in garbage collection, by generation, when the process exits."""
+    spent = [0.0, 0.0, 0.0]
+    runs = [0, 0, 0]
+    started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            spent[info["generation"]] += time.perf_counter() - started[0]
+            runs[info["generation"]] += 1
+
+    gc.callbacks.append(on_gc)
+    atexit.register(lambda: print(f"memprobe gc: runs {runs} seconds {spent}", file=sys.stderr))
+
+
 if __name__ == "__main__":
     install(os.environ["BENCH_MEMPROBE"])
+    count_gc()
     from swarmstack.cli.entry import main
 
     sys.argv[0] = "swarmstack"
