@@ -4,6 +4,8 @@
     python bench/run.py throughput     # (a) no-op tasks through HTTP vs a bare Starlette endpoint
     python bench/run.py drain          # (b) 20,000 pre-queued 0.5 s tasks, 10,000 in flight
     python bench/run.py llm            # (c) the same with LLM agents against a 0.5 s local server
+    python bench/run.py llmclient      # (c) CPU per LLM call: ChatClient, httpx, aiohttp
+    python bench/run.py llmmemory      # (c) what 10,000 LLM tasks in flight hold in a worker
     python bench/run.py scale          # (d) PostgreSQL, 1 manager + 2 workers, vs Celery on Redis
     python bench/run.py soak --backend sqlite --duration 180 --rate 100   # (e) see bench/soak.py
     python bench/run.py batch          # (b) batch submit and one worker's drain, see bench/batch.py
@@ -348,6 +350,7 @@ class Drain:
     fraction_of_ideal: float = 0.0
     failed: int = 0
     worker_rss_mb: float = 0.0
+    worker_cpu_ms_per_task: float = 0.0
 
 
 async def prequeue(db: Path, swarm: str, count: int) -> None:
@@ -390,6 +393,14 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
 def run_drain(work: Path, result: Drain, spec_text: str, env: dict[str, str]) -> dict[str, Any]:
     data = work / f"drain-{result.agent}"
     data.mkdir()
@@ -414,6 +425,7 @@ def run_drain(work: Path, result: Drain, spec_text: str, env: dict[str, str]) ->
             if counts.get("queued", 0) + counts.get("running", 0) == 0:
                 break
             time.sleep(0.1)
+        result.worker_cpu_ms_per_task = round(cpu_s(proc.pid) * 1000 / result.tasks, 3)
     counts = wait_drained(db, 10)
     done, seconds = span(db, "started_at")
     result.failed = result.tasks - done
@@ -564,6 +576,8 @@ def main() -> None:
             "throughput",
             "drain",
             "llm",
+            "llmclient",
+            "llmmemory",
             "scale",
             "soak",
             "canary",
@@ -579,6 +593,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="soak: tasks per second")
     parser.add_argument("--window", type=int, default=15, help="soak: seconds per sample")
     parser.add_argument("--retention", type=int, default=60, help="soak: seconds tasks are kept")
+    parser.add_argument("--trace", type=int, default=0, help="llmmemory: tracemalloc frames")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
@@ -621,6 +636,18 @@ def main() -> None:
 
             report["encryption"] = run_encryption(work, args.quick)
             show("encryption", report["encryption"])
+        if scenario == "llmclient":
+            sys.path.insert(0, str(REPO))  # bench.llmclient imports bench.run's helpers
+            from bench.llmclient import run_llmclient
+
+            report["llmclient"] = run_llmclient(work, args.quick)
+            show("llmclient", report["llmclient"])
+        if scenario == "llmmemory":
+            sys.path.insert(0, str(REPO))  # bench.llmmemory imports bench.run's helpers
+            from bench.llmmemory import run_llmmemory
+
+            report["llmmemory"] = run_llmmemory(work, args.quick, args.trace)
+            show("llmmemory", report["llmmemory"])
         if scenario == "batch":
             sys.path.insert(0, str(REPO))  # bench.batch imports bench.run's helpers
             from bench.batch import run_batch

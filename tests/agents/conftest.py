@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import httpx
 import pytest
 from llm_helpers import FAST, SECRETS, Events
 
 from swarmstack.agents.context import TaskContext
+from swarmstack.agents.http import HttpPool
 from swarmstack.agents.llm import ChatClient
 from swarmstack.spec.agents import Budget
 from swarmstack.testing import FakeLLM
@@ -46,11 +46,11 @@ def make_ctx(events: Events) -> Any:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
+async def http() -> AsyncIterator[HttpPool]:
+    async with HttpPool() as pool:
+        yield pool
 
 
 @pytest.fixture
-def chat(http: httpx.AsyncClient) -> ChatClient:
+def chat(http: HttpPool) -> ChatClient:
     return ChatClient(http, FAST)

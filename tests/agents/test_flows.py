@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import agents_testkit
-import httpx
 import pytest
 import yaml
 from llm_helpers import Events
 
 from swarmstack.agents import SwarmRuntime
+from swarmstack.agents.http import HttpPool
 from swarmstack.errors import AgentError, InvalidInput
 from swarmstack.spec.loader import parse_spec
 from swarmstack.spec.swarm import SwarmSpec
@@ -206,7 +206,7 @@ async def test_graph_failure_fails_the_task(spec: Build, run: Any) -> None:
 
 async def test_runtime_shares_an_injected_client_and_closes_its_own(spec: Build) -> None:
     swarm = spec({"type": "sequential", "steps": ["writer"]}, writer={"kind": "llm"})
-    async with httpx.AsyncClient() as shared:
+    async with HttpPool() as shared:
         runtime = SwarmRuntime(swarm, http_client=shared)
         await runtime.aclose()
         assert not shared.is_closed

@@ -24,6 +24,7 @@ EventSink = Callable[[str, dict[str, Any]], None]
 call_stop: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
     "swarmstack_call_stop", default=None
 )
+_STOP_LOCK = threading.Lock()  # makes each attempt's `stop` Event once, whichever thread asks
 
 
 @dataclass(slots=True)
@@ -110,7 +111,7 @@ class TaskContext:
     extras: dict[str, Any] = field(default_factory=dict)
     history: list[dict[str, str]] = field(default_factory=list)
     deadline: float | None = None
-    stop: threading.Event = field(default_factory=threading.Event)
+    _stop: threading.Event | None = field(default=None, repr=False)  # see `stop`
     checkpoints: dict[str, Any] = field(default_factory=dict)  # step -> output, earlier attempts
 
     def charge(
@@ -139,11 +140,23 @@ class TaskContext:
         return time.monotonic() - self.started
 
     @property
+    def stop(self) -> threading.Event:
+        """Set once the attempt ended early (cancelled, timed out or failed): code still running
+        for it in threads should stop. Made at first use, since most attempts never need one
+        (an Event is a lock, a condition and a deque: about 1 KB per task in flight)."""
+        if self._stop is None:
+            with _STOP_LOCK:
+                if self._stop is None:
+                    self._stop = threading.Event()
+        return self._stop
+
+    @property
     def cancelled(self) -> bool:
         """True once the task was cancelled or timed out, or this sync call was abandoned
         (its step timed out); safe to read from any thread."""
         call = call_stop.get()
-        return self.stop.is_set() or (call is not None and call.is_set())
+        stop = self._stop
+        return (stop is not None and stop.is_set()) or (call is not None and call.is_set())
 
     def raise_if_cancelled(self) -> None:
         """Raise AgentCancelled when `cancelled`: the cooperative stop for sync code."""

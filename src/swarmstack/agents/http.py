@@ -1,56 +1,73 @@
-"""The HTTP client LLM agents share: keep-alive connections spread over several small pools.
+"""The HTTP connections LLM agents share: one aiohttp session, opened at first use.
 
-httpcore's connection pool looks at every pooled connection on each request, so one pool of
-thousands of connections spends most of the worker's CPU choosing a connection. Shards of a few
-dozen connections, taken in turn, keep that choice cheap at any concurrency. Every pool of
-the process shares one TLS context: loading the CA bundle takes tens of milliseconds, and the
-Swarms API builds a runtime (a client) per request.
+aiohttp, not httpx: an LLM call through aiohttp costs the worker a quarter to a third of the
+CPU, and a call in flight holds far fewer objects (docs/benchmarks.md (c), docs/architecture.md).
+The session is opened on the first call because aiohttp binds it to the running event loop, and
+a `SwarmRuntime` may be built before the loop runs. Every session of the process shares one TLS
+context: loading the CA bundle takes tens of milliseconds, and the Swarms API builds a runtime
+(a session) per request.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
-import math
 import ssl
+from types import TracebackType
 
+import aiohttp
 import httpx
 
-SHARD_CONNECTIONS = 8
-
-
-class ShardedTransport(httpx.AsyncBaseTransport):
-    """Round-robin over several independent connection pools."""
-
-    def __init__(self, max_connections: int, shard_connections: int = SHARD_CONNECTIONS) -> None:
-        per_shard = max(1, min(shard_connections, max_connections))
-        count = math.ceil(max_connections / per_shard)
-        limits = httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard)
-        self.shards = [
-            httpx.AsyncHTTPTransport(limits=limits, verify=tls_context()) for _ in range(count)
-        ]
-        self._next = itertools.cycle(self.shards)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send `request` through the next pool."""
-        return await next(self._next).handle_async_request(request)
-
-    async def aclose(self) -> None:
-        """Close every pool."""
-        for shard in self.shards:
-            await shard.aclose()
+# under the 5 s that uvicorn and many proxies keep an idle connection, so a connection is not
+# reused just as the server closes it
+KEEPALIVE_S = 4.0
+CONNECT_TIMEOUT_S = 10.0
 
 
 @functools.cache
 def tls_context() -> ssl.SSLContext:
-    """The process's TLS context, as httpx makes it (the CA bundle, SSL_CERT_FILE/DIR)."""
+    """The process's TLS context: the CA bundle, or SSL_CERT_FILE/SSL_CERT_DIR when set
+    (made as httpx makes it, so the project's HTTP clients trust the same authorities)."""
     return httpx.create_ssl_context()
 
 
-def new_http_client(max_connections: int = 1000) -> httpx.AsyncClient:
-    """A client for up to `max_connections` concurrent calls; no global timeout (each call
-    has its own). Idle connections stay alive for 5 s, so calls under load reuse them."""
-    return httpx.AsyncClient(
-        transport=ShardedTransport(max_connections),
-        timeout=httpx.Timeout(None, connect=10.0),
-    )
+class HttpPool:
+    """Keep-alive connections for up to `max_connections` concurrent calls; no overall timeout
+    (each call has its own), 10 s to connect. No cookies are kept between calls, and proxy
+    variables are not read (a session that reads them looks up ~/.netrc on every request)."""
+
+    def __init__(self, max_connections: int = 1000) -> None:
+        self.max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+        self.is_closed = False
+
+    def session(self) -> aiohttp.ClientSession:
+        """The session, opened now if this is the first call."""
+        if self._session is None:
+            if self.is_closed:
+                raise RuntimeError("the LLM HTTP pool is closed")
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=self.max_connections,
+                    limit_per_host=0,
+                    keepalive_timeout=KEEPALIVE_S,
+                    ssl=tls_context(),
+                ),
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT_S),
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+        return self._session
+
+    async def aclose(self) -> None:
+        """Close every connection; later calls fail."""
+        self.is_closed = True
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def __aenter__(self) -> HttpPool:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()

@@ -1,7 +1,7 @@
 """A swarm version ready to run tasks: its agents built once, its flow, its budget.
 
 The worker builds one `SwarmRuntime` per swarm version and passes what it shares between them:
-one `httpx.AsyncClient` for LLM calls (connection pooling) and the metrics object. Each runtime
+one `HttpPool` for LLM calls (keep-alive connections) and the metrics object. Each runtime
 has its own bounded thread pool for sync code (`spec.runtime.sync_pool_size`) and a process pool
 per `isolation: process` agent; `aclose()` releases them (and an HTTP client it created).
 """
@@ -12,12 +12,10 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-import httpx
-
 from swarmstack.agents.context import TaskContext
 from swarmstack.agents.flow_env import FlowEnv
 from swarmstack.agents.flows import run_flow
-from swarmstack.agents.http import new_http_client
+from swarmstack.agents.http import HttpPool
 from swarmstack.agents.llm import ChatClient, LLMCallable, LLMMetrics
 from swarmstack.agents.python import PythonCallable, import_entrypoint, isolated
 from swarmstack.agents.steps import AgentCall
@@ -39,7 +37,7 @@ class SwarmRuntime:
         self,
         spec: SwarmSpec,
         *,
-        http_client: httpx.AsyncClient | None = None,
+        http_client: HttpPool | None = None,
         metrics: AgentMetrics | None = None,
     ) -> None:
         self.spec = spec
@@ -47,7 +45,7 @@ class SwarmRuntime:
         self.pool = SyncPool(spec.name, size, metrics)
         self._owns_http = http_client is None and _has_llm(spec)
         self.http = http_client or (
-            new_http_client(spec.runtime.max_concurrent) if self._owns_http else None
+            HttpPool(spec.runtime.max_concurrent) if self._owns_http else None
         )
         self.chat = ChatClient(self.http) if self.http is not None else None
         self.agents: dict[str, AgentCall] = {

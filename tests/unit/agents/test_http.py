@@ -1,20 +1,36 @@
-"""The LLM agents' HTTP client: sharded pools that share one TLS context, and work."""
+"""The LLM agents' HTTP pool: one aiohttp session, opened at first use, sharing one TLS context."""
 
 from __future__ import annotations
 
-from swarmstack.agents.http import ShardedTransport, new_http_client, tls_context
+import pytest
+
+from swarmstack.agents.http import HttpPool, tls_context
 from swarmstack.testing import FakeLLM
 
 
-def test_shards_cover_the_connections_and_share_one_tls_context() -> None:
-    first, second = ShardedTransport(100), ShardedTransport(3)
-    assert len(first.shards) == 13 and len(second.shards) == 1
-    contexts = {id(shard._pool._ssl_context) for shard in [*first.shards, *second.shards]}
-    assert contexts == {id(tls_context())}
+def test_a_pool_opens_nothing_before_its_first_call() -> None:
+    pool = HttpPool(max_connections=16)
+    assert pool._session is None and not pool.is_closed  # built outside any event loop
 
 
-async def test_a_client_of_sharded_pools_makes_requests() -> None:
+async def test_the_session_is_opened_once_with_the_limit_and_the_shared_tls_context() -> None:
+    async with HttpPool(max_connections=16) as pool:
+        session = pool.session()
+        assert pool.session() is session
+        assert session.connector is not None and session.connector.limit == 16
+        assert session.connector._ssl is tls_context()  # type: ignore[attr-defined]
+    assert pool.is_closed and session.closed
+
+
+async def test_a_pool_makes_requests_and_refuses_them_once_closed() -> None:
     with FakeLLM() as fake:
-        async with new_http_client(max_connections=16) as client:
-            answers = [await client.get(f"{fake.base_url}/models") for _ in range(3)]
-    assert [a.status_code for a in answers] == [200, 200, 200]
+        pool = HttpPool(max_connections=4)
+        statuses = []
+        for _ in range(3):
+            async with pool.session().get(f"{fake.base_url}/models") as answer:
+                statuses.append(answer.status)
+        await pool.aclose()
+        await pool.aclose()  # closing twice is harmless
+    assert statuses == [200, 200, 200]
+    with pytest.raises(RuntimeError, match="closed"):
+        pool.session()

@@ -6,7 +6,12 @@ from typing import Any
 
 import pytest
 
-from swarmstack.agents.llm.stream import StreamAssembler, parse_completion, parse_sse_line
+from swarmstack.agents.llm.stream import (
+    LineSplitter,
+    StreamAssembler,
+    parse_completion,
+    parse_sse_line,
+)
 from swarmstack.errors import LLMProviderError
 
 
@@ -63,3 +68,31 @@ def test_whole_answers_get_string_arguments_ids_and_a_type() -> None:
 def test_a_chunk_that_is_not_json_is_a_provider_error() -> None:
     with pytest.raises(LLMProviderError, match="not JSON"):
         parse_sse_line('data: {"choices": [')
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_lines_end_as_sse_allows_and_may_arrive_in_any_pieces(end: str) -> None:
+    body = f"data: a{end}{end}: keep-alive{end}data: é{end}".encode()
+    for size in (1, 2, 7, len(body)):
+        splitter = LineSplitter()
+        lines = [
+            line for i in range(0, len(body), size) for line in splitter.feed(body[i : i + size])
+        ]
+        lines += splitter.finish()
+        assert lines == ["data: a", "", ": keep-alive", "data: é"], (end, size)
+
+
+def test_a_last_line_without_an_end_comes_out_at_the_finish() -> None:
+    splitter = LineSplitter()
+    assert splitter.feed(b"data: 1\ndata: 2") == ["data: 1"]
+    assert splitter.finish() == ["data: 2"]
+    assert splitter.finish() == []
+
+
+def test_a_line_may_be_longer_than_any_buffer() -> None:
+    splitter = LineSplitter()
+    long = b"data: " + b"x" * 1_000_000
+    assert [
+        line for i in range(0, len(long), 65536) for line in splitter.feed(long[i : i + 65536])
+    ] == []
+    assert splitter.feed(b"\n") == [long.decode()]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from opentelemetry import trace
 
 from swarmstack.core.tracecontext import current_traceparent, parent_of, tracer
@@ -32,3 +35,20 @@ def test_a_malformed_traceparent_starts_a_new_trace() -> None:
     with tracer().start_as_current_span("task", context=parent_of("00-nonsense")) as span:
         assert span.get_span_context().trace_id != 0x4BF92F3577B34DA6A3CE929D0E0E4736
         assert span.get_span_context().is_valid
+
+
+NO_PROVIDER = """
+from opentelemetry import trace
+from swarmstack.core.tracecontext import parent_of, tracer
+
+parent = parent_of("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+with tracer().start_as_current_span("task", context=parent) as span:
+    assert span is trace.INVALID_SPAN
+    assert trace.get_current_span() is trace.INVALID_SPAN  # the context is left as it was
+assert tracer() is tracer()
+"""
+
+
+def test_without_a_tracer_provider_no_span_is_started() -> None:
+    # in a process of its own: the provider is global, and other tests install one
+    subprocess.run([sys.executable, "-c", NO_PROVIDER], check=True, timeout=60)

@@ -1,7 +1,7 @@
 """`kind: llm` agents: OpenAI-compatible chat models with tools, streaming and accounting.
 
 Public API: `LLMCallable` (the agent), `ChatClient` (one per worker, over a shared
-`httpx.AsyncClient`), `Backoff`, `LLMMetrics`, `make_tool`. Modules: `client` (HTTP, retries),
+`agents.http.HttpPool`), `Backoff`, `LLMMetrics`, `make_tool`. Modules: `client` (HTTP, retries),
 `stream` (assembling answers), `tools`, `accounting` (tokens, cost, budgets, metrics, token
 events), `pricing` (default price table).
 """

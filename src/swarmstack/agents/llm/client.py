@@ -1,4 +1,4 @@
-"""OpenAI-compatible Chat Completions over one shared `httpx.AsyncClient`.
+"""OpenAI-compatible Chat Completions over the worker's shared connections (`agents.http`).
 
 Used by `agent.LLMCallable`. Faults that may pass (429, 408, 5xx, a refused or dropped
 connection) are retried here with exponential backoff, as long as no streamed text has been
@@ -8,7 +8,8 @@ when it does not fit, or the attempts are spent, the call raises `LLMUnavailable
 TemporaryError whose `delay_s` is the server's wait, so the task-level retry can honour it).
 Other 4xx answers raise `LLMProviderError` (permanent). Both name the HTTP status and the
 provider's own message. A call longer than its timeout raises `LLMTimeout`. Cancelling the
-awaiting task closes the connection at once: httpx aborts a request whose coroutine is cancelled.
+awaiting task closes the connection at once: aiohttp closes a connection whose answer was not
+read to the end instead of returning it to the pool.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ import asyncio
 import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-import httpx
+import aiohttp
 
+from swarmstack.agents.http import HttpPool
 from swarmstack.agents.llm.stream import (
     ChatResult,
+    LineSplitter,
     StreamAssembler,
     parse_completion,
     parse_sse_line,
@@ -86,7 +89,7 @@ class _RetryableError(Exception):
 class ChatClient:
     """Sends chat requests; one instance per worker shares the connection pool."""
 
-    def __init__(self, http: httpx.AsyncClient, backoff: Backoff | None = None) -> None:
+    def __init__(self, http: HttpPool, backoff: Backoff | None = None) -> None:
         self.http = http
         self.backoff = backoff or Backoff()
 
@@ -109,48 +112,74 @@ class ChatClient:
     async def _attempt(self, request: ChatRequest, sent: _SentText) -> ChatResult:
         try:
             async with asyncio.timeout(request.timeout_s):
-                if request.body.get("stream"):
-                    return await self._streamed(request, sent)
-                return await self._whole(request)
+                async with self.http.session().post(
+                    request.url, data=_json(request.body), headers=_headers(request)
+                ) as response:
+                    if request.body.get("stream"):
+                        return await _streamed(response, request, sent)
+                    return await _whole(response, request)
+        except aiohttp.ClientError as exc:  # before TimeoutError: a connect timeout is both
+            error = LLMUnavailable(
+                f"LLM endpoint {request.url} unreachable: {fault_name(exc)}: {exc}"
+            )
+            raise _RetryableError(error) from exc
         except TimeoutError:
             raise LLMTimeout(
                 f"LLM call to {request.url} took longer than {request.timeout_s:g}s", delay_s=1.0
             ) from None
-        except httpx.TransportError as exc:
-            error = LLMUnavailable(
-                f"LLM endpoint {request.url} unreachable: {type(exc).__name__}: {exc}"
-            )
-            raise _RetryableError(error) from exc
 
-    async def _whole(self, request: ChatRequest) -> ChatResult:
-        response = await self.http.post(request.url, json=request.body, headers=request.headers)
-        _check(response, request)
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise LLMProviderError(
-                f"{request.url} answered HTTP {response.status_code} without a JSON object: "
-                f"{response.text[:200]!r}",
-                fix="check that base_url points at an OpenAI-compatible endpoint",
-            )
-        return parse_completion(body)
 
-    async def _streamed(self, request: ChatRequest, sent: _SentText) -> ChatResult:
-        assembler = StreamAssembler()
-        async with self.http.stream(
-            "POST", request.url, json=request.body, headers=request.headers
-        ) as response:
-            if response.status_code >= 400:
-                await response.aread()
-                _check(response, request)
-            async for line in response.aiter_lines():
-                chunk = parse_sse_line(line)
-                if chunk is not None:
-                    _check_chunk(chunk)
-                    sent(assembler.feed(chunk))
-        return assembler.finish()
+async def _whole(response: aiohttp.ClientResponse, request: ChatRequest) -> ChatResult:
+    data = await response.read()
+    _check(response, data, request)
+    body = _loads(data)
+    if not isinstance(body, dict):
+        raise LLMProviderError(
+            f"{request.url} answered HTTP {response.status} without a JSON object: "
+            f"{_text(data)[:200]!r}",
+            fix="check that base_url points at an OpenAI-compatible endpoint",
+        )
+    return parse_completion(body)
+
+
+async def _streamed(
+    response: aiohttp.ClientResponse, request: ChatRequest, sent: _SentText
+) -> ChatResult:
+    if response.status >= 400:
+        _check(response, await response.read(), request)
+    assembler = StreamAssembler()
+    async for line in _lines(response.content):
+        chunk = parse_sse_line(line)
+        if chunk is not None:
+            _check_chunk(chunk)
+            sent(assembler.feed(chunk))
+    return assembler.finish()
+
+
+async def _lines(content: aiohttp.StreamReader) -> AsyncIterator[str]:
+    """The body's lines as they arrive, of any length."""
+    splitter = LineSplitter()
+    async for data in content.iter_any():
+        for line in splitter.feed(data):
+            yield line
+    for line in splitter.finish():
+        yield line
+
+
+def _json(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _headers(request: ChatRequest) -> dict[str, str]:
+    return {"Content-Type": "application/json", **request.headers}
+
+
+def fault_name(exc: aiohttp.ClientError) -> str:
+    """What went wrong with the connection, in words that do not depend on the HTTP library:
+    `ConnectError` when no connection could be made, else the error's own type."""
+    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+        return "ConnectError"
+    return type(exc).__name__
 
 
 class _SentText:
@@ -166,13 +195,14 @@ class _SentText:
             self.sink(text)
 
 
-def _check(response: httpx.Response, request: ChatRequest) -> None:
+def _check(response: aiohttp.ClientResponse, body: bytes, request: ChatRequest) -> None:
     """Raise the right error for a failed HTTP answer."""
-    if response.status_code < 400:
+    if response.status < 400:
         return
-    status = response.status_code
+    status = response.status
     model = request.body.get("model", "model")
-    text = f"{model} at {request.url} answered HTTP {status}: {provider_message(response)}"
+    message = provider_message(body, response.reason or "")
+    text = f"{model} at {request.url} answered HTTP {status}: {message}"
     if status in RETRY_STATUSES:
         retry_after = server_wait_s(response.headers)
         error = LLMUnavailable(text, http_status=status, delay_s=retry_after or 1.0)
@@ -187,14 +217,22 @@ def _check_chunk(chunk: dict[str, Any]) -> None:
         raise LLMProviderError(f"LLM provider failed mid-stream: {message}")
 
 
-def provider_message(response: httpx.Response) -> str:
+def provider_message(body: bytes, reason: str) -> str:
     """The provider's own error message, from an OpenAI-style body or the raw text."""
+    value = _loads(body)
+    message = _message_of(value) if isinstance(value, dict) else None
+    return message or _text(body)[:300].strip() or reason
+
+
+def _loads(body: bytes) -> Any:
     try:
-        body = response.json()
+        return json.loads(body)
     except ValueError:
-        body = None
-    message = _message_of(body) if isinstance(body, dict) else None
-    return message or response.text[:300].strip() or response.reason_phrase
+        return None
+
+
+def _text(body: bytes) -> str:
+    return body.decode("utf-8", errors="replace")
 
 
 def _message_of(body: dict[str, Any]) -> str | None:
@@ -204,7 +242,7 @@ def _message_of(body: dict[str, Any]) -> str | None:
     return error if isinstance(error, str) else None
 
 
-def server_wait_s(headers: httpx.Headers) -> float | None:
+def server_wait_s(headers: Mapping[str, str]) -> float | None:
     """The wait a server asks for: `retry-after-ms` (OpenAI, Azure) first, then `Retry-After`."""
     millis = _finite(headers.get("retry-after-ms"))
     if millis is not None:

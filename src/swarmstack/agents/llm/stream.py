@@ -30,6 +30,26 @@ class ChatResult:
         return message
 
 
+class LineSplitter:
+    """Turns a body arriving in pieces into whole lines, ended by LF, CRLF or CR (as SSE allows),
+    decoded as UTF-8 only once whole (so a character split between pieces stays intact)."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+
+    def feed(self, data: bytes) -> list[str]:
+        """The lines `data` completes."""
+        lines = (self._pending + data).splitlines(keepends=True)
+        # the last piece waits for more unless it ends in LF: a CR may be the start of a CRLF
+        self._pending = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
+        return [line.rstrip(b"\r\n").decode("utf-8", errors="replace") for line in lines]
+
+    def finish(self) -> list[str]:
+        """What is left once the body has ended."""
+        rest, self._pending = self._pending, b""
+        return self.feed(rest + b"\n") if rest else []
+
+
 def parse_sse_line(line: str) -> dict[str, Any] | None:
     """The JSON payload of a `data:` line; None for comments, blanks and `[DONE]`."""
     if not line.startswith("data:"):
