@@ -13,19 +13,24 @@ difference between them is the HTTP client and the ChatClient around it.
 - `ChatClient`: `swarmstack.agents.llm.ChatClient` as a worker builds it (retries, timeouts),
   over aiohttp since it was measured here (over httpx's sharded pools before).
 
+Then `bench/callmemory.py` measures the RSS one whole call in flight holds, 10,000 at once, for
+each client and for a bare asyncio connection (the floor), each in a process of its own.
+
     python bench/run.py llmclient            # 3 rounds; --quick: 1 round, fewer calls
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import math
 import statistics
+import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +38,7 @@ import aiohttp
 import httpx
 import uvloop
 
-from bench.run import free_port, process, wait_http
+from bench.run import REPO, free_port, process, wait_http
 from swarmstack.agents.http import HttpPool
 from swarmstack.agents.llm import ChatClient, ChatRequest
 from swarmstack.agents.llm.stream import ChatResult, StreamAssembler, parse_completion
@@ -44,11 +49,11 @@ PROMPT = "[[say:one two three four five six seven eight]]"
 Call = Callable[[bool], Awaitable[ChatResult]]
 
 
-def body(stream: bool) -> dict[str, Any]:
+def body(stream: bool, prompt: str = PROMPT) -> dict[str, Any]:
     """The request an LLM agent sends for a one-line task."""
     messages = [
         {"role": "system", "content": "Answer briefly."},
-        {"role": "user", "content": PROMPT},
+        {"role": "user", "content": prompt},
     ]
     request: dict[str, Any] = {"model": "bench-model", "messages": messages, "stream": stream}
     if stream:
@@ -75,16 +80,20 @@ class Sharded(httpx.AsyncBaseTransport):
             await pool.aclose()
 
 
-async def httpx_variant(url: str) -> tuple[Call, Callable[[], Awaitable[None]]]:
-    client = httpx.AsyncClient(transport=Sharded(1000), timeout=httpx.Timeout(None, connect=10))
+async def httpx_variant(
+    url: str, prompt: str = PROMPT, connections: int = 1000
+) -> tuple[Call, Callable[[], Awaitable[None]]]:
+    client = httpx.AsyncClient(
+        transport=Sharded(connections), timeout=httpx.Timeout(None, connect=60)
+    )
 
     async def call(stream: bool) -> ChatResult:
         if not stream:
-            response = await client.post(url, json=body(False), headers=HEADERS)
+            response = await client.post(url, json=body(False, prompt), headers=HEADERS)
             response.raise_for_status()
             return parse_completion(response.json())
         assembler = StreamAssembler()
-        async with client.stream("POST", url, json=body(True), headers=HEADERS) as response:
+        async with client.stream("POST", url, json=body(True, prompt), headers=HEADERS) as response:
             response.raise_for_status()
             async for line in response.aiter_lines():
                 if (chunk := sse(line)) is not None:
@@ -94,13 +103,16 @@ async def httpx_variant(url: str) -> tuple[Call, Callable[[], Awaitable[None]]]:
     return call, client.aclose
 
 
-async def aiohttp_variant(url: str) -> tuple[Call, Callable[[], Awaitable[None]]]:
+async def aiohttp_variant(
+    url: str, prompt: str = PROMPT, connections: int = 1000
+) -> tuple[Call, Callable[[], Awaitable[None]]]:
     session = aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=1000), timeout=aiohttp.ClientTimeout(connect=10)
+        connector=aiohttp.TCPConnector(limit=connections),
+        timeout=aiohttp.ClientTimeout(sock_connect=60),
     )
 
     async def call(stream: bool) -> ChatResult:
-        async with session.post(url, json=body(stream), headers=HEADERS) as response:
+        async with session.post(url, json=body(stream, prompt), headers=HEADERS) as response:
             response.raise_for_status()
             if not stream:
                 return parse_completion(await response.json())
@@ -113,12 +125,16 @@ async def aiohttp_variant(url: str) -> tuple[Call, Callable[[], Awaitable[None]]
     return call, session.close
 
 
-async def chatclient_variant(url: str) -> tuple[Call, Callable[[], Awaitable[None]]]:
-    http = HttpPool(1000)
+async def chatclient_variant(
+    url: str, prompt: str = PROMPT, connections: int = 1000
+) -> tuple[Call, Callable[[], Awaitable[None]]]:
+    http = HttpPool(connections)
     chat = ChatClient(http)
 
     async def call(stream: bool) -> ChatResult:
-        return await chat.complete(ChatRequest(url, body(stream), dict(HEADERS), 60.0), None)
+        return await chat.complete(
+            ChatRequest(url, body(stream, prompt), dict(HEADERS), 60.0), None
+        )
 
     return call, http.aclose
 
@@ -159,17 +175,10 @@ async def measure(url: str, calls: int) -> dict[str, dict[str, float]]:
 
 
 def run_llmclient(work: Path, quick: bool) -> dict[str, Any]:
-    """Every round's figures, their medians, and each variant's ratio to httpx."""
-    port = free_port()
-    # idle connections stay open between cells (a server closing them races with their reuse)
-    args = [sys.executable, "-m", "uvicorn", "--factory", "swarmstack.testing.fake_llm:create_app"]
-    args += ["--port", str(port), "--timeout-keep-alive", "600", "--log-level", "warning"]
-    with process(args, work / "fake-llm.log"):
-        base = f"http://127.0.0.1:{port}/v1"
-        wait_http(base + "/models")
+    """Every round's figures, their medians, each variant's ratio to httpx, and RSS per call."""
+    with fake_server(work, "cpu") as url:
         rounds = [
-            uvloop.run(measure(base + "/chat/completions", 300 if quick else 1000))
-            for _ in range(1 if quick else 3)
+            uvloop.run(measure(url, 300 if quick else 1000)) for _ in range(1 if quick else 3)
         ]
     medians = {
         cell: {v: statistics.median(r[cell][v] for r in rounds) for v in rounds[0][cell]}
@@ -179,7 +188,42 @@ def run_llmclient(work: Path, quick: bool) -> dict[str, Any]:
         cell: {v: round(us / row["httpx"], 3) for v, us in row.items()}
         for cell, row in medians.items()
     }
-    return {"us_per_call_median": medians, "ratio_to_httpx": ratios, "rounds": rounds}
+    return {
+        "us_per_call_median": medians,
+        "ratio_to_httpx": ratios,
+        "rounds": rounds,
+        "kib_rss_per_call_in_flight": call_memory(work, 1000 if quick else 10_000),
+    }
+
+
+@contextlib.contextmanager
+def fake_server(work: Path, label: str) -> Iterator[str]:
+    """The test server in a process of its own; yields its chat completions URL."""
+    port = free_port()
+    # idle connections stay open between cells (a server closing them races with their reuse)
+    args = [sys.executable, "-m", "uvicorn", "--factory", "swarmstack.testing.fake_llm:create_app"]
+    args += ["--port", str(port), "--timeout-keep-alive", "600", "--backlog", "16384"]
+    args += ["--log-level", "warning"]
+    with process(args, work / f"fake-llm-{label}.log"):
+        base = f"http://127.0.0.1:{port}/v1"
+        wait_http(base + "/models")
+        yield base + "/chat/completions"
+
+
+def call_memory(work: Path, calls: int) -> dict[str, float]:
+    """RSS per whole call in flight, `calls` at once, each client in a fresh process and with
+    a fresh server (one that has just dropped 10,000 connections is still closing them)."""
+    from bench.callmemory import VARIANTS
+
+    out: dict[str, float] = {}
+    for variant in VARIANTS:
+        with fake_server(work, variant) as url:
+            args = [sys.executable, "-m", "bench.callmemory", variant, url, str(calls)]
+            done = subprocess.run(args, cwd=REPO, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"bench.callmemory {variant} failed:\n{done.stderr[-2000:]}")
+        out.update(json.loads(done.stdout.strip().splitlines()[-1]))
+    return out
 
 
 if __name__ == "__main__":  # python -m bench.llmclient: print one round's JSON

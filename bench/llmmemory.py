@@ -80,6 +80,7 @@ def run_llmmemory(work: Path, quick: bool, trace_frames: int = 0) -> dict[str, A
         "rss_mb_after": idle["rss_mb"],
         "kib_per_task_rss": round((at_peak["rss_mb"] - idle["rss_mb"]) * 1024 / tasks, 2),
         "per_task_by_type": by_type(at_peak["heap"], idle["heap"], tasks),
+        "per_task_by_kind": by_type(kinds(at_peak["heap"]), kinds(idle["heap"]), tasks),
         "per_task_by_site": by_site(at_peak["sites"], idle["sites"], tasks),
     }
 
@@ -133,6 +134,16 @@ def by_type(peak: dict[str, list[int]], idle: dict[str, list[int]], tasks: int) 
         for b, c, n in rows[:TOP]
     ]
     return [{"shallow_bytes_per_task": round(total / tasks)}, *top]
+
+
+def kinds(heap: dict[str, list[int]]) -> dict[str, list[int]]:
+    """The heap by type alone (coroutines and generators of every code together)."""
+    out: dict[str, list[int]] = {}
+    for name, (count, size) in heap.items():
+        entry = out.setdefault(name.split(" ")[0], [0, 0])
+        entry[0] += count
+        entry[1] += size
+    return out
 
 
 def by_site(peak: list[dict[str, Any]], idle: list[dict[str, Any]], tasks: int) -> list[Any]:

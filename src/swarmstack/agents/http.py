@@ -1,7 +1,8 @@
 """The HTTP connections LLM agents share: one aiohttp session, opened at first use.
 
-aiohttp, not httpx: an LLM call through aiohttp costs the worker a quarter to a third of the
-CPU, and a call in flight holds far fewer objects (docs/benchmarks.md (c), docs/architecture.md).
+aiohttp, not httpx: an LLM call through aiohttp costs the worker a fifth to a third of the CPU
+(whole answers to streamed ones), and a call in flight about half the memory (docs/benchmarks.md
+(c), docs/architecture.md).
 The session is opened on the first call because aiohttp binds it to the running event loop, and
 a `SwarmRuntime` may be built before the loop runs. Every session of the process shares one TLS
 context: loading the CA bundle takes tens of milliseconds, and the Swarms API builds a runtime

@@ -52,7 +52,7 @@ def settle_heap() -> None:
     collection, since it lives as long as the process, and collect the young generation every
     GC_YOUNG allocations instead of every 700. A task's objects live for seconds, so with the
     default they all move on to full collections, and with thousands of tasks in flight each full
-    collection walks all of them: 40 % of a worker's CPU at 10,000 LLM tasks in flight, 8 % after
+    collection walks all of them: 40 % of a worker's CPU at 10,000 LLM tasks in flight, 10 % after
     this (docs/benchmarks.md (c))."""
     gc.collect()
     gc.freeze()
