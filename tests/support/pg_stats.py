@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 from sqlalchemy import text
 
 from swarmstack.store import Store
-from swarmstack.store.vacuum import TableStats, dead_tuples, table_stats
+from swarmstack.store.vacuum import TableStats, table_stats
 
 
 async def vacuum_counts(store: Store) -> dict[str, int]:
@@ -43,20 +44,20 @@ async def catalog_vacuums(store: Store) -> int:
 
 async def until_dead(store: Store, table: str, at_least: int) -> int:
     """Dead tuples of `table` once the statistics show `at_least` (they lag by about 1 s)."""
-    deadline = time.monotonic() + 10
-    while True:
-        dead = (await dead_tuples(store.db, [table])).get(table, 0)
-        if dead >= at_least or time.monotonic() > deadline:
-            return dead
-        await asyncio.sleep(0.2)
+    return (await _until(store, table, lambda s: s.dead >= at_least)).dead
 
 
 async def until_modified(store: Store, table: str, at_least: int) -> TableStats:
     """`table`'s counts once the statistics show `at_least` rows modified since its last ANALYZE
     (they lag by about 1 s)."""
+    return await _until(store, table, lambda s: s.modified >= at_least)
+
+
+async def _until(store: Store, table: str, done: Callable[[TableStats], bool]) -> TableStats:
+    """`table`'s counts once `done` holds for them, or as they are after 10 s."""
     deadline = time.monotonic() + 10
     while True:
-        stats = (await table_stats(store.db, [table]))[table]
-        if stats.modified >= at_least or time.monotonic() > deadline:
-            return stats
+        found = (await table_stats(store.db, [table])).get(table, TableStats(0, 0, 0))
+        if done(found) or time.monotonic() > deadline:
+            return found
         await asyncio.sleep(0.2)
