@@ -46,6 +46,7 @@ from swarmstack.store.outcomes import (
     maybe,
     unrecordable,
 )
+from swarmstack.store.planner import unindexed
 from swarmstack.store.tables import tasks
 from swarmstack.store.transitions import (
     add_attempts,
@@ -181,10 +182,10 @@ class ClaimStore:
         ordered = sorted(set(ids))
         async with self.db.write() as conn:
             for start in range(0, len(ordered), _CHUNK):
-                mine = (
+                mine = (  # by id: lease owner and status only checked (store.planner)
                     tasks.c.id.in_(ordered[start : start + _CHUNK]),
-                    tasks.c.lease_owner == worker,
-                    tasks.c.status == TaskStatus.RUNNING.value,
+                    unindexed(tasks.c.lease_owner) == worker,
+                    unindexed(tasks.c.status) == TaskStatus.RUNNING.value,
                 )
                 # Lock the rows in id order first, as every writer of several task rows does
                 # (docs/architecture.md), so a concurrent outcome batch cannot deadlock with us.

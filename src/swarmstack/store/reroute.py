@@ -42,6 +42,7 @@ from swarmstack.core.rollout_types import RolloutState
 from swarmstack.core.states import TaskStatus
 from swarmstack.errors import Conflict
 from swarmstack.security.crypto import Sealer
+from swarmstack.store.planner import unindexed
 from swarmstack.store.tables import rollouts, tasks
 from swarmstack.store.transitions import add_events, event_row
 
@@ -147,9 +148,11 @@ async def _stranded(
 ) -> list[Any]:
     """Queued tasks of `swarm` on a version not in `live` (of `ids` only, when given), locked
     in id order (a claim or cancel holding one is waited for, then the row is judged again)."""
+    # Given ids, look them up (store.planner); else walk the swarm's queued tasks (ix_tasks_claim).
+    by_id = ids is not None
     where = [
-        tasks.c.swarm == swarm,
-        tasks.c.status == TaskStatus.QUEUED.value,
+        (unindexed(tasks.c.swarm) if by_id else tasks.c.swarm) == swarm,
+        (unindexed(tasks.c.status) if by_id else tasks.c.status) == TaskStatus.QUEUED.value,
         tasks.c.version.is_not(None),
         tasks.c.version.not_in(sorted(live)),
     ]

@@ -18,6 +18,7 @@ from swarmstack.errors import Conflict
 from swarmstack.security.crypto import Keyring, Sealer
 from swarmstack.store.codec import ERROR, MESSAGE, seal_text
 from swarmstack.store.engine import Database
+from swarmstack.store.planner import unindexed
 from swarmstack.store.tables import session_messages, tasks
 from swarmstack.store.transitions import add_events, change, event_row
 
@@ -71,12 +72,13 @@ async def _interrupt(conn: AsyncConnection, ids: list[str], by: NewTask, keys: S
 def free_to_claim() -> Any:
     """A task without a session, or whose session has nothing running and nothing older queued."""
     other = tasks.alias("other")
+    status = unindexed(other.c.status)  # found by ix_tasks_session, not by status (store.planner)
     blocked = exists().where(
         other.c.session == tasks.c.session,
         other.c.id != tasks.c.id,
         or_(
-            other.c.status == TaskStatus.RUNNING.value,
-            and_(other.c.status == TaskStatus.QUEUED.value, other.c.id < tasks.c.id),
+            status == TaskStatus.RUNNING.value,
+            and_(status == TaskStatus.QUEUED.value, other.c.id < tasks.c.id),
         ),
     )
     return or_(tasks.c.session.is_(None), ~blocked)

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from swarmstack.core.states import TaskStatus, sources_of
 from swarmstack.security.crypto import Sealer
 from swarmstack.store.codec import ATTEMPT_ERROR, EVENT_DATA, seal_json, seal_text
+from swarmstack.store.planner import unindexed
 from swarmstack.store.tables import task_attempts, task_events, tasks
 
 
@@ -33,12 +34,15 @@ async def change(
 ) -> list[Row[Any]]:
     """Move the tasks matching `guard` to `to` if their status allows it; the rows changed.
 
-    `values` are the other columns to set. Returns one row of `returning` per changed task.
+    `guard` names the tasks by id (`tasks.c.id == ...` or `.in_(...)`): the status check is kept
+    out of SQLite's index choice (`store.planner`), so the ids are looked up, not every task of
+    the source status walked. `values` are the other columns to set. Returns one row of
+    `returning` per changed task.
     """
     sources = sorted(s.value for s in sources_of(to))
     statement = (
         update(tasks)
-        .where(tasks.c.status.in_(sources), *guard)
+        .where(unindexed(tasks.c.status).in_(sources), *guard)
         .values(status=to.value, **values)
         .returning(*returning)
     )

@@ -1,0 +1,129 @@
+"""The statements of a task's life find their rows by id or in index order, never by walking
+the backlog: each statement a claim, heartbeat, outcome, release and cancel sends is explained
+(EXPLAIN with its own parameters) on a store with a backlog, on both backends."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from swarmstack.core.ids import WorkerId, new_task_id
+from swarmstack.core.records import NewTask, Outcome, OutcomeKind
+from swarmstack.store import Store
+from swarmstack.store.planner import unindexed
+from swarmstack.store.tables import tasks
+
+W = WorkerId("w1")
+BACKLOG = 3000
+
+
+def test_unindexed_renders_a_unary_plus_on_sqlite_only() -> None:
+    statement = update(tasks).where(unindexed(tasks.c.status).in_(["queued"]), tasks.c.id == "x")
+    assert "WHERE +tasks.status IN" in str(statement.compile(dialect=sqlite.dialect()))
+    assert "WHERE tasks.status IN" in str(statement.compile(dialect=postgresql.dialect()))
+
+
+@contextmanager
+def sent(store: Store) -> Iterator[list[tuple[str, Any]]]:
+    """The statements on `tasks` the store sends meanwhile, with their parameters."""
+    seen: list[tuple[str, Any]] = []
+
+    def note(conn: Any, cursor: Any, statement: str, params: Any, ctx: Any, many: bool) -> None:
+        if not many and " tasks" in statement and statement.lstrip().startswith(("UPDATE", "WITH")):
+            seen.append((statement, params))
+
+    engine = store.db.writer.sync_engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+async def plans(store: Store, statements: list[tuple[str, Any]]) -> list[str]:
+    """Each statement's plan as text. On PostgreSQL, which plans from statistics, the backlog
+    here is small enough that reading all of it is cheapest; a sequential scan is forbidden so
+    the plan shows which index path it has for a backlog of any size."""
+    out = []
+    async with store.db.write() as conn:
+        if not store.db.is_sqlite:
+            await conn.exec_driver_sql("ANALYZE tasks")
+            await conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        for statement, params in statements:
+            if store.db.is_sqlite:
+                rows = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)
+                out.append("\n".join(str(r[-1]) for r in rows))
+            else:
+                rows = await conn.exec_driver_sql(f"EXPLAIN {statement}", params)
+                out.append("\n".join(str(r[0]) for r in rows))
+    return out
+
+
+def walks_the_backlog(plan: str) -> bool:
+    """A plan that reads every task of a status, or sorts the swarm's queue, to find a few."""
+    lines = plan.splitlines()
+    return any(
+        "SCAN tasks" in line
+        or ("SEARCH tasks USING" in line and "(status=?)" in line)
+        or "TEMP B-TREE FOR ORDER BY" in line
+        or "TEMP B-TREE FOR RIGHT PART OF ORDER BY" in line
+        or "Seq Scan on tasks" in line
+        or ("Sort Key:" in line and "priority DESC" in line)
+        or ("Bitmap Index Scan" in line and "ix_tasks_claim" in line)
+        for line in lines
+    )
+
+
+async def backlog(store: Store, sessions: bool = False) -> None:
+    now = time.time()
+    await store.tasks.submit_many(
+        [
+            NewTask(
+                new_task_id(),
+                "s",
+                {"i": i},
+                i % 3,
+                3,
+                30.0,
+                "t",
+                now,
+                session=f"t:s{i % 50}" if sessions else None,
+            )
+            for i in range(BACKLOG)
+        ]
+    )
+
+
+async def test_a_tasks_life_finds_its_rows_by_id_or_index_order(store: Store) -> None:
+    await backlog(store)
+    with sent(store) as statements:
+        claimed = await store.claims.claim(W, ["s"], 20, time.time(), 30)
+        await store.claims.heartbeat(W, [t.id for t in claimed], time.time(), 30)
+        done = [
+            Outcome(t.id, W, t.attempts, OutcomeKind.SUCCEEDED, time.time(), result=1)
+            for t in claimed[:5]
+        ]
+        await store.claims.record(done)
+        await store.claims.release(W, [t.id for t in claimed[5:10]], time.time())
+        await store.tasks.cancel(claimed[10].id, time.time(), "test")
+    assert len(claimed) == 20
+    kinds = {s.split()[0] for s, _ in statements}
+    assert kinds == {"WITH", "UPDATE"}, kinds
+    assert len(statements) >= 5
+    for (statement, _), plan in zip(statements, await plans(store, statements), strict=True):
+        assert not walks_the_backlog(plan), f"{statement}\n--- plan:\n{plan}"
+
+
+async def test_a_claim_among_sessions_finds_its_rows_by_index(store: Store) -> None:
+    await backlog(store, sessions=True)
+    with sent(store) as statements:
+        claimed = await store.claims.claim(W, ["s"], 20, time.time(), 30)
+    assert len(claimed) == 20  # one per session free to run, the oldest of each
+    assert len({t.session for t in claimed}) == 20
+    for (statement, _), plan in zip(statements, await plans(store, statements), strict=True):
+        assert not walks_the_backlog(plan), f"{statement}\n--- plan:\n{plan}"
