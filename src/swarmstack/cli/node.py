@@ -219,6 +219,7 @@ async def run_manager(
 ) -> None:
     """A manager process (`serve` with SWARM_MODE=manager); `announce` tells the admin key."""
     node = await build_node(specs, settings, worker=False)
+    settle_heap()
     forget = on_hangup(node, reload)
     try:
         if node.admin_key is not None:
