@@ -40,9 +40,10 @@ from swarmstack.store.engine import Database
 from swarmstack.store.outcomes import (
     SUMMARY,
     Applied,
-    apply_success,
+    apply_successes,
     event_of,
     held_by,
+    lock_tasks,
     maybe,
     unrecordable,
 )
@@ -225,12 +226,17 @@ class ClaimStore:
             return await self._record([unrecordable(outcome, exc)])
 
     async def _record(self, outcomes: Sequence[Outcome]) -> list[Applied]:
-        applied: list[Applied] = []
+        first = {o.task_id: o for o in reversed(outcomes)}  # a task's first report wins
+        ordered = sorted(first.values(), key=lambda o: o.task_id)
         async with self.db.write() as conn:
-            for outcome in sorted(outcomes, key=lambda o: o.task_id):  # rows locked in id order
-                done = await self._apply(conn, outcome)
-                if done is not None:
-                    applied.append(done)
+            locked = await lock_tasks(conn, [o.task_id for o in ordered])  # in id order
+            wins = [o for o in ordered if o.kind is OutcomeKind.SUCCEEDED]
+            applied = await apply_successes(conn, wins, locked, self.keys)
+            for outcome in ordered:
+                if outcome.kind is not OutcomeKind.SUCCEEDED:
+                    done = await self._apply(conn, outcome)
+                    if done is not None:
+                        applied.append(done)
             await add_events(conn, [event_of(done, self.keys) for done in applied])
             back = [d for d in applied if d.status is TaskStatus.QUEUED]
             if back:  # a retry on a version retired meanwhile runs on stable
@@ -241,8 +247,6 @@ class ClaimStore:
         return applied
 
     async def _apply(self, conn: AsyncConnection, outcome: Outcome) -> Applied | None:
-        if outcome.kind is OutcomeKind.SUCCEEDED:
-            return await apply_success(conn, outcome, self.keys)
         row = (
             await conn.execute(
                 select(tasks.c.swarm, tasks.c.max_attempts, tasks.c.version).where(

@@ -3,14 +3,15 @@ event, and the stand-in failure for an outcome the store refused. Called by `sto
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from swarmstack.core.records import Outcome, OutcomeKind
-from swarmstack.core.states import TaskStatus, sources_of
+from swarmstack.core.states import TaskStatus
 from swarmstack.errors import StoreRejected
 from swarmstack.security.crypto import Sealer
 from swarmstack.store import sessions
@@ -68,12 +69,16 @@ def event_of(done: Applied, keys: Sealer) -> dict[str, Any]:
     return event_row(keys, o.task_id, kind, data, o.finished_at)
 
 
+# What deciding an outcome needs of its task, read with the row locked.
+_LOCKED = (*SUMMARY, tasks.c.status, tasks.c.lease_owner, tasks.c.attempts)
+_CHUNK = 500
+
 # The guarded UPDATE of a success (as `transitions.change` builds it), built once: the hot
-# path then only binds values, with no statement to build and no cache key to compute.
+# path then only binds values, one parameter set per task in a single executemany. RUNNING is the
+# one state a success may follow (`core.states.sources_of`).
 _SUCCEED = (
     update(tasks)
     .where(
-        tasks.c.status.in_(sorted(s.value for s in sources_of(TaskStatus.SUCCEEDED))),
         tasks.c.id == bindparam("o_id"),
         tasks.c.status == TaskStatus.RUNNING.value,
         tasks.c.lease_owner == bindparam("o_worker"),
@@ -89,35 +94,77 @@ _SUCCEED = (
         usage=bindparam("o_usage"),
         finished_at=bindparam("o_finished_at"),
     )
-    .returning(*SUMMARY)
 )
 
 
-async def apply_success(conn: AsyncConnection, outcome: Outcome, keys: Sealer) -> Applied | None:
-    """The hot path: one guarded UPDATE ... RETURNING per successful task (`held_by`'s guard:
-    the reporting worker still holds the lease on this attempt)."""
-    params = {
-        "o_id": outcome.task_id,
-        "o_worker": outcome.worker,
-        "o_attempt": outcome.attempt,
-        "o_result": seal_json(keys, outcome.result, RESULT),
-        "o_trace": seal_json_opt(keys, outcome.trace, TRACE),
-        "o_usage": maybe(outcome.usage),
-        "o_finished_at": outcome.finished_at,
-    }
-    row = (await conn.execute(_SUCCEED, params)).first()
-    if row is None:
-        return None
-    if row.session and outcome.session_messages:
-        await sessions.append(
-            conn,
-            keys,
-            row.session,
-            outcome.session_messages,
-            outcome.finished_at,
-            outcome.session_keep,
+async def lock_tasks(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, Any]:
+    """The rows of `ids` (`_LOCKED` columns) by id, locked in id order for the rest of the
+    transaction: FOR UPDATE on PostgreSQL, where every writer of several task rows locks them in
+    id order (docs/architecture.md); on SQLite the write transaction holds the database."""
+    ordered = sorted(set(ids))
+    rows: dict[str, Any] = {}
+    for start in range(0, len(ordered), _CHUNK):
+        query = (
+            select(*_LOCKED)
+            .where(tasks.c.id.in_(ordered[start : start + _CHUNK]))
+            .order_by(tasks.c.id)
+            .with_for_update()
         )
-    return Applied(outcome, TaskStatus.SUCCEEDED, row.swarm, row.version, row.created_at)
+        rows |= {str(r.id): r for r in await conn.execute(query)}
+    return rows
+
+
+def holds(row: Any, outcome: Outcome) -> bool:
+    """The reporting worker still holds the lease on this attempt (`held_by`, on a read row)."""
+    return (
+        row is not None
+        and row.status == TaskStatus.RUNNING.value
+        and row.lease_owner == outcome.worker
+        and row.attempts == outcome.attempt
+    )
+
+
+async def apply_successes(
+    conn: AsyncConnection, outcomes: Sequence[Outcome], locked: dict[str, Any], keys: Sealer
+) -> list[Applied]:
+    """The hot path: every success whose worker still holds the lease, in one executemany of
+    the guarded UPDATE. `locked` is `lock_tasks` of these tasks, read in this transaction; a
+    row is taken out of it once its task has an outcome, so a second report of the same task
+    in the batch is ignored (the first wins) and later ones in this transaction see no row.
+    The rows stay locked until commit, so the UPDATE's guard holds for every one chosen here."""
+    applied: list[Applied] = []
+    params: list[dict[str, Any]] = []
+    for outcome in outcomes:
+        row = locked.get(outcome.task_id)
+        if row is None or not holds(row, outcome):
+            continue
+        del locked[outcome.task_id]
+        params.append(
+            {
+                "o_id": outcome.task_id,
+                "o_worker": outcome.worker,
+                "o_attempt": outcome.attempt,
+                "o_result": seal_json(keys, outcome.result, RESULT),
+                "o_trace": seal_json_opt(keys, outcome.trace, TRACE),
+                "o_usage": maybe(outcome.usage),
+                "o_finished_at": outcome.finished_at,
+            }
+        )
+        applied.append(
+            Applied(outcome, TaskStatus.SUCCEEDED, row.swarm, row.version, row.created_at)
+        )
+        if row.session and outcome.session_messages:
+            await sessions.append(
+                conn,
+                keys,
+                row.session,
+                outcome.session_messages,
+                outcome.finished_at,
+                outcome.session_keep,
+            )
+    if params:
+        await conn.execute(_SUCCEED, params)
+    return applied
 
 
 def held_by(outcome: Outcome) -> list[Any]:
