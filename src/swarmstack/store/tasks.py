@@ -115,6 +115,8 @@ class TaskStore:
             row = (await conn.execute(select(tasks).where(tasks.c.id == task_id))).first()
             if row is None:
                 raise NotFound(f"no task {task_id!r}", fix="check the id from the submit answer")
+            if not _may_have_failed_attempts(row.status, row.attempts):
+                return task_from_row(row, self.keys, [])
             attempts = await conn.execute(
                 select(
                     task_attempts.c.attempt,
@@ -243,6 +245,13 @@ def count_queued_query(owner: str, at_most: int | None = None) -> Select[int]:
         .subquery()
     )
     return select(func.count()).select_from(mine)
+
+
+def _may_have_failed_attempts(status: str, attempts: int) -> bool:
+    """Whether `task_attempts` may hold rows of this task: one is written for each attempt that
+    ended without success (`claims`, `sweeper`), so not before the first attempt, nor for a task
+    whose first attempt succeeded. Saves a `?wait=` or a poll its second statement."""
+    return attempts > 1 or (attempts == 1 and status != TaskStatus.SUCCEEDED.value)
 
 
 def _check_id(task_id: str) -> None:

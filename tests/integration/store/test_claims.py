@@ -79,6 +79,46 @@ async def test_first_outcome_wins(store: Store) -> None:
     assert [e.type for e in await store.events.after(task.id)] == ["started", "succeeded"]
 
 
+async def test_a_batch_applies_each_task_once_whatever_it_reports(store: Store) -> None:
+    await submit(store, 4)
+    a, b, c, d = sorted(await store.claims.claim(W1, ["s"], 4, time.time(), 30), key=lambda t: t.id)
+    batch = [
+        ok(a, result="a1"),
+        ok(a, result="a2"),  # reported twice in one batch: the first wins
+        failed(b, retryable=False),
+        ok(b, result="late"),  # its failure came first in the batch
+        ok(c, worker=W2),  # W2 never held c's lease
+        ok(d, result="d"),
+    ]
+    applied = await store.claims.record(batch)
+    assert sorted((x.outcome.task_id, x.status) for x in applied) == sorted(
+        [(a.id, TaskStatus.SUCCEEDED), (b.id, TaskStatus.FAILED), (d.id, TaskStatus.SUCCEEDED)]
+    )
+    assert (await store.tasks.get(a.id)).result == "a1"
+    assert (await store.tasks.get(b.id)).status is TaskStatus.FAILED
+    assert (await store.tasks.get(c.id)).status is TaskStatus.RUNNING
+    assert (await store.tasks.get(d.id)).result == "d"
+    for task, last in ((a, "succeeded"), (b, "failed"), (d, "succeeded")):
+        assert [e.type for e in await store.events.after(task.id)] == ["started", last]
+
+
+async def test_a_task_shows_each_failed_attempt_however_it_ended(store: Store) -> None:
+    store.claims.policies["s"] = RetryPolicy(retry_attempts=2, retry_delay_s=0, jitter=0)
+    [first_time, then_ok, failing] = await submit(store, 3)
+    assert (await store.tasks.get(first_time)).attempt_errors == []  # queued, never tried
+    claimed = {t.id: t for t in await store.claims.claim(W1, ["s"], 3, time.time(), 30)}
+    await store.claims.record([ok(claimed[first_time]), failed(claimed[then_ok])])
+    await store.claims.record([failed(claimed[failing], retryable=False)])
+    [again] = await store.claims.claim(W1, ["s"], 3, time.time(), 30)
+    await store.claims.record([ok(again)])
+    assert (await store.tasks.get(first_time)).attempt_errors == []
+    retried = await store.tasks.get(then_ok)
+    assert (retried.status, retried.attempts) == (TaskStatus.SUCCEEDED, 2)
+    assert [(a["attempt"], a["error"]) for a in retried.attempt_errors] == [(1, "boom")]
+    dead = await store.tasks.get(failing)
+    assert (dead.status, [a["attempt"] for a in dead.attempt_errors]) == (TaskStatus.FAILED, [1])
+
+
 async def test_outcome_from_a_worker_without_the_lease_is_ignored(store: Store) -> None:
     await submit(store)
     [task] = await store.claims.claim(W1, ["s"], 1, time.time(), 30)
