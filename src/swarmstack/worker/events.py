@@ -23,6 +23,10 @@ class EventBuffer:
         self._interval_s = interval_s
         self._pending: list[tuple[str, str, dict[str, Any], float]] = []
         self._task: asyncio.Task[None] | None = None
+        # One flush at a time: a flush that started later must not commit first, or events
+        # would be stored out of order, and an outcome could be recorded (after its own flush)
+        # while its task's earlier events were still being written by the periodic one.
+        self._flushing = asyncio.Lock()
 
     def sink(self, task_id: str) -> Any:
         """An `emit(type, data)` function bound to one task."""
@@ -45,9 +49,15 @@ class EventBuffer:
                 log.exception("flushing task events failed")
 
     async def flush(self) -> None:
-        """Write what is pending. While the store is unavailable keep it for the next round
-        (at most MAX_PENDING events, the oldest dropped first); any other fault drops the batch
-        with a log line, so a bad event never blocks the outcomes recorded after it."""
+        """Write what is pending, after any flush already under way (so events are stored in the
+        order they were emitted, and all emitted before this call are stored when it returns).
+        While the store is unavailable keep them for the next round (at most MAX_PENDING events,
+        the oldest dropped first); any other fault drops the batch with a log line, so a bad
+        event never blocks the outcomes recorded after it."""
+        async with self._flushing:
+            await self._flush()
+
+    async def _flush(self) -> None:
         if not self._pending:
             return
         batch, self._pending = self._pending, []
