@@ -179,10 +179,15 @@ async def _visible_task(manager: Manager, task_id: str, who: Principal) -> TaskR
 
 
 @router.get("/tasks/{task_id}", response_model=TaskOut)
-async def get_task(task_id: str, request: Request, who: Who) -> Response:
+async def get_task(task_id: str, request: Request, who: Who, wait: Wait = 0) -> Response:
     """One task with its result, error, trace and every failed attempt (404 for a task of
-    another principal that `who` may not read)."""
+    another principal that `who` may not read). With `wait` (seconds, capped by
+    `server.max_wait`), a long poll: the answer comes once the task has an outcome, or as the
+    task is when `wait` runs out (200 either way; `status` tells which)."""
     manager = _manager(request)
+    if wait > 0:
+        task = await manager.wait_for(await _visible_task(manager, task_id, who), wait)
+        return Response(TaskOut.of(task).model_dump_json(), media_type="application/json")
     if _sees_every_task(who):
         return Response(await manager.task_answer(task_id), media_type="application/json")
     task = await _visible_task(manager, task_id, who)

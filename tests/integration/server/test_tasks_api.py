@@ -288,3 +288,28 @@ async def test_a_wrong_base_path_says_to_check_the_url(node: Node) -> None:
     assert error.fix is not None and "check SWARMSTACK_URL / --url" in error.fix
     missing = _problem(await node.http.get("/api/v1/tasks/t_nope"), "http://swarm")
     assert "SWARMSTACK_URL" not in str(missing)  # a missing task is not a wrong URL
+
+
+async def test_get_with_wait_answers_once_the_task_finishes(node: Node) -> None:
+    queued = await node.http.post("/api/v1/tasks", json={"swarm": "slow", "input": {"s": 0.1}})
+    task_id = queued.json()["id"]
+    got = await node.http.get(f"/api/v1/tasks/{task_id}", params={"wait": 10})
+    assert got.status_code == 200
+    assert (got.json()["status"], got.json()["result"]["slept"]) == ("succeeded", 0.1)
+    again = await node.http.get(f"/api/v1/tasks/{task_id}", params={"wait": 10})
+    assert again.json() == got.json()  # a finished task answers at once
+
+
+async def test_get_with_wait_gives_the_task_as_it_is_when_wait_runs_out(node: Node) -> None:
+    queued = await node.http.post("/api/v1/tasks", json={"swarm": "slow", "input": {"s": 0.15}})
+    got = await node.http.get(f"/api/v1/tasks/{queued.json()['id']}", params={"wait": 0.01})
+    assert got.status_code == 200
+    assert got.json()["status"] in ("queued", "running")
+
+
+async def test_get_with_a_bad_wait_is_a_422_problem(node: Node) -> None:
+    for wait in ("-1", "soon", "3601"):
+        got = await node.http.get("/api/v1/tasks/t_whatever", params={"wait": wait})
+        assert got.status_code == 422, wait
+        assert got.headers["content-type"] == PROBLEM
+        assert "wait" in got.text
