@@ -255,6 +255,7 @@ async def open_for(specs: Sequence[SwarmSpec], settings: Settings) -> Store:
             policies=policies(specs),
             pool_size=settings.store.pool_size,
             max_overflow=settings.store.max_overflow,
+            ping_after_idle=settings.store.ping_after_idle,
             keyring=keyring,
         ),
     )

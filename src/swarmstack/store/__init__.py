@@ -63,6 +63,7 @@ async def open_store(
     policies: dict[str, RetryPolicy] | None = None,
     pool_size: int = 10,
     max_overflow: int = 10,
+    ping_after_idle: float = 1.0,
     existing: bool = False,
     keyring: Sealer | None = None,
 ) -> Store:
@@ -70,7 +71,9 @@ async def open_store(
     NotFound (creating nothing) when the SQLite file is missing or the database has no schema."""
     if existing and missing_sqlite_file(url) is not None:
         raise no_store_here(url)
-    db = Database(url, pool_size=pool_size, max_overflow=max_overflow)
+    db = Database(
+        url, pool_size=pool_size, max_overflow=max_overflow, ping_after_idle=ping_after_idle
+    )
     try:
         if existing and not await has_schema(db):
             raise no_store_here(db.url)

@@ -34,6 +34,7 @@ from swarmstack.errors import (
     SwarmstackError,
 )
 from swarmstack.store.clock import db_now
+from swarmstack.store.pool_ping import IdlePing
 from swarmstack.store.sqlite_driver import one_trip_dbapi
 from swarmstack.store.write_lock import FileWriteLock
 
@@ -87,18 +88,23 @@ _SQLITE_PRAGMAS = (
 class Database:
     """The store's engines and transaction helpers."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 10, max_overflow: int = 10, ping_after_idle: float = 1.0
+    ) -> None:
         self.url = _check_url(url)
         self.dialect = make_url(self.url).get_backend_name()
         self.is_sqlite = self.dialect == "sqlite"
+        self.idle_ping: IdlePing | None = None
         if self.is_sqlite:
             _ensure_parent(self.url)
             self.writer = _sqlite_engine(self.url, immediate=True)
             self.reader = _sqlite_engine(self.url, immediate=False)
         else:
             self.writer = create_async_engine(
-                self.url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+                self.url, pool_size=pool_size, max_overflow=max_overflow
             )
+            self.idle_ping = IdlePing(ping_after_idle)  # instead of pool_pre_ping
+            self.idle_ping.attach(self.writer)
             # Reads run without BEGIN/ROLLBACK: under READ COMMITTED every statement takes its
             # own snapshot anyway, so a read transaction bought nothing but two round trips
             # (about 10 % of a task read's CPU here). It shares the writer's pool.
