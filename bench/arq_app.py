@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import time
 from typing import Any
@@ -20,8 +21,10 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 
 LANES = 64  # calls in flight at once, as the swarmstack client keeps 64 requests in flight
-MAX_JOBS = 1000  # jobs one worker runs at once (swarmstack's noop swarm: max_concurrent 1000)
-POLL_DELAY = 0.05  # seconds between the worker's reads of the queue (arq's default: 0.5)
+# jobs one worker runs at once (arq's default: 10); of 10, 100, 300 and 1,000, 100 was fastest
+MAX_JOBS = int(os.environ.get("BENCH_ARQ_MAX_JOBS", "100"))
+# seconds between the worker's reads of the queue (arq's default: 0.5)
+POLL_DELAY = float(os.environ.get("BENCH_ARQ_POLL_DELAY", "0.05"))
 RESULT_POLL = 0.02  # seconds between the client's reads of a result (as the swarmstack client)
 
 
