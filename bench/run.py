@@ -74,6 +74,8 @@ from bench.procs import (
 )
 
 RESULTS = REPO / "bench" / "results"
+SCENARIOS = ["all", "throughput", "drain", "llm", "llmclient", "llmmemory", "scale", "queues"]
+SCENARIOS += ["soak", "canary", "routing", "limits", "encryption", "batch"]
 
 
 # --- scenarios ----------------------------------------------------------------------------------
@@ -287,26 +289,7 @@ def run_queues(work: Path, tasks: int) -> dict[str, Any]:
 # --- main ---------------------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "scenario",
-        choices=[
-            "all",
-            "throughput",
-            "drain",
-            "llm",
-            "llmclient",
-            "llmmemory",
-            "scale",
-            "queues",
-            "soak",
-            "canary",
-            "routing",
-            "limits",
-            "encryption",
-            "batch",
-        ],
-        nargs="?",
-    )
+    parser.add_argument("scenario", choices=SCENARIOS, nargs="?")
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--duration", type=int, default=180, help="soak: seconds")
     parser.add_argument("--rate", type=float, default=100.0, help="soak: tasks per second")
