@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.run import (
+from bench.procs import (
     KEY,
     NOOP_SPEC,
     Connection,

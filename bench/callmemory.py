@@ -20,7 +20,7 @@ from typing import Any
 import uvloop
 
 from bench.llmclient import PROMPT, aiohttp_variant, body, chatclient_variant, httpx_variant
-from bench.run import rss_mb
+from bench.procs import rss_mb
 
 HOLD_S = 20.0
 SETTLE_S = 12.0  # long enough for every connection to be open and its request sent

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.run import (
+from bench.procs import (
     NOOP_SPEC,
     base_env,
     free_port,

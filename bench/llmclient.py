@@ -38,7 +38,7 @@ import aiohttp
 import httpx
 import uvloop
 
-from bench.run import REPO, free_port, process, wait_http
+from bench.procs import REPO, free_port, process, wait_http
 from swarmstack.agents.http import HttpPool
 from swarmstack.agents.llm import ChatClient, ChatRequest
 from swarmstack.agents.llm.stream import ChatResult, StreamAssembler, parse_completion

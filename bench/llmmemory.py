@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.run import (
+from bench.procs import (
     LLM_SPEC,
     base_env,
     free_port,

@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from bench.run import (
+from bench.procs import (
     KEY,
     Connection,
     base_env,

@@ -1,12 +1,14 @@
 """swarmstack benchmarks, each measured next to its peer in the same run.
 
-    python bench/run.py all            # every scenario at the documented sizes
+    python bench/run.py all            # every goal scenario with its peers (throughput, drain,
+                                       #   llm, batch, scale, queues) at the documented sizes
     python bench/run.py throughput     # (a) no-op tasks through HTTP vs a bare Starlette endpoint
     python bench/run.py drain          # (b) 20,000 pre-queued 0.5 s tasks, 10,000 in flight
     python bench/run.py llm            # (c) the same with LLM agents against a 0.5 s local server
     python bench/run.py llmclient      # (c) CPU per LLM call: ChatClient, httpx, aiohttp
     python bench/run.py llmmemory      # (c) what 10,000 LLM tasks in flight hold in a worker
-    python bench/run.py scale          # (d) PostgreSQL, 1 manager + 2 workers, vs Celery on Redis
+    python bench/run.py scale          # (d) PostgreSQL, 1 manager + 2 workers, vs Celery, PgQueuer
+    python bench/run.py queues         # (d) SQLite through HTTP vs arq and SAQ on Redis
     python bench/run.py soak --backend sqlite --duration 180 --rate 100   # (e) see bench/soak.py
     python bench/run.py batch          # (b) batch submit and one worker's drain, see bench/batch.py
     python bench/run.py canary         # (f) a bad canary under steady load, see bench/rollouts.py
@@ -17,7 +19,8 @@
 
 Results print as a table and are written to bench/results/<scenario>.json. docs/benchmarks.md
 holds the figures and how they were taken. Load comes from `wrk` (Debian package `wrk`) and, for
-paced latency, from an asyncio httpx client in this process.
+paced latency, from an asyncio httpx client in this process. The peers (Celery, PgQueuer, arq,
+SAQ) run from their own virtual environments, bench/.venv-<peer>, see bench/peers.py.
 """
 
 from __future__ import annotations
@@ -27,240 +30,52 @@ import asyncio
 import contextlib
 import json
 import os
-import re
 import shutil
-import socket
-import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `bench` as a package
 
-REPO = Path(__file__).resolve().parent.parent
+from bench.peers import (
+    fresh_database,
+    rates,
+    ratio,
+    run_arq,
+    run_celery,
+    run_pgqueuer,
+    run_saq,
+)
+from bench.procs import (
+    LLM_SPEC,
+    NAP_SPEC,
+    NOOP_SPEC,
+    REPO,
+    base_env,
+    cpu_s,
+    free_port,
+    in_flight,
+    paced,
+    pct,
+    prequeue,
+    process,
+    rss_mb,
+    span,
+    submit_then_fetch,
+    swarmstack,
+    task_counts,
+    wait_drained,
+    wait_http,
+    wrk,
+)
+
 RESULTS = REPO / "bench" / "results"
-KEY = "ssk_bench_key_not_a_secret"
-BENCH_ENCRYPTION_KEY = "YmVuY2gtb25seS1rZXktbm90LWEtc2VjcmV0LTAxMjM="  # 32 bytes, base64
-NOOP_SPEC = """version: 1
-name: noop
-agents:
-  noop: {kind: python, entrypoint: "bench.agents:noop"}
-runtime: {max_concurrent: 1000, timeout: 30s, retry_attempts: 0}
-"""
-NAP_SPEC = """version: 1
-name: nap
-agents:
-  nap: {kind: python, entrypoint: "bench.agents:nap"}
-runtime: {max_concurrent: %(in_flight)d, timeout: 600s, retry_attempts: 0, lease: 120s}
-"""
-LLM_SPEC = """version: 1
-name: nap
-agents:
-  think:
-    kind: llm
-    model: bench-model
-    base_url: "%(base_url)s"
-    api_key: "${secret:BENCH_LLM_KEY}"
-    system_prompt: "Answer briefly. [[slow:0.5]]"
-    stream: false
-    timeout: 600s
-runtime: {max_concurrent: %(in_flight)d, timeout: 600s, retry_attempts: 0, lease: 120s}
-"""
-
-
-# --- processes ----------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def process(args: list[str], log: Path, env: dict[str, str] | None = None) -> Iterator[Any]:
-    """A child process (cwd = the repository) that is stopped when the block ends."""
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            args, cwd=REPO, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT
-        )
-        try:
-            yield proc
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def wait_http(url: str, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=2).status_code < 500:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {timeout_s:.0f}s")
-
-
-def swarmstack(*args: str) -> list[str]:
-    return [sys.executable, "-m", "swarmstack", *args]
-
-
-def base_env(db: Path) -> dict[str, str]:
-    return {
-        "SWARMSTACK_STORE__URL": f"sqlite+aiosqlite:///{db}",
-        "SWARMSTACK_SECURITY__ADMIN_KEY": KEY,
-        # task data encrypted at rest, as `up` does by default (`serve` needs the key given)
-        "SWARMSTACK_SECURITY__ENCRYPTION_KEY": BENCH_ENCRYPTION_KEY,
-        # wrk submits as fast as it can with one key; (h) measures what limits cost
-        "SWARMSTACK_RATE_LIMITS__ENABLED": "false",
-        "PYTHONPATH": str(REPO),
-    }
-
-
-# --- measuring ----------------------------------------------------------------------------------
-def wrk(
-    url: str, seconds: int, connections: int, swarm: str = "noop", key: str | None = None
-) -> float:
-    """Requests/s that wrk reaches POSTing a no-op task to `swarm` (with `key`, else KEY)."""
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed: apt-get install wrk")
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", "bench/submit.lua", url],
-        cwd=REPO,
-        env={**os.environ, "BENCH_KEY": key or KEY, "BENCH_SWARM": swarm},
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if non2xx:
-        raise RuntimeError(f"wrk saw {non2xx.group(1)} failed requests:\n{out}")
-    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if match is None:
-        raise RuntimeError(f"no Requests/sec in wrk output:\n{out}")
-    return float(match.group(1))
-
-
-def task_counts(db: Path) -> dict[str, int]:
-    with contextlib.closing(sqlite3.connect(db, timeout=30)) as conn:
-        return dict(conn.execute("SELECT status, count(*) FROM tasks GROUP BY status").fetchall())
-
-
-def wait_drained(db: Path, timeout_s: float) -> dict[str, int]:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        counts = task_counts(db)
-        if counts.get("queued", 0) + counts.get("running", 0) == 0:
-            return counts
-        time.sleep(0.2)
-    raise RuntimeError(f"tasks not drained within {timeout_s:.0f}s: {task_counts(db)}")
-
-
-def span(db: Path, start_column: str, since: float = 0.0) -> tuple[int, float]:
-    """(tasks created after `since` that succeeded, seconds from the first `start_column` to
-    the last finish)."""
-    with contextlib.closing(sqlite3.connect(db, timeout=30)) as conn:
-        n, first, last = conn.execute(
-            f"SELECT count(*), min({start_column}), max(finished_at) FROM tasks "
-            "WHERE status = 'succeeded' AND created_at >= ?",
-            (since,),
-        ).fetchone()
-    return int(n), float(last - first)
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-class Connection:
-    """A keep-alive HTTP/1.1 connection speaking just enough HTTP for the paced client.
-
-    httpx spends about a millisecond of CPU per request, so at a few hundred requests/s the
-    client, not the server, would set the latency; this costs a few microseconds.
-    """
-
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-        self.lock = asyncio.Lock()
-
-    async def post(self, request: bytes) -> tuple[int, bytes]:
-        async with self.lock:
-            try:
-                return await self._exchange(request)
-            except (asyncio.IncompleteReadError, ConnectionError):
-                self.reader = None  # the server closed an idle keep-alive connection
-                return await self._exchange(request)
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-
-    async def _exchange(self, request: bytes) -> tuple[int, bytes]:
-        if self.reader is None or self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        self.writer.write(request)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
-        length = re.search(rb"(?i)content-length: *(\d+)", head)
-        if length is None:
-            raise RuntimeError(f"no Content-Length in {head[:200]!r}")
-        return status, await self.reader.readexactly(int(length.group(1)))
-
-
-async def paced(
-    url: str,
-    rate: float,
-    seconds: float,
-    connections: int = 256,
-    failures: list[bytes] | None = None,
-) -> list[float]:
-    """Submit at a fixed `rate` with `?wait=`; the submit-to-result latencies, each measured
-    from when the request was due (so a slow server cannot hide queueing in the client).
-    A failed submit raises RuntimeError at the end, unless `failures` collects them."""
-    host, port = url.removeprefix("http://").split(":")
-    body = json.dumps({"swarm": "noop", "input": {"n": 1}}).encode()
-    request = (
-        f"POST /api/v1/tasks?wait=30 HTTP/1.1\r\nHost: {host}\r\n"
-        f"Authorization: Bearer {KEY}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    ).encode() + body
-    pool = [Connection(host, int(port)) for _ in range(connections)]
-    latencies: list[float] = []
-    failed: list[bytes] = [] if failures is None else failures
-
-    async def one(conn: Connection, due: float) -> None:
-        status, answer = await conn.post(request)
-        if status != 200 or b'"succeeded"' not in answer:
-            failed.append(answer[:200])
-            return
-        latencies.append(time.perf_counter() - due)
-
-    pending: list[asyncio.Task[None]] = []
-    began = time.perf_counter()
-    for i in range(int(rate * seconds)):
-        due = began + i / rate
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        pending.append(asyncio.create_task(one(pool[i % connections], due)))
-    await asyncio.gather(*pending)
-    for conn in pool:
-        conn.close()
-    if failed and failures is None:
-        raise RuntimeError(f"{len(failed)} paced submits failed, e.g. {failed[0]!r}")
-    return latencies
+SCENARIOS = ["all", "throughput", "drain", "llm", "llmclient", "llmmemory", "scale", "queues"]
+SCENARIOS += ["soak", "canary", "routing", "limits", "encryption", "batch"]
 
 
 # --- scenarios ----------------------------------------------------------------------------------
@@ -353,54 +168,6 @@ class Drain:
     worker_cpu_ms_per_task: float = 0.0
 
 
-async def prequeue(db: Path, swarm: str, count: int) -> None:
-    """Store `count` tasks directly (one transaction per 1,000), as a backlog would be."""
-    from swarmstack.core.ids import new_task_id
-    from swarmstack.core.records import NewTask
-    from swarmstack.store import open_store
-
-    store = await open_store(f"sqlite+aiosqlite:///{db}")
-    try:
-        now = time.time()
-        for start in range(0, count, 1000):
-            batch = [
-                NewTask(new_task_id(), swarm, {"n": i}, 5, 1, 600.0, "bench", now)
-                for i in range(start, min(count, start + 1000))
-            ]
-            await store.tasks.submit_many(batch)
-    finally:
-        await store.close()
-
-
-def in_flight(metrics_url: str) -> int:
-    with contextlib.suppress(httpx.HTTPError):
-        text = httpx.get(metrics_url, timeout=2).text
-        return int(
-            sum(
-                float(line.rsplit(" ", 1)[1])
-                for line in text.splitlines()
-                if line.startswith("swarmstack_tasks_in_flight{")
-            )
-        )
-    return 0
-
-
-def rss_mb(pid: int) -> float:
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) a process has used so far."""
-    with contextlib.suppress(OSError):
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return 0.0
-
-
 def run_drain(work: Path, result: Drain, spec_text: str, env: dict[str, str]) -> dict[str, Any]:
     data = work / f"drain-{result.agent}"
     data.mkdir()
@@ -447,85 +214,22 @@ def run_llm(work: Path, tasks: int, limit: int) -> dict[str, Any]:
         return run_drain(work, Drain("llm", tasks, limit), spec, {"BENCH_LLM_KEY": "fake"})
 
 
-# --- scale-out: PostgreSQL vs Celery ------------------------------------------------------------
-CELERY_PINS = ["celery[redis]==5.5.3"]
-
-
-def celery_python() -> Path:
-    """bench/.venv-celery with Celery installed (created once)."""
-    venv = REPO / "bench" / ".venv-celery"
-    python = venv / "bin" / "python"
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", *CELERY_PINS], check=True)
-    return python
-
-
-async def submit_then_fetch(base: str, count: int, connections: int = 64) -> float:
-    """Seconds to submit `count` no-op tasks over HTTP, then fetch every result (the same
-    shape as Celery's `delay()` then `get()`), on cheap keep-alive connections."""
-    host, port = base.removeprefix("http://").split(":")
-    pool = [Connection(host, int(port)) for _ in range(connections)]
-    auth = f"Authorization: Bearer {KEY}\r\nHost: {host}\r\n"
-
-    def post(i: int) -> bytes:
-        body = json.dumps({"swarm": "noop", "input": {"n": i}}).encode()
-        head = f"POST /api/v1/tasks HTTP/1.1\r\n{auth}Content-Type: application/json\r\n"
-        return f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
-
-    async def submit(i: int) -> str:
-        status, answer = await pool[i % connections].post(post(i))
-        assert status == 202, answer
-        return str(json.loads(answer)["id"])
-
-    async def fetch(i: int, task_id: str) -> Any:
-        get = f"GET /api/v1/tasks/{task_id} HTTP/1.1\r\n{auth}\r\n".encode()
-        while True:
-            status, answer = await pool[i % connections].post(get)
-            assert status == 200, answer
-            task = json.loads(answer)
-            if task["status"] == "succeeded":
-                return task["result"]
-            await asyncio.sleep(0.02)
-
-    started = time.perf_counter()
-    ids = await asyncio.gather(*(submit(i) for i in range(count)))
-    results = await asyncio.gather(*(fetch(i, t) for i, t in enumerate(ids)))
-    elapsed = time.perf_counter() - started
-    for conn in pool:
-        conn.close()
-    assert [r["n"] for r in results] == list(range(count))
-    return elapsed
-
-
+# --- (d) scale-out on PostgreSQL and Python queues on Redis -------------------------------------
 def run_scale(work: Path, tasks: int) -> dict[str, Any]:
-    """One manager and two worker processes on PostgreSQL vs Celery (two prefork processes)."""
-    import asyncpg
-
-    name = f"swarmstack_bench_{os.getpid()}"
-    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-    async def admin_sql(sql: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin_sql(f'CREATE DATABASE "{name}"'))
-    try:
-        swarm_s = run_swarmstack_pg(
-            work, f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}", tasks
-        )
-    finally:
-        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    celery_s = run_celery(work, tasks)
-    ours, theirs = tasks / swarm_s, tasks / celery_s
+    """One manager and two worker processes on PostgreSQL vs Celery (two prefork processes) and
+    PgQueuer (two consumer processes on the same PostgreSQL)."""
+    with fresh_database("swarmstack_bench") as name:
+        url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+        swarm_s = run_swarmstack_pg(work, url, tasks)
+    per_s = rates(tasks, {"ours": swarm_s, "celery": run_celery(work, tasks)})
+    per_s["pgqueuer"] = tasks / run_pgqueuer(work, tasks)
     return {
         "tasks": tasks,
-        "swarmstack_pg_tasks_per_s": round(ours, 1),
-        "celery_redis_tasks_per_s": round(theirs, 1),
-        "ratio": round(ours / theirs, 3),
+        "swarmstack_pg_tasks_per_s": round(per_s["ours"], 1),
+        "celery_redis_tasks_per_s": round(per_s["celery"], 1),
+        "pgqueuer_tasks_per_s": round(per_s["pgqueuer"], 1),
+        "ratio": ratio(per_s["ours"], per_s["celery"]),
+        "ratio_vs_pgqueuer": ratio(per_s["ours"], per_s["pgqueuer"]),
     }
 
 
@@ -548,46 +252,44 @@ def run_swarmstack_pg(work: Path, url: str, tasks: int) -> float:
         return asyncio.run(submit_then_fetch(base, tasks))
 
 
-def run_celery(work: Path, tasks: int) -> float:
-    python = celery_python()
-    env = {"PYTHONPATH": str(REPO), "BENCH_CELERY_REDIS": "redis://127.0.0.1:6379/14"}
-    subprocess.run(["redis-cli", "-n", "14", "FLUSHDB"], check=True, capture_output=True)
-    worker = [str(python), "-m", "celery", "-A", "bench.celery_app", "worker", "--pool=prefork"]
-    worker += ["--concurrency=2", "--loglevel=WARNING", "--without-heartbeat", "--without-gossip"]
-    with process(worker, work / "celery-worker.log", env):
-        out = subprocess.run(
-            [str(python), "-m", "bench.celery_load", str(tasks)],
-            cwd=REPO,
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    return float(json.loads(out.strip().splitlines()[-1])["total_s"])
+def run_swarmstack_up(work: Path, label: str, extra: list[str], tasks: int) -> float:
+    """Seconds for `tasks` no-op tasks through `swarmstack up` on SQLite, submit then fetch."""
+    data = work / f"queues-{label}"
+    data.mkdir()
+    spec = data / "noop.yaml"
+    spec.write_text(NOOP_SPEC)
+    db = data / "store.db"
+    port = free_port()
+    args = swarmstack("up", str(spec), "--port", str(port), "--data-dir", str(data), *extra)
+    with process(args, data / "up.log", base_env(db)):
+        base = f"http://127.0.0.1:{port}"
+        wait_http(base + "/ready")
+        asyncio.run(submit_then_fetch(base, 200))  # warm-up
+        return asyncio.run(submit_then_fetch(base, tasks))
+
+
+def run_queues(work: Path, tasks: int) -> dict[str, Any]:
+    """swarmstack on SQLite through HTTP (`up --workers 1`, and `up` as one process) vs arq and
+    SAQ on Redis, one worker process each."""
+    seconds = {
+        "workers1": run_swarmstack_up(work, "workers1", ["--workers", "1"], tasks),
+        "one_process": run_swarmstack_up(work, "one-process", [], tasks),
+        "arq": run_arq(work, tasks),
+        "saq": run_saq(work, tasks),
+    }
+    per_s = rates(tasks, seconds)
+    result: dict[str, Any] = {"tasks": tasks}
+    result.update({f"{k}_tasks_per_s": round(v, 1) for k, v in per_s.items()})
+    for peer in ("arq", "saq"):
+        result[f"ratio_vs_{peer}"] = ratio(per_s["workers1"], per_s[peer])
+        result[f"ratio_vs_{peer}_one_process"] = ratio(per_s["one_process"], per_s[peer])
+    return result
 
 
 # --- main ---------------------------------------------------------------------------------------
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "scenario",
-        choices=[
-            "all",
-            "throughput",
-            "drain",
-            "llm",
-            "llmclient",
-            "llmmemory",
-            "scale",
-            "soak",
-            "canary",
-            "routing",
-            "limits",
-            "encryption",
-            "batch",
-        ],
-        nargs="?",
-    )
+    parser.add_argument("scenario", choices=SCENARIOS, nargs="?")
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--duration", type=int, default=180, help="soak: seconds")
     parser.add_argument("--rate", type=float, default=100.0, help="soak: tasks per second")
@@ -617,45 +319,41 @@ def main() -> None:
         if scenario in ("all", "scale"):
             report["scale"] = run_scale(work, 1_000 if args.quick else 5_000)
             show("scale", report["scale"])
+        if scenario in ("all", "queues"):
+            report["queues"] = run_queues(work, 1_000 if args.quick else 5_000)
+            show("queues", report["queues"])
         if scenario in ("canary", "routing"):
-            sys.path.insert(0, str(REPO))  # bench.rollouts imports bench.run's helpers
             from bench.rollouts import run_canary, run_routing
 
             run = run_canary if scenario == "canary" else run_routing
             report[scenario] = run(work, args.quick)
             show(scenario, report[scenario])
         if scenario == "limits":
-            sys.path.insert(0, str(REPO))  # bench.limits imports bench.run's helpers
             from bench.limits import run_limits
 
             report["limits"] = run_limits(work, args.quick)
             show("limits", report["limits"])
         if scenario == "encryption":
-            sys.path.insert(0, str(REPO))  # bench.encryption imports bench.run's helpers
             from bench.encryption import run_encryption
 
             report["encryption"] = run_encryption(work, args.quick)
             show("encryption", report["encryption"])
         if scenario == "llmclient":
-            sys.path.insert(0, str(REPO))  # bench.llmclient imports bench.run's helpers
             from bench.llmclient import run_llmclient
 
             report["llmclient"] = run_llmclient(work, args.quick)
             show("llmclient", report["llmclient"])
         if scenario == "llmmemory":
-            sys.path.insert(0, str(REPO))  # bench.llmmemory imports bench.run's helpers
             from bench.llmmemory import run_llmmemory
 
             report["llmmemory"] = run_llmmemory(work, args.quick, args.trace)
             show("llmmemory", report["llmmemory"])
-        if scenario == "batch":
-            sys.path.insert(0, str(REPO))  # bench.batch imports bench.run's helpers
+        if scenario in ("all", "batch"):
             from bench.batch import run_batch
 
             report["batch"] = run_batch(work, args.quick)
             show("batch", report["batch"])
         if scenario == "soak":
-            sys.path.insert(0, str(REPO))  # bench.soak imports bench.run's helpers
             from bench.soak import run_soak
 
             soak = run_soak(
