@@ -1,7 +1,7 @@
 """swarmstack benchmarks, each measured next to its peer in the same run.
 
     python bench/run.py all            # every goal scenario with its peers (throughput, drain,
-                                       #   llm, batch, scale, queues) at the documented sizes
+                                       #   llm, batch, wakeup, scale, queues), documented sizes
     python bench/run.py throughput     # (a) no-op tasks through HTTP vs a bare Starlette endpoint
     python bench/run.py drain          # (b) 20,000 pre-queued 0.5 s tasks, 10,000 in flight
     python bench/run.py llm            # (c) the same with LLM agents against a 0.5 s local server
@@ -9,6 +9,7 @@
     python bench/run.py llmmemory      # (c) what 10,000 LLM tasks in flight hold in a worker
     python bench/run.py scale          # (d) PostgreSQL, 1 manager + 2 workers, vs Celery, PgQueuer
     python bench/run.py queues         # (d) SQLite through HTTP vs arq and SAQ on Redis
+    python bench/run.py wakeup         # (a) how soon an idle `up --workers 1` starts a task
     python bench/run.py soak --backend sqlite --duration 180 --rate 100   # (e) see bench/soak.py
     python bench/run.py batch          # (b) batch submit and one worker's drain, see bench/batch.py
     python bench/run.py canary         # (f) a bad canary under steady load, see bench/rollouts.py
@@ -75,7 +76,7 @@ from bench.procs import (
 
 RESULTS = REPO / "bench" / "results"
 SCENARIOS = ["all", "throughput", "drain", "llm", "llmclient", "llmmemory", "scale", "queues"]
-SCENARIOS += ["soak", "canary", "routing", "limits", "encryption", "batch"]
+SCENARIOS += ["soak", "canary", "routing", "limits", "encryption", "batch", "wakeup"]
 
 
 # --- scenarios ----------------------------------------------------------------------------------
@@ -316,6 +317,11 @@ def main() -> None:
         if scenario in ("all", "llm"):
             report["llm"] = run_llm(work, tasks, limit)
             show("llm", report["llm"])
+        if scenario in ("all", "wakeup"):
+            from bench.wakeup import run_wakeup
+
+            report["wakeup"] = run_wakeup(work, args.quick)
+            show("wakeup", report["wakeup"])
         if scenario in ("all", "scale"):
             report["scale"] = run_scale(work, 1_000 if args.quick else 5_000)
             show("scale", report["scale"])
