@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from swarmstack.errors import StoreConflict
 from swarmstack.store.clock import db_now
@@ -30,6 +31,21 @@ class WorkerInfo:
     versions: tuple[str, ...] = ()  # swarm@version it can run
 
 
+async def _insert_worker(conn: AsyncConnection, info: WorkerInfo) -> None:
+    await conn.execute(
+        insert(workers).values(
+            id=info.id,
+            host=info.host[:200],
+            pid=info.pid,
+            swarms=json.dumps(info.swarms),
+            in_flight=info.in_flight,
+            started_at=info.started_at,
+            heartbeat_at=db_now(),
+            versions=json.dumps(list(info.versions)),
+        )
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ManagerInfo:
     """A manager as last seen."""
@@ -48,20 +64,10 @@ class ClusterStore:
         self.db = db
 
     async def register(self, info: WorkerInfo) -> None:
-        """Add (or replace) a worker row."""
+        """Add (or replace) a worker row, with the versions it runs."""
         async with self.db.write() as conn:
             await conn.execute(delete(workers).where(workers.c.id == info.id))
-            await conn.execute(
-                insert(workers).values(
-                    id=info.id,
-                    host=info.host[:200],
-                    pid=info.pid,
-                    swarms=json.dumps(info.swarms),
-                    in_flight=info.in_flight,
-                    started_at=info.started_at,
-                    heartbeat_at=db_now(),
-                )
-            )
+            await _insert_worker(conn, info)
 
     async def set_versions(self, worker_id: str, versions: list[str]) -> None:
         """Record the `swarm@version`s a worker can run (the leader reports versions no live
@@ -73,14 +79,24 @@ class ClusterStore:
                 .values(versions=json.dumps(versions))
             )
 
-    async def beat(self, worker_id: str, in_flight: int, now: float) -> None:
-        """Mark a worker alive (on the database's clock; `now` is unused)."""
+    async def beat(self, info: WorkerInfo) -> bool:
+        """Mark a worker alive (on the database's clock) with its load and versions; a worker
+        whose row is gone (the leader forgets workers silent for long, e.g. one that was paused)
+        is registered again. False when it had to be."""
         async with self.db.write() as conn:
-            await conn.execute(
+            seen = await conn.execute(
                 update(workers)
-                .where(workers.c.id == worker_id)
-                .values(in_flight=in_flight, heartbeat_at=db_now())
+                .where(workers.c.id == info.id)
+                .values(
+                    in_flight=info.in_flight,
+                    versions=json.dumps(list(info.versions)),
+                    heartbeat_at=db_now(),
+                )
             )
+            if seen.rowcount:
+                return True
+            await _insert_worker(conn, info)
+            return False
 
     async def deregister(self, worker_id: str) -> None:
         """Remove a worker row (clean shutdown)."""

@@ -62,6 +62,7 @@ class Worker:
         self.running: dict[TaskId, asyncio.Task[None]] = {}
         self.per_swarm: dict[str, int] = dict.fromkeys(runtimes, 0)
         self.last_beat = 0.0
+        self._started_at = 0.0
         self._stopping = asyncio.Event()
         self._give_up_at: float | None = None  # monotonic deadline for store retries once stopping
         self._slot_freed = asyncio.Event()
@@ -98,15 +99,12 @@ class Worker:
     async def start(self) -> None:
         """Register and start the claim, heartbeat and cancellation loops."""
         now = self.clock.now()
-        await self.store.cluster.register(
-            WorkerInfo(
-                self.id, socket.gethostname(), os.getpid(), sorted(self.runtimes), 0, now, now
-            )
-        )
+        self._started_at = now
+        await self.versions.refresh()
+        await self.store.cluster.register(self._info())  # with the versions it loaded
         self.last_beat = now
         self._events.start()
         cancel_after = await self.store.events.last_id()
-        await self._refresh_versions()
         self._loops = [
             asyncio.create_task(self._versions_loop(), name="versions"),
             asyncio.create_task(self._claim_loop(), name="claim"),
@@ -211,6 +209,20 @@ class Worker:
             self.metrics.in_flight.labels(task.swarm).dec()
             self._slot_freed.set()
 
+    def _info(self) -> WorkerInfo:
+        """This worker as the cluster table records it."""
+        now = self.clock.now()
+        return WorkerInfo(
+            self.id,
+            socket.gethostname(),
+            os.getpid(),
+            sorted(self.runtimes),
+            len(self.running),
+            self._started_at,
+            now,
+            tuple(self.versions.names()),
+        )
+
     async def _history(self, task: TaskRecord, runtime: SwarmRuntime) -> list[dict[str, str]]:
         if task.session is None:
             return []
@@ -275,7 +287,8 @@ class Worker:
                 held = await self.store.claims.heartbeat(
                     self.id, running, self.clock.now(), self.lease_s
                 )
-                await self.store.cluster.beat(self.id, len(self.running), self.clock.now())
+                if not await self.store.cluster.beat(self._info()):
+                    log.warning("worker %s had been forgotten: registered again", self.id)
             except StoreUnavailable as exc:
                 log.warning("heartbeat failed (%s); leases may expire", exc)
                 continue

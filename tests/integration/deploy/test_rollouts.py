@@ -156,6 +156,11 @@ async def test_rollback_to_a_named_version_brings_its_config(
     assert missing.status_code == 404
 
 
+async def test_a_started_worker_is_recorded_with_the_versions_it_loaded(cluster: Cluster) -> None:
+    [worker] = await cluster.node.store.cluster.workers()
+    assert worker.versions == ("s@1.0.0",)  # from its start, not from its first new version
+
+
 async def test_a_version_whose_code_no_worker_carries_is_reported(
     cluster: Cluster, make_spec: SpecFactory
 ) -> None:
