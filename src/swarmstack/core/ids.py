@@ -13,9 +13,11 @@ TaskId = NewType("TaskId", str)
 WorkerId = NewType("WorkerId", str)
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+_PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]  # the 2 digits of each 10-bit value
 
 
 _last = [0, 0]  # (milliseconds, random part) of the previous id: ids increase in a process
+_prefix = [-1, ""]  # (milliseconds, their 10 digits) of the previous id
 _lock = threading.Lock()
 
 
@@ -29,12 +31,35 @@ def new_task_id() -> TaskId:
         millis = max(int(time.time() * 1000), _last[0])
         rand = _last[1] + 1 if millis == _last[0] else int.from_bytes(os.urandom(10), "big") >> 1
         _last[0], _last[1] = millis, rand
-    value = (millis << 80) | rand
-    chars = []
-    for _ in range(26):
-        value, rem = divmod(value, 32)
-        chars.append(_ALPHABET[rem])
-    return TaskId("t_" + "".join(reversed(chars)))
+        if _prefix[0] != millis:
+            _prefix[0], _prefix[1] = millis, _digits(millis, 10)
+        prefix = _prefix[1]
+    return TaskId(f"t_{prefix}{_random_digits(rand)}")
+
+
+def encode_id(value: int) -> str:
+    """The 26 Crockford base32 digits of a 128-bit `value`, most significant first (2 leading
+    zero bits, then the 48 bits of milliseconds in 10 digits and the 80 random ones in 16)."""
+    return _digits(value >> 80, 10) + _random_digits(value & ((1 << 80) - 1))
+
+
+def _random_digits(value: int, pairs: list[str] = _PAIRS) -> str:
+    """The 16 digits of an 80-bit `value` (`_digits(value, 16)`, unrolled: one per id)."""
+    return (
+        pairs[value >> 70]
+        + pairs[(value >> 60) & 1023]
+        + pairs[(value >> 50) & 1023]
+        + pairs[(value >> 40) & 1023]
+        + pairs[(value >> 30) & 1023]
+        + pairs[(value >> 20) & 1023]
+        + pairs[(value >> 10) & 1023]
+        + pairs[value & 1023]
+    )
+
+
+def _digits(value: int, count: int) -> str:
+    """The last `count` (even) base32 digits of `value`, two digits per table lookup."""
+    return "".join([_PAIRS[(value >> shift) & 1023] for shift in range(5 * count - 10, -1, -10)])
 
 
 MAX_NODE_ID = 80  # length of the store's worker and manager id columns

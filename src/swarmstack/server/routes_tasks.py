@@ -14,15 +14,15 @@ from opentelemetry.trace import Span
 from swarmstack.core.records import TaskRecord
 from swarmstack.core.states import TaskStatus
 from swarmstack.core.tracecontext import tracer
-from swarmstack.errors import NotFound, SwarmstackError
+from swarmstack.errors import NotFound
 from swarmstack.security.roles import Permission, allows, can_cancel_task, can_see_task
+from swarmstack.server.answers import batch_json
 from swarmstack.server.audit import audited
 from swarmstack.server.auth import Who
-from swarmstack.server.problems import problem_of, problem_responses
+from swarmstack.server.problems import problem_responses
 from swarmstack.server.queue_caps import check_queue_cap
 from swarmstack.server.schemas import (
     BatchIn,
-    BatchItemOut,
     BatchOut,
     LegacyTaskIn,
     StorableName,
@@ -131,17 +131,7 @@ async def submit_batch(body: BatchIn, request: Request, who: Who) -> Response:
     with _submit_span(request.url.path) as span:
         results = await manager.submit_many(reqs, who)
         span.set_attribute("swarmstack.tasks", len(results))
-    items = [_batch_item(i, r, request.url.path) for i, r in enumerate(results)]
-    refused = sum(1 for item in items if item.problem is not None)
-    answer = BatchOut(accepted=len(items) - refused, refused=refused, tasks=items)
-    return Response(answer.model_dump_json(), media_type="application/json")
-
-
-def _batch_item(index: int, result: TaskRecord | SwarmstackError, path: str) -> BatchItemOut:
-    if isinstance(result, SwarmstackError):
-        return BatchItemOut(index=index, status=result.status, problem=problem_of(result, path))
-    status = 200 if result.status.terminal else 202
-    return BatchItemOut(index=index, status=status, task=TaskOut.of(result))
+    return Response(batch_json(results, request.url.path), media_type="application/json")
 
 
 @router.post(

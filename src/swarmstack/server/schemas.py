@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler
@@ -33,6 +34,36 @@ def _no_unstorable(value: str) -> str:
 def _strict_json(value: Any) -> Any:
     """Refuse what strict JSON (RFC 8259) cannot hold: NaN and Infinity (which Python's JSON
     reader accepts), lone surrogates in strings, and nesting deeper than MAX_INPUT_DEPTH."""
+    if _storable(value, 0):
+        return value
+    return _refuse_unstorable(value)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(item: Any, depth: int) -> bool:
+    """Whether `_refuse_unstorable` lets `item` at `depth` pass (the same checks without the
+    paths that only its message needs: about 3 times faster on a small input)."""
+    if depth > MAX_INPUT_DEPTH:
+        return False
+    if isinstance(item, str):
+        return _SURROGATE.search(item) is None
+    if isinstance(item, dict):
+        for key, child in item.items():
+            if not (_storable(key, depth + 1) and _storable(child, depth + 1)):
+                return False
+        return True
+    if isinstance(item, list):
+        for child in item:  # noqa: SIM110  (a loop: all() over a generator costs 40 % more)
+            if not _storable(child, depth + 1):
+                return False
+        return True
+    return not isinstance(item, float) or math.isfinite(item)
+
+
+def _refuse_unstorable(value: Any) -> Any:
+    """`_strict_json`'s walk that names where the first unstorable value is (ValueError)."""
     todo: list[tuple[Any, str, int]] = [(value, "", 0)]
     while todo:
         item, path, depth = todo.pop()

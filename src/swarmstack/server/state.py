@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,30 @@ class SubmitRequest:
     session: str | None = None
     idempotency_key: str | None = None
     version: str | None = None  # pin the task to this version (a preview, a blue-green test)
+
+
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    """What every task of one submit request shares: who sent it, when, and in which trace."""
+
+    submitted_by: str  # the column's length; key names may have 100
+    owner: str
+    tenant: str | None
+    scope: str | None  # whose sessions the tasks' sessions are
+    created_at: float
+    traceparent: str | None  # the submit's span, parent of the tasks'
+
+    @classmethod
+    def of(cls, who: Principal) -> _Origin:
+        """The origin of a request `who` sends now, in the current span."""
+        return cls(
+            who.name[:80],
+            who.id,
+            who.tenant,
+            session_scope(who.id, who.tenant),
+            time.time(),
+            current_traceparent(),
+        )
 
 
 def advisory_lock(settings: Settings) -> AdvisoryLock | None:
@@ -191,7 +216,7 @@ class Manager:
         refreshed every second, so the store checks the version inside the insert: a routed
         task on a version retired meanwhile is stored on stable, a pinned one is refused (409);
         see `store.reroute`."""
-        new = await self._prepare(req, who)
+        new = await self._prepare(req, _Origin.of(who), {})
         result = await self._submits.submit(new)
         if isinstance(result, SwarmstackError):
             raise result
@@ -205,47 +230,59 @@ class Manager:
         """Store a batch of tasks in one transaction per `submit_batch_size` chunk, each routed,
         validated and deduplicated as `submit` does it; per request, in order, the stored task
         (or the earlier one under its idempotency key) or the error a single submit would
-        raise. Raises StoreUnavailable for the whole batch when the store is down."""
+        raise. The tasks of a batch share their creation time and trace context (the submit's
+        span). Raises StoreUnavailable for the whole batch when the store is down."""
         results: list[TaskRecord | SwarmstackError | None] = [None] * len(reqs)
         ready: list[tuple[int, NewTask]] = []
+        origin = _Origin.of(who)
+        specs: dict[str | None, SwarmSpec] = {}  # the stable spec per swarm named in the batch
         for index, req in enumerate(reqs):
             try:
-                ready.append((index, await self._prepare(req, who)))
+                ready.append((index, await self._prepare(req, origin, specs)))
             except SwarmstackError as exc:
                 results[index] = exc
         size = max(1, self.settings.server.submit_batch_size)
         for start in range(0, len(ready), size):
             chunk = ready[start : start + size]
             stored = await self._flush_submits([new for _, new in chunk])
+            new_by_swarm: Counter[str] = Counter()
             for (index, new), result in zip(chunk, stored, strict=True):
                 results[index] = result
                 if isinstance(result, TaskRecord) and result.id == new.id:
-                    self.metrics.tasks_submitted.labels(new.swarm).inc()
+                    new_by_swarm[new.swarm] += 1
+            for swarm, count in new_by_swarm.items():
+                self.metrics.tasks_submitted.labels(swarm).inc(count)
         return [r for r in results if r is not None]
 
-    async def _prepare(self, req: SubmitRequest, who: Principal) -> NewTask:
-        """The NewTask of `req`, on the version its swarm's route (or its pin) picks."""
-        name = self.spec(req.swarm).name
+    async def _prepare(
+        self, req: SubmitRequest, origin: _Origin, specs: dict[str | None, SwarmSpec]
+    ) -> NewTask:
+        """The NewTask of `req`, on the version its swarm's route (or its pin) picks; `specs`
+        caches the stable spec per swarm name across the tasks of one request."""
+        stable = specs.get(req.swarm)
+        if stable is None:
+            stable = specs[req.swarm] = self.spec(req.swarm)
+        name = stable.name
         task_id = new_task_id()
         if req.version is not None:
             version: str | None = req.version
             spec = await self.router.pinned(name, req.version)
         else:
             version = self.router.version_for(name, req.session or task_id)
-            spec = self.router.specs.get((name, version or ""), self.spec(name))
-        return self._new_task(req, spec, who, task_id, version)
+            spec = self.router.specs.get((name, version or ""), stable)
+        return self._new_task(req, spec, origin, task_id, version)
 
     def _new_task(
         self,
         req: SubmitRequest,
         spec: SwarmSpec,
-        who: Principal,
+        origin: _Origin,
         task_id: TaskId,
         version: str | None,
     ) -> NewTask:
         priority = req.priority or spec.runtime.default_priority
         timeout_s = req.timeout_s or spec.runtime.timeout
-        key = f"{who.id}:{req.idempotency_key}" if req.idempotency_key else None
+        key = f"{origin.owner}:{req.idempotency_key}" if req.idempotency_key else None
         fingerprint = (
             request_hash(
                 spec.name,
@@ -264,16 +301,16 @@ class Manager:
             priority=Priority.value(priority),
             max_attempts=spec.runtime.retry_attempts + 1,
             timeout_s=timeout_s,
-            submitted_by=who.name[:80],  # the column's length; key names may have 100
-            created_at=time.time(),
+            submitted_by=origin.submitted_by,
+            created_at=origin.created_at,
             idempotency_key=key,
             request_hash=fingerprint,
-            session=scoped_session(req.session, session_scope(who.id, who.tenant)),
-            owner=who.id,
-            tenant=who.tenant,
+            session=scoped_session(req.session, origin.scope),
+            owner=origin.owner,
+            tenant=origin.tenant,
             session_policy=spec.sessions.on_conflict,
             version=version,
-            traceparent=current_traceparent(),  # the submit's span, parent of the task's
+            traceparent=origin.traceparent,
             pinned=req.version is not None,
         )
 

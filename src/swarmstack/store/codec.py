@@ -128,30 +128,6 @@ def refused_names(task: NewTask) -> StoreRejected | None:
     return None
 
 
-def new_task_row(task: NewTask, keys: Sealer) -> dict[str, Any]:
-    """Column values of a task to insert."""
-    return {
-        "id": task.id,
-        "swarm": task.swarm,
-        "version": task.version,
-        "status": TaskStatus.QUEUED.value,
-        "priority": task.priority,
-        "input": seal_json(keys, task.input, INPUT),
-        "attempts": 0,
-        "max_attempts": task.max_attempts,
-        "timeout_s": task.timeout_s,
-        "idempotency_key": task.idempotency_key,
-        "request_hash": task.request_hash,
-        "session": task.session,
-        "submitted_by": task.submitted_by,
-        "owner": task.owner,
-        "tenant": task.tenant,
-        "traceparent": task.traceparent,
-        "run_at": task.created_at,
-        "created_at": task.created_at,
-    }
-
-
 def task_from_row(
     row: Row[Any], keys: Sealer, attempt_errors: list[dict[str, Any]] | None = None
 ) -> TaskRecord:

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, select, text
+from sqlalchemy import Select, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -28,10 +28,8 @@ from swarmstack.core.states import TERMINAL, TaskStatus
 from swarmstack.errors import Conflict, DecryptionFailed, NotFound, StoreRejected, SwarmstackError
 from swarmstack.security.crypto import Keyring, Sealer
 from swarmstack.store import reroute, sessions
-from swarmstack.store.clock import db_now
 from swarmstack.store.codec import (
     ERROR,
-    new_task_row,
     refused_names,
     seal_text,
     task_from_row,
@@ -39,6 +37,7 @@ from swarmstack.store.codec import (
 )
 from swarmstack.store.engine import Database
 from swarmstack.store.tables import task_attempts, tasks
+from swarmstack.store.task_rows import insert_rows, row_values
 from swarmstack.store.transitions import add_events, change, event_row
 
 log = logging.getLogger(__name__)
@@ -85,7 +84,7 @@ class TaskStore:
             keyed = [t.idempotency_key for t in valid if t.idempotency_key]
             existing = await _by_keys(conn, keyed, self.keys)
             results: list[SubmitResult] = []
-            rows: list[dict[str, Any]] = []
+            rows: list[tuple[Any, ...]] = []
             events: list[dict[str, Any]] = []
             busy: set[str] = set()
             for task in batch:
@@ -97,14 +96,13 @@ class TaskStore:
                 )
                 if result is None:
                     task, event = reroute.placed(self.keys, task, live.get(task.swarm))
-                    rows.append(new_task_row(task, self.keys))
+                    rows.append(row_values(task, self.keys))
                     events += [event] if event is not None else []
                     result = _record_of(task)
                     if task.idempotency_key:
                         existing[task.idempotency_key] = result
                 results.append(result)
-            if rows:
-                await conn.execute(insert(tasks).values(run_at=db_now()), rows)
+            await insert_rows(conn, rows, sqlite=self.db.is_sqlite)
             await add_events(conn, events)
         return results
 
