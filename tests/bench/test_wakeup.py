@@ -6,7 +6,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from bench.wakeup import start_delays_ms, summary_ms
 
 
