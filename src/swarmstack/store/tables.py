@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 
 metadata = MetaData(
@@ -83,6 +84,17 @@ Index(
     tasks.c.priority.desc(),
     tasks.c.run_at,
     tasks.c.id,
+)
+
+# Which versions have queued tasks, read in O(versions) by a skip scan (store.tasks
+# `queued_versions`): only queued, versioned tasks are in it (migration 0010).
+_QUEUED_VERSIONED = text("status = 'queued' AND version IS NOT NULL")
+Index(
+    "ix_tasks_queued_versions",
+    tasks.c.swarm,
+    tasks.c.version,
+    sqlite_where=_QUEUED_VERSIONED,
+    postgresql_where=_QUEUED_VERSIONED,
 )
 
 task_attempts = Table(

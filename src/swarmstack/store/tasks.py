@@ -200,21 +200,19 @@ class TaskStore:
     async def queued_versions(
         self, swarms: Sequence[str], limit: int = 100
     ) -> builtins.list[tuple[str, str]]:
-        """Distinct (swarm, version) pairs of queued tasks of `swarms` (for workers to load)."""
-        if not swarms:
-            return []
+        """Distinct (swarm, version) pairs of queued tasks of `swarms` (for workers to load, and
+        for the leader to report versions no worker runs), at most `limit`. A skip scan of
+        `ix_tasks_queued_versions`: one index probe per version, however deep the backlog."""
+        found: builtins.list[tuple[str, str]] = []
         async with self.db.read() as conn:
-            rows = await conn.execute(
-                select(tasks.c.swarm, tasks.c.version)
-                .where(
-                    tasks.c.status == TaskStatus.QUEUED.value,
-                    tasks.c.swarm.in_(list(swarms)),
-                    tasks.c.version.is_not(None),
+            for swarm in sorted(set(swarms)):
+                if len(found) >= limit:
+                    break
+                rows = await conn.execute(
+                    _QUEUED_VERSIONS, {"swarm": swarm, "limit": limit - len(found)}
                 )
-                .distinct()
-                .limit(limit)
-            )
-            return [(str(r.swarm), str(r.version)) for r in rows]
+                found += [(str(r.swarm), str(r.version)) for r in rows]
+        return found
 
     async def count_queued(self, owner: str, at_most: int | None = None) -> int:
         """Queued tasks submitted by principal `owner`, counted up to `at_most` (a cap check
@@ -243,6 +241,30 @@ def count_queued_query(owner: str, at_most: int | None = None) -> Select[int]:
         .subquery()
     )
     return select(func.count()).select_from(mine)
+
+
+# A skip scan (a "loose index scan") over ix_tasks_queued_versions: the first version of the
+# swarm, then each next greater one, one index probe each. The literals match the partial index's
+# predicate, which the planners need to see to use it (a bound status could be anything).
+_QUEUED_VERSIONS = text(
+    """
+    WITH RECURSIVE pairs(swarm, version) AS (
+        SELECT first_pair.swarm, first_pair.version FROM (
+            SELECT tasks.swarm AS swarm, tasks.version AS version FROM tasks
+            WHERE tasks.status = 'queued' AND tasks.version IS NOT NULL AND tasks.swarm = :swarm
+            ORDER BY tasks.version LIMIT 1
+        ) AS first_pair
+        UNION ALL
+        SELECT pairs.swarm, (
+            SELECT t.version FROM tasks AS t
+            WHERE t.status = 'queued' AND t.version IS NOT NULL AND t.swarm = pairs.swarm
+                AND t.version > pairs.version
+            ORDER BY t.version LIMIT 1
+        ) FROM pairs WHERE pairs.version IS NOT NULL
+    )
+    SELECT swarm, version FROM pairs WHERE version IS NOT NULL LIMIT :limit
+    """
+)
 
 
 def _may_have_failed_attempts(status: str, attempts: int) -> bool:

@@ -127,3 +127,47 @@ async def test_a_claim_among_sessions_finds_its_rows_by_index(store: Store) -> N
     assert len({t.session for t in claimed}) == 20
     for (statement, _), plan in zip(statements, await plans(store, statements), strict=True):
         assert not walks_the_backlog(plan), f"{statement}\n--- plan:\n{plan}"
+
+
+async def test_queued_versions_probe_the_index_once_per_version(store: Store) -> None:
+    now = time.time()
+    batch = [
+        NewTask(new_task_id(), swarm, {"i": i}, 5, 3, 30.0, "t", now, version=version)
+        for i in range(BACKLOG // 3)
+        for swarm, version in (("s", "1.0"), ("s", "2.0"), ("other", "9"))
+    ]
+    await store.tasks.submit_many(batch)
+    await store.tasks.submit_many([NewTask(new_task_id(), "s", {}, 5, 3, 30.0, "t", now)])
+    [running] = await store.claims.claim(W, ["other"], 1, now, 30, versions=["9"])
+    assert running.version == "9"
+    with sent_reads(store) as statements:
+        assert await store.tasks.queued_versions(["s", "other"]) == [
+            ("other", "9"),
+            ("s", "1.0"),
+            ("s", "2.0"),
+        ]
+        assert await store.tasks.queued_versions(["s", "other"], limit=2) == [
+            ("other", "9"),
+            ("s", "1.0"),
+        ]
+    assert statements
+    for (statement, _), plan in zip(statements, await plans(store, statements), strict=True):
+        assert not walks_the_backlog(plan), f"{statement}\n--- plan:\n{plan}"
+        assert "ix_tasks_queued_versions" in plan, plan
+
+
+@contextmanager
+def sent_reads(store: Store) -> Iterator[list[tuple[str, Any]]]:
+    """The recursive reads the store sends meanwhile, with their parameters."""
+    seen: list[tuple[str, Any]] = []
+
+    def note(conn: Any, cursor: Any, statement: str, params: Any, ctx: Any, many: bool) -> None:
+        if "WITH RECURSIVE" in statement:
+            seen.append((statement, params))
+
+    engine = store.db.reader.sync_engine if store.db.is_sqlite else store.db.writer.sync_engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
