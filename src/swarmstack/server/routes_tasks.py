@@ -14,7 +14,7 @@ from opentelemetry.trace import Span
 from swarmstack.core.records import TaskRecord
 from swarmstack.core.states import TaskStatus
 from swarmstack.core.tracecontext import tracer
-from swarmstack.errors import NotFound
+from swarmstack.errors import InvalidInput, NotFound
 from swarmstack.security.roles import Permission, allows, can_cancel_task, can_see_task
 from swarmstack.server.answers import batch_json
 from swarmstack.server.audit import audited
@@ -55,7 +55,14 @@ PinnedVersion = Annotated[
         description="Run the task on this version (as the body's `version` field).",
     ),
 ]
-Wait = Annotated[float, Query(ge=0, le=3600, description="Seconds to wait for the outcome.")]
+Wait = Annotated[
+    float,
+    Query(
+        ge=0,
+        le=3600,
+        description="Seconds to wait for the outcome, at most `server.max_wait` (60 s by default).",
+    ),
+]
 
 
 def _manager(request: Request) -> Manager:
@@ -121,6 +128,12 @@ async def submit_batch(body: BatchIn, request: Request, who: Who) -> Response:
     is refused whole (422). The batch counts as one request against the caller's rate limit
     and as all its tasks against its cap of queued tasks (429 for the whole batch)."""
     manager = _manager(request)
+    if "idempotency-key" in request.headers:
+        raise InvalidInput(
+            "a batch takes no Idempotency-Key header: it would name every task of it at once",
+            where="Idempotency-Key header",
+            fix="give each task its own `idempotency_key` field in the batch body",
+        )
     await check_queue_cap(manager, who, request, count=len(body.tasks))
     reqs = [
         SubmitRequest(

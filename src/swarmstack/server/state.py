@@ -227,11 +227,12 @@ class Manager:
     async def submit_many(
         self, reqs: Sequence[SubmitRequest], who: Principal
     ) -> list[TaskRecord | SwarmstackError]:
-        """Store a batch of tasks in one transaction per `submit_batch_size` chunk, each routed,
-        validated and deduplicated as `submit` does it; per request, in order, the stored task
-        (or the earlier one under its idempotency key) or the error a single submit would
-        raise. The tasks of a batch share their creation time and trace context (the submit's
-        span). Raises StoreUnavailable for the whole batch when the store is down."""
+        """Store a batch of tasks in one transaction (all or none of them, so a failure never
+        leaves part of a batch stored), each routed, validated and deduplicated as `submit`
+        does it; per request, in order, the stored task (or the earlier one under its
+        idempotency key) or the error a single submit would raise. The tasks of a batch share
+        their creation time and trace context (the submit's span). Raises StoreUnavailable for
+        the whole batch when the store is down: nothing of it was stored."""
         results: list[TaskRecord | SwarmstackError | None] = [None] * len(reqs)
         ready: list[tuple[int, NewTask]] = []
         origin = _Origin.of(who)
@@ -241,17 +242,14 @@ class Manager:
                 ready.append((index, await self._prepare(req, origin, specs)))
             except SwarmstackError as exc:
                 results[index] = exc
-        size = max(1, self.settings.server.submit_batch_size)
-        for start in range(0, len(ready), size):
-            chunk = ready[start : start + size]
-            stored = await self._flush_submits([new for _, new in chunk])
-            new_by_swarm: Counter[str] = Counter()
-            for (index, new), result in zip(chunk, stored, strict=True):
-                results[index] = result
-                if isinstance(result, TaskRecord) and result.id == new.id:
-                    new_by_swarm[new.swarm] += 1
-            for swarm, count in new_by_swarm.items():
-                self.metrics.tasks_submitted.labels(swarm).inc(count)
+        stored = await self._flush_submits([new for _, new in ready]) if ready else []
+        new_by_swarm: Counter[str] = Counter()
+        for (index, new), result in zip(ready, stored, strict=True):
+            results[index] = result
+            if isinstance(result, TaskRecord) and result.id == new.id:
+                new_by_swarm[new.swarm] += 1
+        for swarm, count in new_by_swarm.items():
+            self.metrics.tasks_submitted.labels(swarm).inc(count)
         return [r for r in results if r is not None]
 
     async def _prepare(

@@ -94,3 +94,13 @@ async def test_a_body_off_the_schema_is_refused_whole_saying_where(
     assert where in [e["where"] for e in response.json()["errors"]]
     after = (await node.http.get("/api/v1/tasks", params={"limit": 500})).json()
     assert len(after["items"]) == len(before["items"])  # nothing of it was stored
+
+
+async def test_an_idempotency_key_header_on_a_batch_is_refused(node: Node) -> None:
+    body = {"tasks": [{"swarm": "echo", "input": 1}]}
+    refused = await node.http.post(BATCH, json=body, headers={"Idempotency-Key": "k1"})
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "idempotency_key" in refused.json()["detail"]
+    listed = (await node.http.get("/api/v1/tasks")).json()
+    assert listed["items"] == []  # nothing stored
