@@ -13,6 +13,7 @@ from swarmstack.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    PayloadTooLarge,
     RateLimited,
     StoreUnavailable,
     SwarmstackError,
@@ -25,6 +26,7 @@ _BY_STATUS: dict[int, type[SwarmstackError]] = {
     404: NotFound,
     429: RateLimited,
     409: Conflict,
+    413: PayloadTooLarge,
     422: InvalidInput,
     503: StoreUnavailable,
 }
