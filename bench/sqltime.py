@@ -7,7 +7,10 @@ statement to `$SQLTIME_OUT`, slowest total first: seconds, calls, rows (paramete
 This is the time SQLite itself spends, on the driver's thread, apart from SQLAlchemy's work on
 the event loop; it is how the claim's sort of the whole backlog showed up (docs/benchmarks.md).
 
-    SQLTIME_OUT=/tmp/worker-sql.txt python bench/sqltime.py serve noop.yaml --mode worker
+    SQLTIME_OUT=/tmp/up-sql.txt .venv/bin/python bench/sqltime.py up examples/triage/swarm.yaml
+
+(any swarmstack command line after the script's name; the file is written when it stops, e.g. on
+Ctrl-C or SIGTERM).
 """
 
 from __future__ import annotations

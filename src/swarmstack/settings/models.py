@@ -38,10 +38,11 @@ class StoreSettings(BaseModel):
     pool_size: int = Field(10, ge=1, description="Connections kept open (PostgreSQL).")
     max_overflow: int = Field(10, ge=0, description="Extra connections under load (PostgreSQL).")
     ping_after_idle: Duration = Field(
-        1.0,
+        0.0,
         ge=0,
-        description="A pooled connection idle longer than this is checked (one round trip) "
-        "before use, and replaced if broken; 0 checks every use (PostgreSQL).",
+        description="Check a pooled connection (one round trip) before use only once it sat idle "
+        "this long; 0 checks every use. Above 0 saves that round trip per transaction, but the "
+        "first statement on a connection the server dropped then fails with 503 (PostgreSQL).",
     )
 
 

@@ -63,7 +63,7 @@ async def open_store(
     policies: dict[str, RetryPolicy] | None = None,
     pool_size: int = 10,
     max_overflow: int = 10,
-    ping_after_idle: float = 1.0,
+    ping_after_idle: float = 0.0,
     existing: bool = False,
     keyring: Sealer | None = None,
 ) -> Store:

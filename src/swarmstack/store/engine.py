@@ -89,7 +89,7 @@ class Database:
     """The store's engines and transaction helpers."""
 
     def __init__(
-        self, url: str, *, pool_size: int = 10, max_overflow: int = 10, ping_after_idle: float = 1.0
+        self, url: str, *, pool_size: int = 10, max_overflow: int = 10, ping_after_idle: float = 0.0
     ) -> None:
         self.url = _check_url(url)
         self.dialect = make_url(self.url).get_backend_name()

@@ -1,6 +1,7 @@
-"""Pooled PostgreSQL connections are checked before use only after sitting idle: a connection
-in steady use costs no ping, an idle one that broke is replaced unseen, and one that breaks in
-steady use fails one statement (StoreUnavailable) before the pool connects afresh."""
+"""Pooled PostgreSQL connections are checked before use: by default at every checkout, so a
+broken one is replaced unseen; with `ping_after_idle` only after sitting idle, so a connection
+in steady use costs no ping and one that breaks in steady use fails one statement
+(StoreUnavailable) before the pool connects afresh."""
 
 from __future__ import annotations
 
@@ -91,6 +92,16 @@ async def test_a_connection_that_broke_in_steady_use_fails_one_statement(
         await backend_pid(db)
     assert await backend_pid(db) != first
     assert checks(db).pings == 0
+
+
+async def test_by_default_every_use_is_checked_and_a_broken_connection_replaced(
+    open_db: Opener, pg_url: str
+) -> None:
+    db = open_db(0.0)
+    first = await backend_pid(db)
+    await terminate(pg_url, first)
+    assert await backend_pid(db) != first  # at once, no error reached the caller
+    assert (checks(db).pings, checks(db).replaced) == (1, 1)  # new connections need none
 
 
 def test_sqlite_has_no_pool_to_check(tmp_path: object) -> None:
