@@ -135,6 +135,7 @@ def test_up_with_worker_processes_runs_tasks_and_stops_them(procs: Procs, tmp_pa
         env={**os.environ, "COLUMNS": "200"},
     ).stdout
     assert "leader" in status and "workers: 2" in status, status
+    assert status.count("triage@") >= 2, status  # each worker with the version it runs
     children = subprocess.run(
         ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True, check=False
     ).stdout.split()

@@ -37,10 +37,11 @@ def _workers(info: dict[str, Any]) -> Table:
     title = f"workers: {len(rows)}" + (f" of {expected} expected" if expected else "")
     if expected and len(rows) < expected:
         title = f"[bold yellow]{title}[/]"
-    found = table("worker", "swarms", "in flight", "last seen", title=title)
+    found = table("worker", "swarms", "versions", "in flight", "last seen", title=title)
     for w in rows:
         seen = f"{w['last_seen_s']:.1f}s ago"
-        row(found, w["id"], ", ".join(w["swarms"]), w["in_flight"], seen)
+        versions = ", ".join(w.get("versions", []))  # a manager before 0.1 does not send them
+        row(found, w["id"], ", ".join(w["swarms"]), versions, w["in_flight"], seen)
     return found
 
 

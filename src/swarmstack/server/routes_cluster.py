@@ -36,6 +36,7 @@ class WorkerOut(BaseModel):
     host: str
     pid: int
     swarms: list[str]
+    versions: list[str] = Field(description="The `swarm@version`s it has loaded and can run.")
     in_flight: int = Field(description="Tasks running on it now.")
     started_at: float
     last_seen_s: float
@@ -85,6 +86,7 @@ async def cluster(request: Request, who: Who) -> ClusterOut:
                 host=w.host,
                 pid=w.pid,
                 swarms=w.swarms,
+                versions=list(w.versions),
                 in_flight=w.in_flight,
                 started_at=w.started_at,
                 last_seen_s=age_s(now, w.heartbeat_at),

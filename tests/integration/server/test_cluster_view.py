@@ -27,3 +27,10 @@ async def test_a_heartbeat_ahead_of_the_reader_is_zero_seconds_old(node: Node) -
     seen = [n["last_seen_s"] for n in body["managers"] + body["workers"]]
     assert body["workers"], body
     assert all(0 <= age < 15 for age in seen), seen
+
+
+async def test_each_worker_shows_the_versions_it_runs(node: Node) -> None:
+    body = (await node.http.get("/api/v1/cluster")).json()
+    [worker] = body["workers"]
+    loaded = {v.split("@")[0] for v in worker["versions"]}
+    assert worker["versions"] and loaded <= set(worker["swarms"]), worker
