@@ -63,7 +63,8 @@ def run_batch(work: Path, quick: bool) -> dict[str, Any]:
         "connections": CONNECTIONS,
         "accept_seconds": round(seconds, 2),
         "accepted_tasks_per_s": round(accepted / seconds),
-        "drained": done,
+        "drained": done,  # the warm-up batch included
+        "warm_up_tasks": BATCH,
         "drain_seconds": round(drain_s, 2),
         "drain_tasks_per_s": round(done / drain_s),
     }
