@@ -79,6 +79,22 @@ def process(args: list[str], log: Path, env: dict[str, str] | None = None) -> It
                 proc.wait()
 
 
+@contextlib.contextmanager
+def running_up(data: Path, extra: list[str]) -> Iterator[tuple[str, Path]]:
+    """`swarmstack up` on the no-op spec with `data` (created) as its data directory, stopped
+    when the block ends: (its base URL, its SQLite store) once it is ready."""
+    data.mkdir()
+    spec = data / "noop.yaml"
+    spec.write_text(NOOP_SPEC)
+    db = data / "store.db"
+    port = free_port()
+    args = swarmstack("up", str(spec), "--port", str(port), "--data-dir", str(data), *extra)
+    with process(args, data / "up.log", base_env(db)):
+        base = f"http://127.0.0.1:{port}"
+        wait_http(base + "/ready")
+        yield base, db
+
+
 def wait_http(url: str, timeout_s: float = 60.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

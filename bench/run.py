@@ -65,6 +65,7 @@ from bench.procs import (
     prequeue,
     process,
     rss_mb,
+    running_up,
     span,
     submit_then_fetch,
     swarmstack,
@@ -102,16 +103,7 @@ def bench_bare(work: Path, cfg: Throughput) -> float:
 
 
 def bench_swarmstack(work: Path, cfg: Throughput, label: str, extra: list[str]) -> dict[str, Any]:
-    data = work / label.replace(" ", "-")
-    data.mkdir()
-    spec = data / "noop.yaml"
-    spec.write_text(NOOP_SPEC)
-    db = data / "store.db"
-    port = free_port()
-    args = swarmstack("up", str(spec), "--port", str(port), "--data-dir", str(data), *extra)
-    with process(args, data / "up.log", base_env(db)):
-        base = f"http://127.0.0.1:{port}"
-        wait_http(base + "/ready")
+    with running_up(work / label.replace(" ", "-"), extra) as (base, db):
         wrk(base + "/api/v1/tasks", 2, cfg.connections)  # warm-up
         wait_drained(db, 120)
         since = time.time()
@@ -255,16 +247,7 @@ def run_swarmstack_pg(work: Path, url: str, tasks: int) -> float:
 
 def run_swarmstack_up(work: Path, label: str, extra: list[str], tasks: int) -> float:
     """Seconds for `tasks` no-op tasks through `swarmstack up` on SQLite, submit then fetch."""
-    data = work / f"queues-{label}"
-    data.mkdir()
-    spec = data / "noop.yaml"
-    spec.write_text(NOOP_SPEC)
-    db = data / "store.db"
-    port = free_port()
-    args = swarmstack("up", str(spec), "--port", str(port), "--data-dir", str(data), *extra)
-    with process(args, data / "up.log", base_env(db)):
-        base = f"http://127.0.0.1:{port}"
-        wait_http(base + "/ready")
+    with running_up(work / f"queues-{label}", extra) as (base, _):
         asyncio.run(submit_then_fetch(base, 200))  # warm-up
         return asyncio.run(submit_then_fetch(base, tasks))
 

@@ -22,16 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.procs import (
-    KEY,
-    NOOP_SPEC,
-    Connection,
-    base_env,
-    free_port,
-    process,
-    swarmstack,
-    wait_http,
-)
+from bench.procs import KEY, Connection, running_up
 
 PAUSE_S = 0.05  # long enough for the worker's loop to go back to sleep
 GOAL_START_MS = 2.0  # issue 11: an idle `up --workers 1` starts a new task within 2 ms (p50)
@@ -92,15 +83,8 @@ async def _one_at_a_time(port: int, count: int, wait: bool) -> list[float]:
 def run_wakeup(work: Path, quick: bool) -> dict[str, Any]:
     """Start delays of lone tasks on an idle `up --workers 1`, and lone `?wait=` latencies."""
     count = 40 if quick else 200
-    data = work / "wakeup"
-    data.mkdir()
-    spec = data / "noop.yaml"
-    spec.write_text(NOOP_SPEC)
-    db = data / "store.db"
-    port = free_port()
-    args = swarmstack("up", str(spec), "--port", str(port), "--data-dir", str(data))
-    with process([*args, "--workers", "1"], data / "up.log", base_env(db)):
-        wait_http(f"http://127.0.0.1:{port}/ready")
+    with running_up(work / "wakeup", ["--workers", "1"]) as (base, db):
+        port = int(base.rsplit(":", 1)[1])
         asyncio.run(_one_at_a_time(port, 10, wait=True))  # warm-up
         since = time.time()
         asyncio.run(_one_at_a_time(port, count, wait=False))
