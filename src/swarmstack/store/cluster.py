@@ -80,18 +80,16 @@ class ClusterStore:
             )
 
     async def beat(self, info: WorkerInfo) -> bool:
-        """Mark a worker alive (on the database's clock) with its load and versions; a worker
-        whose row is gone (the leader forgets workers silent for long, e.g. one that was paused)
-        is registered again. False when it had to be."""
+        """Mark a worker alive (on the database's clock) with its load; a worker whose row is
+        gone (the leader forgets workers silent for long, e.g. one that was paused) is
+        registered again, with `info.versions`. False when it had to be. A beat leaves the
+        recorded versions alone: `set_versions` writes them when they change, and a beat that
+        read them before a change must not put the old list back."""
         async with self.db.write() as conn:
             seen = await conn.execute(
                 update(workers)
                 .where(workers.c.id == info.id)
-                .values(
-                    in_flight=info.in_flight,
-                    versions=json.dumps(list(info.versions)),
-                    heartbeat_at=db_now(),
-                )
+                .values(in_flight=info.in_flight, heartbeat_at=db_now())
             )
             if seen.rowcount:
                 return True

@@ -27,7 +27,8 @@ async def test_a_rollout_leaves_a_complete_and_verifiable_trail(
     await cluster.until(lambda s: s["weight"] == 50)
     assert (await cluster.http.post("/api/v1/swarms/s/rollout/pause")).status_code == 200
     assert (await cluster.http.post("/api/v1/swarms/s/rollout/pause")).status_code == 409
-    await cluster.http.post("/api/v1/swarms/s/rollout/promote-full")
+    promoted = await cluster.http.post("/api/v1/swarms/s/rollout/promote-full")
+    assert promoted.status_code == 200, promoted.text
     await cluster.until(lambda s: s["phase"] == "healthy" and s["stable"] == "2.0.0")
     assert (await cluster.http.post("/api/v1/swarms/s/rollback", json={})).status_code == 200
     entries = await audit(cluster)
