@@ -16,7 +16,7 @@ from swarmstack.core.states import TaskStatus
 from swarmstack.core.tracecontext import tracer
 from swarmstack.errors import InvalidInput, NotFound
 from swarmstack.security.roles import Permission, allows, can_cancel_task, can_see_task
-from swarmstack.server.answers import batch_json
+from swarmstack.server.answers import batch_json, task_json
 from swarmstack.server.audit import audited
 from swarmstack.server.auth import Who
 from swarmstack.server.problems import problem_responses
@@ -190,11 +190,11 @@ async def get_task(task_id: str, request: Request, who: Who, wait: Wait = 0) -> 
     manager = _manager(request)
     if wait > 0:
         task = await manager.wait_for(await _visible_task(manager, task_id, who), wait)
-        return Response(TaskOut.of(task).model_dump_json(), media_type="application/json")
+        return Response(task_json(task), media_type="application/json")
     if _sees_every_task(who):
         return Response(await manager.task_answer(task_id), media_type="application/json")
     task = await _visible_task(manager, task_id, who)
-    return Response(TaskOut.of(task).model_dump_json(), media_type="application/json")
+    return Response(task_json(task), media_type="application/json")
 
 
 @router.get("/tasks", response_model=TaskList)

@@ -32,11 +32,11 @@ from swarmstack.deploy.service import Deployer
 from swarmstack.errors import DecryptionFailed, NotFound, SwarmstackError
 from swarmstack.metrics import Metrics
 from swarmstack.security.tokens import TokenKeys, keys_from
+from swarmstack.server.answers import task_json
 from swarmstack.server.housekeeping import Housekeeping
 from swarmstack.server.leader import Leader
 from swarmstack.server.limits import Limiter, make_limiter
 from swarmstack.server.queue_caps import QueueCaps
-from swarmstack.server.schemas import TaskOut
 from swarmstack.server.waiters import Waiters
 from swarmstack.settings import Settings
 from swarmstack.signals import ResultCache, Signals
@@ -151,10 +151,11 @@ class Manager:
             with contextlib.suppress(DecryptionFailed, UnicodeDecodeError):
                 return self.store.keyring.open(cached.decode(), CACHED_ANSWER).encode()
         task = await self.store.tasks.get(task_id)
-        answer = TaskOut.of(task).model_dump_json()
+        answer = task_json(task)
         if self.cache is not None and task.status.terminal:
-            await self.cache.put(task_id, self.store.keyring.seal(answer, CACHED_ANSWER).encode())
-        return answer.encode()
+            sealed = self.store.keyring.seal(answer.decode(), CACHED_ANSWER)
+            await self.cache.put(task_id, sealed.encode())
+        return answer
 
     @property
     def default_swarm(self) -> str:

@@ -4,7 +4,7 @@ SQLAlchemy's `insert(tasks)` with a list of dicts processes every parameter of e
 Python (about a tenth of a batch submit's time); SQLite's driver stores the same values given
 as tuples in the statement's column order. On PostgreSQL the rows go through SQLAlchemy as
 before, since asyncpg's codecs want the types SQLAlchemy's processors give them. Both insert
-the same values: `new_task_row` (store.codec) is these tuples by column name.
+the same values: the PostgreSQL path binds these tuples by column name.
 """
 
 from __future__ import annotations

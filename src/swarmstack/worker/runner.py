@@ -63,6 +63,7 @@ class Worker:
         self.per_swarm: dict[str, int] = dict.fromkeys(runtimes, 0)
         self.last_beat = 0.0
         self._started_at = 0.0
+        self._host = socket.gethostname()  # read once: every heartbeat reports it
         self._stopping = asyncio.Event()
         self._give_up_at: float | None = None  # monotonic deadline for store retries once stopping
         self._slot_freed = asyncio.Event()
@@ -214,7 +215,7 @@ class Worker:
         now = self.clock.now()
         return WorkerInfo(
             self.id,
-            socket.gethostname(),
+            self._host,
             os.getpid(),
             sorted(self.runtimes),
             len(self.running),
